@@ -1,0 +1,6 @@
+"""guidesite: structured YAML medical articles → validated → Markdown → MkDocs Material site.
+
+Stages, one module each: load → validate → render → build (see cli.py).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""Stage 4 — build: rendered Markdown becomes a strict MkDocs + Material site.
+
+The pages are written to a fresh staging folder and built into a fresh
+temporary site folder.  Only when MkDocs has finished without a warning do the
+two replace ``build/docs`` and ``site/``; a failed or interrupted build leaves
+the last good output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
+
+from .errors import BuildError
+from .render import Page
+
+log = logging.getLogger(__name__)
+
+STAGING = Path("build") / "docs"
+"""Where the rendered Markdown of the last good build is kept (git-ignored)."""
+
+
+def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path | None = None) -> Path:
+    """Write ``pages``, build them strictly with MkDocs, then swap into place."""
+    project = Path(project).resolve()
+    config_file = Path(config_file or project / "mkdocs.yml")
+    site_dir = Path(site_dir).resolve()
+    staging = project / STAGING
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+
+    new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
+    new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
+    try:
+        write_pages(pages, new_docs)
+        _run_mkdocs(config_file, new_docs, new_site)
+        _replace(staging, new_docs)
+        _replace(site_dir, new_site)
+    finally:
+        for leftover in (new_docs, new_site):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+    log.info("built %d pages into %s", len(pages), site_dir)
+    return site_dir
+
+
+def write_pages(pages: list[Page], docs_dir: Path) -> None:
+    """Write each page below ``docs_dir`` (which must be ours to write)."""
+    root = Path(docs_dir).resolve()
+    for page in pages:
+        target = (root / page.path).resolve()
+        if root not in target.parents:
+            raise BuildError([f"refusing to write outside the docs folder: {page.path}"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.text, encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
+    collector = _Collect()
+    mkdocs_logger = logging.getLogger("mkdocs")
+    mkdocs_logger.addHandler(collector)
+    try:
+        config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
+        mkdocs_build(config)
+    except (Abort, ConfigurationError, MkDocsException) as exc:
+        messages = [m.replace(str(docs_dir), "build/docs") for m in collector.messages]
+        raise BuildError(messages or [str(exc)]) from exc
+    finally:
+        mkdocs_logger.removeHandler(collector)
+
+
+def _replace(target: Path, fresh: Path) -> None:
+    """Put ``fresh`` where ``target`` is, keeping the old one until the last moment."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(fresh, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,121 @@
+"""The ``guidesite`` command: parse arguments, run the stages, map errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .build import build as build_site
+from .errors import BuildError, ContentError, GuidesiteError
+from .load import load
+from .render import render
+from .validate import validate
+
+log = logging.getLogger("generator")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Project folder (holds content/, site_config/, theme/, mkdocs.yml).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and MkDocs' own log.")
+@click.pass_context
+def main(ctx: click.Context, project: Path, debug: bool) -> None:
+    """Build a medical guideline site from structured YAML articles."""
+    ctx.obj = {"project": project, "debug": debug}
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.DEBUG if debug else logging.WARNING)
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    # MkDocs' warnings fail a strict build; build.py collects and reports them once.
+    mkdocs_log.propagate = debug
+
+
+@main.command()
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: <project>/site).")
+@click.option("--drafts", is_flag=True, help="Include draft articles (for previews only).")
+@click.pass_context
+def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
+    """Validate content/, render it and build the site into site/."""
+    project: Path = ctx.obj["project"]
+    started = time.perf_counter()
+    with _reporting(ctx):
+        validated = validate(load(project))
+        pages = render(validated, project / "theme" / "templates", drafts=drafts)
+        out = build_site(pages, project, site_dir=site_dir or project / "site")
+    click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles) into {out} in {time.perf_counter() - started:.1f} s")
+
+
+@main.command(name="validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints ::error annotations for pull requests.")
+@click.pass_context
+def validate_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+    """Check articles (all, or PATHS) and the site configuration."""
+    ctx.obj["format"] = fmt
+    project: Path = ctx.obj["project"]
+    with _reporting(ctx):
+        validated = validate(load(project, list(paths) or None))
+    click.echo(f"OK: {len(validated.articles)} article(s) and the site configuration are valid")
+
+
+@main.command()
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--no-drafts", is_flag=True, help="Hide draft articles in the preview.")
+@click.pass_context
+def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
+    """Preview the site with live reload on content, config or theme changes."""
+    from .serve import serve as serve_site
+
+    logging.getLogger("generator").setLevel(logging.INFO)
+    logging.getLogger("mkdocs").setLevel(logging.INFO)
+    with _reporting(ctx):
+        serve_site(ctx.obj["project"], dev_addr=dev_addr, drafts=not no_drafts)
+
+
+@main.command()
+@click.argument("target", metavar="SPECIALTY/SLUG")
+@click.pass_context
+def new(ctx: click.Context, target: str) -> None:
+    """Write a commented skeleton for a new article (status: draft)."""
+    from .scaffold import new_article
+
+    with _reporting(ctx):
+        path = new_article(ctx.obj["project"], target)
+    click.echo(f"Wrote {path}")
+
+
+class _reporting:
+    """Turn our errors into messages and exit status 1; tracebacks only with --debug."""
+
+    def __init__(self, ctx: click.Context):
+        self.ctx = ctx
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:  # noqa: ANN001
+        if exc is None or isinstance(exc, (click.exceptions.Exit, click.exceptions.ClickException, KeyboardInterrupt)):
+            return False
+        debug = self.ctx.obj.get("debug")
+        if isinstance(exc, ContentError):
+            github = self.ctx.obj.get("format") == "github"
+            for problem in exc.problems:
+                click.echo(problem.github() if github else str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s) found; nothing was written.", err=True)
+        elif isinstance(exc, BuildError):
+            for message in exc.messages:
+                click.echo(f"build: {message}", err=True)
+            click.echo("The site build failed; the previous site/ was left as it was.", err=True)
+        elif isinstance(exc, GuidesiteError):
+            click.echo(f"error: {exc}", err=True)
+        else:
+            if debug:
+                return False
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        if debug and isinstance(exc, GuidesiteError):
+            import traceback
+
+            traceback.print_exception(kind, exc, tb)
+        sys.exit(1)

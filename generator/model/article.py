@@ -1,0 +1,255 @@
+"""The article model: the schema, the validator and the object templates read.
+
+Fields are declared in the order a reader meets them on the page; the
+citation numbering walks them in this order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, PositiveInt, model_validator
+
+from .fields import (
+    CitationKey,
+    Doi,
+    Dose,
+    Evidence,
+    Minutes,
+    Nct,
+    NumberLike,
+    Pmcid,
+    Pmid,
+    Slug,
+    Strict,
+    Text,
+    WebUrl,
+    Wording,
+)
+
+Status = Literal["draft", "submitted", "under_review", "approved", "retired"]
+"""Where the article is in editorial review."""
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, (int, str)) and not isinstance(value, bool) else value
+
+
+class Component(Strict):
+    """One drug of a regimen with its dose and schedule."""
+
+    drug: Text
+    """Generic drug name, lower case unless a proper noun: ``cisplatin``."""
+    dose: Dose
+    """``50 mg/m2``, ``15 mg/kg`` or ``AUC 5`` (target AUC for carboplatin)."""
+    route: Literal["IV", "oral", "SC", "IM", "intraperitoneal"] = "IV"
+    """Route of administration."""
+    days: Annotated[list[PositiveInt], BeforeValidator(_one_or_many), Field(min_length=1)]
+    """Day or days of the cycle on which it is given: ``1`` or ``[1, 8]``."""
+    infusion: Minutes | None = None
+    """Infusion time: ``24 h``, ``3 h``, ``30 min``."""
+    note: Wording | None = None
+    """A short note shown beside the drug."""
+
+
+class Regimen(Strict):
+    """A treatment regimen, rendered as a table of its components."""
+
+    name: Text
+    """Regimen name as clinicians say it: ``Paclitaxel-cisplatin-bevacizumab``."""
+    evidence: list[Evidence] = []
+    """Evidence grades for this regimen, each naming its system."""
+    cite: list[CitationKey] = []
+    """Reference keys supporting the regimen as a whole."""
+    components: Annotated[list[Component], Field(min_length=1)]
+    """The drugs, in the order they are given."""
+    cycle_days: PositiveInt | None = None
+    """Length of one cycle in days (21 = every 3 weeks)."""
+    notes: list[Wording] = []
+    """Points about the regimen (Markdown, citations allowed)."""
+
+    @model_validator(mode="after")
+    def _days_within_cycle(self) -> "Regimen":
+        if self.cycle_days:
+            for component in self.components:
+                late = [d for d in component.days if d > self.cycle_days]
+                if late:
+                    raise ValueError(f"expected days within the {self.cycle_days}-day cycle; {component.drug} is given on day {late[0]}")
+        return self
+
+
+class ListItem(Strict):
+    """A bullet: text, optional evidence grades and optional sub-bullets."""
+
+    text: Wording
+    """Markdown text with ``[@key]`` citations."""
+    evidence: list[Evidence] = []
+    """Evidence grades attached to this point."""
+    items: list["ListItem"] = []
+    """Nested bullets."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+
+class Recommendation(Strict):
+    """A graded recommendation, shown as a callout with its evidence badges."""
+
+    text: Wording
+    """The recommendation (Markdown, citations allowed)."""
+    evidence: Annotated[list[Evidence], Field(min_length=1)]
+    """At least one evidence grade."""
+
+
+ItemList = Annotated[list[ListItem], Field(min_length=1)]
+
+
+class Block(Strict):
+    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation."""
+
+    prose: Wording | None = None
+    """A paragraph or more of Markdown."""
+    list: ItemList | None = None
+    """A bulleted list."""
+    numbered: ItemList | None = None
+    """A numbered list."""
+    regimen: Regimen | None = None
+    """A treatment regimen."""
+    recommendation: Recommendation | None = None
+    """A graded recommendation."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            kinds = [k for k in BLOCK_KINDS if k in data]
+            if len(kinds) > 1:
+                raise ValueError(f"expected exactly one of {', '.join(BLOCK_KINDS)} in a block; got {', '.join(kinds)}")
+            if not kinds and not (set(data) - set(BLOCK_KINDS)):
+                raise ValueError(f"expected one of {', '.join(BLOCK_KINDS)}; got an empty block")
+        return data
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
+
+
+BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation")
+
+
+class Section(Strict):
+    """A titled part of the answer."""
+
+    heading: Text
+    """Section heading (becomes an ``h2`` and an anchor)."""
+    audiences: list[Slug] | None = None
+    """Show this section only to these audiences (default: every audience of the article)."""
+    blocks: Annotated[list[Block], Field(min_length=1)]
+    """The content, in order."""
+
+
+class Reference(Strict):
+    """A source the article cites as ``[@key]``."""
+
+    key: CitationKey
+    """The key used in citations."""
+    authors: Annotated[list[Text], Field(min_length=1)]
+    """Authors as ``Surname AB``; end with ``et al.`` when the list is cut."""
+    title: Text
+    """Title of the work."""
+    journal: Text | None = None
+    """Journal (abbreviated as in PubMed) — or give publisher."""
+    publisher: Text | None = None
+    """Publisher, for labels, guidelines and books."""
+    year: Annotated[int, Field(ge=1800, le=2100)]
+    """Year of publication."""
+    volume: NumberLike | None = None
+    """Journal volume."""
+    issue: NumberLike | None = None
+    """Journal issue."""
+    pages: NumberLike | None = None
+    """Pages or article number: ``734-743``."""
+    pmid: Pmid | None = None
+    """PubMed identifier (digits)."""
+    pmcid: Pmcid | None = None
+    """PubMed Central identifier (``PMC…``)."""
+    doi: Doi | None = None
+    """DOI, without ``https://doi.org/``."""
+    nct: Nct | None = None
+    """ClinicalTrials.gov number (``NCT`` and 8 digits)."""
+    url: WebUrl | None = None
+    """Web address, for sources with no identifier."""
+
+    @model_validator(mode="after")
+    def _has_source(self) -> "Reference":
+        if not self.journal and not self.publisher:
+            raise ValueError("expected a journal or a publisher; got neither")
+        return self
+
+
+class Approval(Strict):
+    """A reviewer's sign-off."""
+
+    reviewer: Slug
+    """Reviewer id from site_config/reviewers.yaml."""
+    date: date
+    """Date of approval (YYYY-MM-DD)."""
+
+
+class Review(Strict):
+    """Editorial workflow metadata."""
+
+    status: Status
+    """draft, submitted, under_review, approved or retired."""
+    author: Text
+    """Who wrote the article."""
+    created: date
+    """Date first written (YYYY-MM-DD)."""
+    updated: date
+    """Date of the last change to the medical content (shown as 'Last updated')."""
+    next_review: date
+    """Date by which the article must be reviewed again."""
+    version: PositiveInt = 1
+    """Content version, raised with each approved change."""
+    approvals: list[Approval] = []
+    """Sign-offs by reviewers of the registry."""
+    replaced_by: Slug | None = None
+    """For a retired article: id of the article that replaces it."""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Review":
+        if self.updated < self.created:
+            raise ValueError(f"expected updated ({self.updated}) on or after created ({self.created})")
+        if self.next_review <= self.updated:
+            raise ValueError(f"expected next_review ({self.next_review}) after updated ({self.updated})")
+        return self
+
+
+class Article(Strict):
+    """A clinical question and its answer.  File: ``content/<specialty>/<id>.yaml``."""
+
+    id: Slug
+    """Kebab-case identifier; equals the file name without ``.yaml``."""
+    title: Annotated[Text, Field(pattern=r"\?$")]
+    """The clinical question, ending with a question mark."""
+    specialty: Slug
+    """Specialty id from site_config/specialties.yaml; equals the folder name."""
+    tags: list[Slug] = []
+    """Tags from site_config/tags.yaml."""
+    audiences: Annotated[list[Slug], Field(min_length=1)] = ["clinician"]
+    """Audiences served, first is the default (site_config/site.yaml lists them)."""
+    summary: Wording
+    """The bottom-line answer, shown first."""
+    sections: Annotated[list[Section], Field(min_length=1)]
+    """The body of the answer."""
+    references: list[Reference] = []
+    """Sources, each cited at least once."""
+    see_also: list[Slug] = []
+    """Ids of related articles."""
+    disclaimer: Slug = "standard"
+    """Disclaimer set from site_config/disclaimers.yaml."""
+    review: Review
+    """Editorial workflow metadata."""

@@ -1,0 +1,310 @@
+"""Field kinds of the article model, one class or type per kind.
+
+Each kind knows how to turn what an author writes into a typed value and how
+to refuse anything else with a message that says what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+KEY_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+
+
+class Strict(BaseModel):
+    """Base for every model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+"""Lower-case kebab-case identifier used in URLs: ``recurrent-cervical-cancer``."""
+
+CitationKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=60)]
+"""Key of a reference, cited in text as ``[@key]``: ``gog240-2014``."""
+
+Text = Annotated[str, StringConstraints(min_length=1)]
+"""Non-empty text (Markdown allowed where the field says so)."""
+
+
+def _number_to_text(value: Any) -> Any:
+    # Volumes, issues and identifiers are often written as bare numbers.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+NumberLike = Annotated[str, BeforeValidator(_number_to_text), StringConstraints(min_length=1)]
+"""Text that authors may write as a bare whole number (volume 370, issue 8)."""
+
+Pmid = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    StringConstraints(pattern=r"^[1-9][0-9]{0,8}$"),
+    WithJsonSchema({"type": ["string", "integer"], "description": "PubMed identifier: digits only"}),
+]
+"""PubMed identifier: 1–9 digits, e.g. ``24552320``."""
+
+Pmcid = Annotated[str, StringConstraints(pattern=r"^PMC[0-9]{4,9}$")]
+"""PubMed Central identifier, e.g. ``PMC4010094``."""
+
+Doi = Annotated[str, StringConstraints(pattern=r"^10\.[0-9]{4,9}/[^\s]+$")]
+"""Digital Object Identifier without the resolver, e.g. ``10.1056/NEJMoa1309748``."""
+
+Nct = Annotated[str, StringConstraints(pattern=r"^NCT[0-9]{8}$")]
+"""ClinicalTrials.gov registration number, e.g. ``NCT00803062``."""
+
+
+def _https_only(value: str) -> str:
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+        raise ValueError("expected an http:// or https:// address")
+    return value
+
+
+WebUrl = Annotated[str, AfterValidator(_https_only)]
+"""An http(s) address."""
+
+
+def _wording(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"all": value}
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"expected text, or a mapping of audience to text; got {describe(value)}")
+
+
+Wording = Annotated[
+    dict[str, Text],
+    BeforeValidator(_wording),
+    WithJsonSchema(
+        {
+            "description": "Markdown text for every audience, or a mapping of audience to its own wording",
+            "oneOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
+            ],
+        }
+    ),
+]
+"""Markdown with ``[@key]`` citations: one text for every audience (``all``),
+or one wording per audience key (``clinician: …``, ``patient: …``)."""
+
+
+def describe(value: Any) -> str:
+    """How a found value is named in messages: kind and value."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float, Decimal)):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"'{shown}'"
+    if isinstance(value, (date,)):
+        return f"date {value.isoformat()}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a mapping" + (f" with keys {', '.join(map(str, list(value)[:5]))}" if value else " with no keys")
+    return type(value).__name__
+
+
+# --- doses -----------------------------------------------------------------
+
+DoseUnit = Literal["mg/m2", "mg/kg", "mg", "g/m2", "g", "mcg/m2", "mcg/kg", "mcg", "units/m2", "units/kg", "units"]
+"""Closed list of dose units.  Carboplatin's target AUC is not a unit: write ``AUC 5``."""
+
+_UNIT_ALIASES = {"mg/m²": "mg/m2", "g/m²": "g/m2", "mcg/m²": "mcg/m2", "µg": "mcg", "µg/kg": "mcg/kg", "µg/m2": "mcg/m2"}
+_DOSE_TEXT = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>\S+)$")
+_AUC_TEXT = re.compile(r"^AUC\s*(?P<auc>\d+(?:\.\d+)?)$", re.IGNORECASE)
+UNIT_LIST = ", ".join(DoseUnit.__args__)
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+PositiveAmount = Annotated[Decimal, BeforeValidator(_decimal), Field(gt=0, allow_inf_nan=False)]
+
+
+class Dose(Strict):
+    """A dose: an amount with a unit (``50 mg/m2``) or a carboplatin target AUC (``AUC 5``).
+
+    Written either as text, ``dose: 50 mg/m2`` / ``dose: AUC 5``, or as a
+    mapping, ``dose: {value: 50, unit: mg/m2}`` / ``dose: {auc: 5}``.
+    """
+
+    value: PositiveAmount | None = None
+    """The amount, a positive number."""
+    unit: DoseUnit | None = None
+    """Unit of the amount, from the closed list."""
+    auc: PositiveAmount | None = None
+    """Target area under the curve (mg/mL·min), used instead of value and unit."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            text = data.strip()
+            if m := _AUC_TEXT.match(text):
+                return {"auc": m["auc"]}
+            if m := _DOSE_TEXT.match(text):
+                unit = _UNIT_ALIASES.get(m["unit"], m["unit"])
+                if unit not in DoseUnit.__args__:
+                    raise ValueError(f"expected a unit from {UNIT_LIST} (or 'AUC <number>'); got '{m['unit']}' in '{text}'")
+                return {"value": m["value"], "unit": unit}
+            raise ValueError(f"expected '<number> <unit>' with a unit from {UNIT_LIST}, or 'AUC <number>'; got '{text}'")
+        if isinstance(data, dict) and isinstance(data.get("unit"), str):
+            data = {**data, "unit": _UNIT_ALIASES.get(data["unit"], data["unit"])}
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Dose":
+        amount = self.value is not None or self.unit is not None
+        if amount and self.auc is not None:
+            raise ValueError("expected either value and unit, or auc; got both")
+        if not amount and self.auc is None:
+            raise ValueError("expected value and unit, or auc; got neither")
+        if amount and (self.value is None or self.unit is None):
+            raise ValueError("expected both value and unit")
+        return self
+
+    def __str__(self) -> str:
+        if self.auc is not None:
+            return f"AUC {_plain(self.auc)}"
+        unit = (self.unit or "").replace("m2", "m²")
+        return f"{_plain(self.value)} {unit}"
+
+
+def _plain(number: Decimal | None) -> str:
+    text = format(number, "f") if number is not None else ""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --- durations --------------------------------------------------------------
+
+_DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>h|hr|hrs|hours?|min|mins|minutes?)$", re.IGNORECASE)
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str) and (m := _DURATION.match(value.strip())):
+        n = Decimal(m["n"])
+        minutes = n * 60 if m["unit"].lower().startswith("h") else n
+        return int(minutes) if minutes == int(minutes) else value
+    if isinstance(value, str):
+        raise ValueError(f"expected a duration such as '3 h' or '30 min'; got '{value}'")
+    raise ValueError(f"expected a duration such as '3 h' or '30 min'; got {describe(value)}")
+
+
+Minutes = Annotated[
+    int,
+    BeforeValidator(_duration),
+    Field(gt=0),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*(h|hours?|min|minutes?)$", "description": "Duration, e.g. '3 h' or '30 min'"}),
+]
+"""Infusion time written as ``3 h`` or ``30 min``; held as minutes."""
+
+
+def format_minutes(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{minutes} min"
+
+
+# --- evidence grades ----------------------------------------------------------
+
+def _category_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class NccnEvidence(Strict):
+    """NCCN category of evidence and consensus, with an optional preference."""
+
+    system: Literal["nccn"]
+    category: Annotated[Literal["1", "2A", "2B", "3"], BeforeValidator(_category_text)]
+    """NCCN category: 1, 2A, 2B or 3."""
+    preference: Literal["preferred", "other recommended", "useful in certain circumstances"] | None = None
+    """NCCN preference: preferred, other recommended, useful in certain circumstances."""
+
+    def label(self) -> str:
+        return f"NCCN {self.category}" + (f" · {self.preference}" if self.preference else "")
+
+
+class EsmoEvidence(Strict):
+    """ESMO level of evidence (I–V) and grade of recommendation (A–E)."""
+
+    system: Literal["esmo"]
+    level: Literal["I", "II", "III", "IV", "V"]
+    """Level of evidence, I (strongest) to V."""
+    grade: Literal["A", "B", "C", "D", "E"]
+    """Grade of recommendation, A (strongly recommended) to E."""
+
+    def label(self) -> str:
+        return f"ESMO {self.level}, {self.grade}"
+
+
+class GradeEvidence(Strict):
+    """GRADE certainty of evidence with an optional strength of recommendation."""
+
+    system: Literal["grade"]
+    certainty: Literal["high", "moderate", "low", "very low"]
+    """Certainty of the evidence."""
+    strength: Literal["strong", "conditional"] | None = None
+    """Strength of the recommendation."""
+
+    def label(self) -> str:
+        return f"GRADE {self.certainty}" + (f" · {self.strength}" if self.strength else "")
+
+
+Evidence = Annotated[NccnEvidence | EsmoEvidence | GradeEvidence, Field(discriminator="system")]
+"""An evidence grade; ``system`` names the grading system (nccn, esmo, grade)."""
+
+GRADING_SYSTEMS = {"nccn": NccnEvidence, "esmo": EsmoEvidence, "grade": GradeEvidence}
+
+
+def grading_values(system: str) -> dict[str, tuple[str, ...]]:
+    """Every graded dimension of a system and its allowed values, from the model."""
+    model = GRADING_SYSTEMS[system]
+    out: dict[str, tuple[str, ...]] = {}
+    for name, info in model.model_fields.items():
+        if name == "system":
+            continue
+        out[name] = tuple(a for a in _literal_args(info.annotation) if a is not None)
+    return out
+
+
+def _literal_args(annotation: Any) -> tuple[Any, ...]:
+    from typing import get_args, get_origin
+
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    args: tuple[Any, ...] = ()
+    for arg in get_args(annotation):
+        args += _literal_args(arg)
+    return args

@@ -1,0 +1,111 @@
+"""The site configuration model (``site_config/``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .fields import Slug, Strict, Text, WebUrl
+
+
+class Audience(Strict):
+    """A kind of reader the site writes for."""
+
+    id: Slug
+    """Key used in articles: ``clinician``."""
+    label: Text
+    """What the reader picks: ``Healthcare professional``."""
+
+
+class CallToAction(Strict):
+    """The follow-up block at the end of every article."""
+
+    heading: Text
+    text: Text
+    link_label: Text
+    link: Annotated[str, Field(pattern=r"^(https?://\S+|mailto:\S+|/\S*)$")]
+    """Where the follow-up question goes: an address, a mailto: link or a site path."""
+
+
+class Publisher(Strict):
+    name: Text
+    url: WebUrl | None = None
+
+
+class Settings(Strict):
+    """``site_config/site.yaml``."""
+
+    publisher: Publisher
+    """Who publishes the guidance (used in page metadata)."""
+    audiences: Annotated[list[Audience], Field(min_length=1)]
+    """Audiences in order; the first is the default."""
+    audience_question: Text = "Which best describes you?"
+    """The question above the audience switch."""
+    call_to_action: CallToAction
+    board_blurb: Text
+    """One line under the advisory board badge."""
+    recent_count: Annotated[int, Field(ge=1, le=50)] = 5
+    """How many recent updates the home page lists."""
+
+
+class Specialty(Strict):
+    id: Slug
+    name: Text
+    description: Text
+
+
+class Reviewer(Strict):
+    """A member of the medical advisory board."""
+
+    id: Slug
+    name: Text
+    credentials: Text
+    """Degrees and roles: ``MD, gynecologic oncologist``."""
+    specialties: Annotated[list[Slug], Field(min_length=1)]
+    disclosures: Text
+    """Conflicts of interest, or ``None declared``."""
+    github: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")] | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    example: bool = False
+    """True for fictional sample reviewers; the board page marks them as examples."""
+
+
+class Tag(Strict):
+    id: Slug
+    label: Text
+
+
+class GradingSystem(Strict):
+    """Legend of one grading system: what each value means."""
+
+    name: Text
+    """Display name: ``NCCN Categories of Evidence and Consensus``."""
+    source: Text
+    """Where the definitions come from."""
+    dimensions: dict[str, dict[str, Text]]
+    """Per graded field, per value, a one-line explanation."""
+
+
+class SiteConfig(Strict):
+    """Everything in ``site_config/``, validated together."""
+
+    settings: Settings
+    specialties: list[Specialty]
+    reviewers: list[Reviewer]
+    tags: list[Tag]
+    disclaimers: dict[Slug, dict[Slug, Text]]
+    """Disclaimer sets by key, each with one text per audience."""
+    grading: dict[str, GradingSystem]
+    editorial_policy: str
+    """Markdown of the editorial policy page."""
+
+    def specialty(self, id: str) -> Specialty:
+        return next(s for s in self.specialties if s.id == id)
+
+    def reviewer(self, id: str) -> Reviewer:
+        return next(r for r in self.reviewers if r.id == id)
+
+    @property
+    def default_audience(self) -> str:
+        return self.settings.audiences[0].id

@@ -1,0 +1,105 @@
+"""``guidesite new``: a commented article skeleton that already validates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from .errors import ContentError, Problem
+from .model.fields import SLUG_PATTERN
+
+SKELETON = """\
+# {title_hint}
+# Every field is explained in a comment above it.  Text fields are Markdown;
+# cite a reference with [@key].  Run `guidesite validate {shown}` to check.
+# Drafts are never published: change review.status to `submitted` when ready.
+
+# Identifier: must equal this file's name (without .yaml).
+id: {slug}
+
+# The clinical question, as a reader would ask it, ending with "?".
+title: "What is the question this article answers?"
+
+# Specialty id from site_config/specialties.yaml; must equal the folder name.
+specialty: {specialty}
+
+# Tags from the closed list in site_config/tags.yaml (may be empty).
+tags: []
+
+# Audiences served; the first is the default. Any text below may be a single
+# string (same for everyone) or one wording per audience, e.g.
+#   summary:
+#     clinician: "..."
+#     patient: "..."
+audiences: [clinician]
+
+# The bottom-line answer, shown first. Cite sources like this: [@example-key].
+summary: "Write the bottom-line answer here."
+
+# The body: sections, each a heading and blocks. A block is exactly one of:
+#   prose: Markdown text
+#   list: bullets (text, or {{text, evidence, items}})
+#   numbered: a numbered list
+#   regimen: {{name, evidence, cite, components: [{{drug, dose, route, days, infusion}}], cycle_days, notes}}
+#   recommendation: {{text, evidence}}
+# Evidence grades name their system, e.g.
+#   {{system: nccn, category: "2A", preference: preferred}}
+#   {{system: esmo, level: I, grade: A}}
+#   {{system: grade, certainty: moderate, strength: strong}}
+sections:
+  - heading: "First section"
+    blocks:
+      - prose: "Write the first section here."
+
+# Sources. Every reference must be cited at least once in the text above.
+# Give identifiers only when you have checked them: pmid, pmcid, doi, nct, url.
+references: []
+
+# Ids of related articles (optional).
+see_also: []
+
+# Disclaimer set from site_config/disclaimers.yaml.
+disclaimer: standard
+
+# Editorial workflow.
+review:
+  # draft, submitted, under_review, approved or retired.
+  status: draft
+  # Who wrote the article.
+  author: "Your name"
+  # Dates as YYYY-MM-DD: first written, last change to the medical content,
+  # and when the next review is due.
+  created: {today}
+  updated: {today}
+  next_review: {next_review}
+  # Raised by one with each approved change.
+  version: 1
+  # Reviewers sign off here (reviewer id from site_config/reviewers.yaml).
+  approvals: []
+"""
+
+
+def new_article(project: Path, target: str, *, today: date | None = None) -> Path:
+    """Write ``content/<specialty>/<slug>.yaml``; refuse to overwrite anything."""
+    parts = target.strip("/").removesuffix(".yaml").split("/")
+    shown = f"content/{target}"
+    if len(parts) != 2 or not all(re.match(SLUG_PATTERN, p) for p in parts):
+        raise ContentError([Problem(shown, 1, 1, "", "expected <specialty>/<slug>, both lower-case words joined by hyphens, such as gynecologic-oncology/my-question")])
+    specialty, slug = parts
+    path = Path(project) / "content" / specialty / f"{slug}.yaml"
+    shown = f"content/{specialty}/{slug}.yaml"
+    if path.exists():
+        raise ContentError([Problem(shown, 1, 1, "", "expected a new article; this file already exists and was left untouched")])
+    today = today or date.today()
+    text = SKELETON.format(
+        title_hint=f"Article {specialty}/{slug}",
+        shown=shown,
+        slug=slug,
+        specialty=specialty,
+        today=today.isoformat(),
+        next_review=(today + timedelta(days=365)).isoformat(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

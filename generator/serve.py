@@ -1,0 +1,86 @@
+"""``guidesite serve``: a live preview that re-renders when content changes.
+
+MkDocs' own server watches the staging docs folder and the theme; a small
+poller here watches ``content/``, ``site_config/`` and the Markdown templates
+and re-renders the pages whose text changed.  Bad content is reported and the
+last good pages stay on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from mkdocs.commands.serve import serve as mkdocs_serve
+
+from .build import STAGING
+from .errors import ContentError
+from .load import load
+from .render import render
+from .validate import validate
+
+log = logging.getLogger(__name__)
+
+WATCHED = ("content", "site_config", "theme/templates")
+
+
+def serve(project: Path, *, dev_addr: str = "127.0.0.1:8000", drafts: bool = True, poll_seconds: float = 0.5) -> None:
+    """Render once, then serve with live reload until interrupted."""
+    project = Path(project).resolve()
+    staging = project / STAGING
+    staging.mkdir(parents=True, exist_ok=True)
+    refresh(project, staging, drafts=drafts)
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(project, staging, drafts, poll_seconds, stop), daemon=True)
+    watcher.start()
+    try:
+        mkdocs_serve(str(project / "mkdocs.yml"), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging))
+    finally:
+        stop.set()
+
+
+def refresh(project: Path, staging: Path, *, drafts: bool) -> int:
+    """Re-render into ``staging``, writing only pages whose text changed.  Returns the count written."""
+    try:
+        validated = validate(load(project))
+    except ContentError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        log.error("preview not updated: %d problem(s)", len(exc.problems))
+        return 0
+    pages = render(validated, project / "theme" / "templates", drafts=drafts)
+    wanted = {page.path for page in pages}
+    written = 0
+    for page in pages:
+        target = staging / page.path
+        if not target.exists() or target.read_text(encoding="utf-8") != page.text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page.text, encoding="utf-8")
+            written += 1
+    for stale in staging.rglob("*.md"):
+        if stale.relative_to(staging).as_posix() not in wanted:
+            stale.unlink()
+            written += 1
+    return written
+
+
+def _snapshot(project: Path) -> dict[str, float]:
+    stamps = {}
+    for folder in WATCHED:
+        for path in (project / folder).rglob("*"):
+            if path.is_file():
+                stamps[str(path)] = path.stat().st_mtime
+    return stamps
+
+
+def _watch(project: Path, staging: Path, drafts: bool, poll_seconds: float, stop: threading.Event) -> None:
+    last = _snapshot(project)
+    while not stop.wait(poll_seconds):
+        now = _snapshot(project)
+        if now != last:
+            last = now
+            time.sleep(0.1)  # let editors finish writing
+            written = refresh(project, staging, drafts=drafts)
+            log.info("content changed: %d page(s) updated", written)
