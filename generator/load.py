@@ -165,7 +165,7 @@ def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, li
         line, col = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark else (1, 1)
         return fail(exc.message, line, col)
     except yaml.composer.ComposerError as exc:
-        if "single document" in str(exc.problem or ""):
+        if "single document" in f"{exc.context} {exc.problem}":
             mark = exc.problem_mark
             return fail("expected one YAML document, got several (remove the '---' separator)", mark.line + 1, mark.column + 1)
         return fail(_yaml_message(exc), *_yaml_mark(exc))
@@ -188,9 +188,13 @@ def _yaml_mark(exc: yaml.YAMLError) -> tuple[int, int]:
 def _yaml_message(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
     text = f"invalid YAML: {problem}"
     if context:
-        text += f" ({context})"
+        started = f" that starts on line {context_mark.line + 1}" if context_mark else ""
+        text += f" ({context.replace('while parsing', 'in')}{started})"
+    if "found '<scalar>'" in problem or "found unexpected end" in problem or "quoted scalar" in str(context):
+        text += "; check for an unclosed quote or a missing ':' above this point"
     if "\\t" in problem or "tab" in problem:
         text += "; indent with spaces, not tabs"
     return text

@@ -167,10 +167,13 @@ class _ArticleContext(_Helpers):
     by_id: dict[str, Article]
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
+    scope: list[str] = field(init=False)
+    """Audiences of the part being rendered (a section may narrow them)."""
 
     def __post_init__(self) -> None:
         self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article))}
         self.uses = {}
+        self.scope = list(self.article.audiences)
 
     up = "../"
     """From an article's Markdown file to the docs root."""
@@ -196,7 +199,7 @@ class _ArticleContext(_Helpers):
 
     def _cite_group(self, keys: list[str]) -> str:
         links = []
-        for key in keys:
+        for key in sorted(dict.fromkeys(keys), key=lambda k: self.numbers[k]):
             self.uses[key] = self.uses.get(key, 0) + 1
             number = self.numbers[key]
             links.append(f'<a id="cite-{key}-{self.uses[key]}" href="#ref-{key}" class="gs-cite__link" aria-label="Reference {number}">{number}</a>')
@@ -207,7 +210,12 @@ class _ArticleContext(_Helpers):
         if "all" in wording:
             return [(None, False, self.md(wording["all"]))]
         default = self.article.audiences[0]
-        return [(aud, aud != default, self.md(wording[aud])) for aud in self.article.audiences]
+        return [(aud, aud != default, self.md(wording[aud])) for aud in self.scope]
+
+    def enter_section(self, audiences: list[str] | None) -> str:
+        """Texts inside a section are worded for the section's audiences only."""
+        self.scope = [a for a in self.article.audiences if not audiences or a in audiences]
+        return ""
 
     def section_audience(self, audiences: list[str] | None) -> tuple[str | None, bool]:
         if not audiences or set(audiences) >= set(self.article.audiences):
@@ -340,6 +348,6 @@ def _badges(page: _ArticleContext, evidence: list) -> str:
             if getattr(grade, dimension, None) is not None
         )
         target = f"{page.up}evidence-grades.md#{grade.system}"
-        out.append(f' <span class="gs-badge gs-badge--{grade.system}">[{_plain(grade.label())}]({target} "{_attr(meaning)}")</span>')
+        out.append(f' <span class="gs-badge gs-badge--{grade.system}" title="{_attr(meaning)}">[{_plain(grade.label())}]({target})</span>')
     return "".join(out)
 

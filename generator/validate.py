@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ContentError, Problem
 from .load import Loaded, RawDocument, format_loc
 from .model import Article, SiteConfig, grading_values
-from .model.fields import KEY_PATTERN, SLUG_PATTERN, describe
+from .model.fields import KEY_PATTERN, SLUG_PATTERN, MarkdownText, describe
 from .model.walk import CITATION, citation_keys, iter_citations, iter_texts
 
 
@@ -38,18 +38,21 @@ def validate(loaded: Loaded) -> Validated:
     site = _validate_site(loaded, problems)
     articles: list[Article] = []
     sources: dict[str, RawDocument] = {}
+    pairs: list[tuple[Article, RawDocument]] = []
     for doc in loaded.articles:
         if doc.data is None:
             continue  # already reported by load
+        # Text checks read the raw data, so they run even when the model refuses the file.
+        problems += _check_markdown(doc)
         article = _to_model(Article, doc, doc.data, (), problems)
         if article is None:
             continue
         if site is not None:
             problems += _check_article(article, doc, site)
-        problems += _check_text_safety(article, doc)
         articles.append(article)
+        pairs.append((article, doc))
         sources.setdefault(article.id, doc)
-    problems += _check_collection(articles, loaded.articles)
+    problems += _check_collection(pairs)
     if site is not None:
         problems += _check_cross_links(articles, sources)
     if loaded.only is not None:
@@ -300,35 +303,40 @@ def _check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list
 
 def _check_wordings(article: Article, doc: RawDocument) -> list[Problem]:
     out = []
-    served = article.audiences
     raw_texts: dict[tuple, set[str]] = {}
     for loc, audience, _ in iter_texts(article):
         if audience == "all":
             continue
         parent = loc[:-1]
         raw_texts.setdefault(parent, set()).add(audience)
+        served = _audiences_at(article, loc)
         if audience not in served:
-            out.append(doc.problem(loc, f"expected a wording for one of the article's audiences ({', '.join(served)}); got '{audience}'", key=True))
+            out.append(doc.problem(loc, f"expected a wording for one of the audiences who see this text ({', '.join(served)}); got '{audience}'", key=True))
     for parent, given in raw_texts.items():
-        missing = [a for a in served if a not in given]
+        missing = [a for a in _audiences_at(article, parent) if a not in given]
         if missing:
             out.append(doc.problem(parent, f"expected a wording for every audience of the article; missing {', '.join(missing)}"))
     return out
 
 
+def _audiences_at(article: Article, loc: tuple) -> list[str]:
+    """Who reads the text at ``loc``: the section's audiences, else the article's."""
+    if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int) and loc[1] < len(article.sections):
+        section = article.sections[loc[1]].audiences
+        if section:
+            return [a for a in article.audiences if a in section]
+    return list(article.audiences)
+
+
 def _check_citations(article: Article, doc: RawDocument) -> list[Problem]:
+    """Every reference key unique; and, when the file is otherwise valid, every reference cited."""
     out = []
     keys: dict[str, int] = {}
     for i, ref in enumerate(article.references):
         if ref.key in keys:
             out.append(doc.problem(("references", i, "key"), f"expected a unique reference key; '{ref.key}' is also reference {keys[ref.key] + 1}"))
         keys.setdefault(ref.key, i)
-    cited: set[str] = set()
-    for loc, key in iter_citations(article):
-        cited.add(key)
-        if key not in keys:
-            known = ", ".join(keys) or "none defined"
-            out.append(doc.problem(loc, f"expected a citation key from references ({known}); got '[@{key}]'"))
+    cited = {key for _, key in iter_citations(article)}
     for key, i in keys.items():
         if key not in cited:
             out.append(doc.problem(("references", i, "key"), f"expected every reference to be cited; '{key}' is never cited (cite it as [@{key}] or remove it)"))
@@ -342,6 +350,9 @@ def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[
     for i, approval in enumerate(review.approvals):
         if approval.reviewer not in reviewers:
             out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer id from site_config/reviewers.yaml; got '{approval.reviewer}'"))
+        elif article.specialty not in site.reviewer(approval.reviewer).specialties:
+            covered = ", ".join(site.reviewer(approval.reviewer).specialties)
+            out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer who covers {article.specialty}; '{approval.reviewer}' covers {covered}"))
         if approval.date < review.created:
             out.append(doc.problem(("review", "approvals", i, "date"), f"expected a date on or after created ({review.created}); got {approval.date}"))
     if review.status == "approved" and not review.approvals:
@@ -360,53 +371,110 @@ _ATTR_LIST = re.compile(r"\{\s*[:.#][^}]*\}")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 
 
-def _check_text_safety(article: Article, doc: RawDocument) -> list[Problem]:
+def _check_markdown(doc: RawDocument) -> list[Problem]:
+    """Checks on every Markdown text as written: safety, and citations that resolve."""
     out = []
-    for loc, _, text in iter_texts(article):
-        if m := _RAW_HTML.search(text):
-            out.append(doc.problem(loc, f"expected Markdown without raw HTML; got '{m.group(0)[:40]}'"))
-        if m := _ATTR_LIST.search(text):
-            out.append(doc.problem(loc, f"expected Markdown without attribute lists; got '{m.group(0)[:40]}'"))
-        if "![" in text:
-            out.append(doc.problem(loc, "expected Markdown without images; got an image ('![…](…)')"))
-        for target in _LINK_TARGET.findall(text):
-            normal = unicodedata.normalize("NFKC", target).replace("\\", "")
-            scheme = _UNSAFE_SCHEME.match(normal)
-            if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
-                out.append(doc.problem(loc, f"expected a link to http, https or mailto; got '{target[:40]}'"))
-        for match in CITATION.finditer(text):
-            for key in citation_keys(match.group(1)):
-                if not re.match(KEY_PATTERN, key):
-                    out.append(doc.problem(loc, f"expected citations written as [@key] or [@key1; @key2]; got '{match.group(0)}'"))
+    data = doc.data if isinstance(doc.data, dict) else {}
+    refs = data.get("references")
+    keys = [r.get("key") for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
+    known = ", ".join(str(k) for k in keys) or "none defined"
+    for loc, text in _raw_texts(data, ()):
+        cite_list = len(loc) >= 2 and loc[-2] == "cite"
+        if not cite_list and not _is_markdown(loc):
+            continue
+        cited = [text] if cite_list else []
+        if not cite_list:
+            out += _unsafe(doc, loc, text)
+            for match in CITATION.finditer(text):
+                for key in citation_keys(match.group(1)):
+                    if not re.match(KEY_PATTERN, key):
+                        out.append(doc.problem(loc, f"expected citations written as [@key] or [@key1; @key2]; got '{match.group(0)}'"))
+                    else:
+                        cited.append(key)
+        for key in cited:
+            if key not in keys:
+                out.append(doc.problem(loc, f"expected a citation key from references ({known}); got '[@{key}]'"))
+    return out
+
+
+def _raw_texts(value: Any, loc: tuple):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key != "references":
+                yield from _raw_texts(child, loc + (key,))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _raw_texts(child, loc + (i,))
+    elif isinstance(value, str):
+        yield loc, value
+
+
+def _is_markdown(loc: tuple) -> bool:
+    """Whether a raw value sits in a Markdown field (directly, in a list, or as an audience wording)."""
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return False
+    if names[-1] in MARKDOWN_FIELDS:
+        return True
+    if names[-1] in _ITEM_LISTS and isinstance(loc[-1], int):
+        return True  # a list item written as plain text is its Markdown text
+    return len(names) >= 2 and names[-2] in MARKDOWN_FIELDS and not isinstance(loc[-1], int)
+
+
+def _markdown_fields() -> frozenset[str]:
+    from .model import article as article_module
+
+    names = set()
+    for cls in vars(article_module).values():
+        if isinstance(cls, type) and issubclass(cls, BaseModel):
+            for name, info in cls.model_fields.items():
+                if _marked(info.annotation) or any(isinstance(m, MarkdownText) for m in info.metadata):
+                    names.add(name)
+    return frozenset(names)
+
+
+def _marked(annotation: Any) -> bool:
+    if any(isinstance(m, MarkdownText) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_marked(arg) for arg in get_args(annotation))
+
+
+_ITEM_LISTS = frozenset({"list", "numbered", "items"})
+"""Fields holding ListItem lists, whose items may be written as bare text."""
+
+MARKDOWN_FIELDS = _markdown_fields()
+"""Names of the model's Markdown (Wording) fields, found from the model itself."""
+
+
+def _unsafe(doc: RawDocument, loc: tuple, text: str) -> list[Problem]:
+    out = []
+    if m := _RAW_HTML.search(text):
+        out.append(doc.problem(loc, f"expected Markdown without raw HTML; got '{m.group(0)[:40]}'"))
+    if m := _ATTR_LIST.search(text):
+        out.append(doc.problem(loc, f"expected Markdown without attribute lists; got '{m.group(0)[:40]}'"))
+    if "![" in text:
+        out.append(doc.problem(loc, "expected Markdown without images; got an image ('![…](…)')"))
+    for target in _LINK_TARGET.findall(text):
+        normal = unicodedata.normalize("NFKC", target).replace("\\", "")
+        scheme = _UNSAFE_SCHEME.match(normal)
+        if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
+            out.append(doc.problem(loc, f"expected a link to http, https or mailto; got '{target[:40]}'"))
     return out
 
 
 # --- the collection ---------------------------------------------------------------------
 
 
-def _check_collection(articles: list[Article], docs: list[RawDocument]) -> list[Problem]:
+def _check_collection(pairs: list[tuple[Article, RawDocument]]) -> list[Problem]:
     out = []
-    by_id: dict[str, RawDocument] = {}
-    by_folded: dict[str, str] = {}
-    doc_of = {id(a): d for a, d in zip(articles, [d for d in docs if d.data is not None])}
-    for article in articles:
-        doc = _source(article, docs)
-        if article.id in by_id:
-            first = by_id[article.id]
-            out.append(doc.problem(("id",), f"expected a unique id; '{article.id}' is also the id of {first.shown}"))
-            continue
-        by_id[article.id] = doc
+    first_of: dict[str, RawDocument] = {}
+    for article, doc in pairs:
         folded = unicodedata.normalize("NFKC", article.id).casefold()
-        by_folded.setdefault(folded, article.id)
-    del doc_of
+        if folded in first_of:
+            out.append(doc.problem(("id",), f"expected a unique id; '{article.id}' is also the id of {first_of[folded].shown}"))
+            continue
+        first_of[folded] = doc
     return out
-
-
-def _source(article: Article, docs: list[RawDocument]) -> RawDocument:
-    for doc in docs:
-        if isinstance(doc.data, dict) and doc.data.get("id") == article.id and doc.path.stem == article.id:
-            return doc
-    return next(d for d in docs if isinstance(d.data, dict) and d.data.get("id") == article.id)
 
 
 def _check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) -> list[Problem]:

@@ -80,6 +80,10 @@ WebUrl = Annotated[str, AfterValidator(_https_only)]
 """An http(s) address."""
 
 
+class MarkdownText:
+    """Marker in a field's type: the field holds author Markdown (``Wording``)."""
+
+
 def _wording(value: Any) -> Any:
     if isinstance(value, str):
         return {"all": value}
@@ -90,6 +94,7 @@ def _wording(value: Any) -> Any:
 
 Wording = Annotated[
     dict[str, Text],
+    MarkdownText(),
     BeforeValidator(_wording),
     WithJsonSchema(
         {

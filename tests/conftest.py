@@ -1,0 +1,99 @@
+"""Shared fixtures: a scratch project written from dedented strings.
+
+The scratch project carries the repository's own site_config/, theme/ and
+mkdocs.yml, and only the articles a test writes, so each test says exactly
+what content it is about.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+VALID_ARTICLE = """\
+id: {id}
+title: "Does drug A improve survival in condition B?"
+specialty: {specialty}
+tags: [chemotherapy]
+audiences: [clinician, patient]
+summary:
+  clinician: "Drug A improved overall survival in one randomized trial [@trial-a]."
+  patient: "In a large study, people who had drug A lived longer [@trial-a]."
+sections:
+  - heading: Regimen
+    blocks:
+      - regimen:
+          name: Drug A with drug B
+          evidence:
+            - {{system: nccn, category: "2A", preference: preferred}}
+          cite: [trial-a]
+          components:
+            - {{drug: drug a, dose: 50 mg/m2, days: 1, infusion: 3 h}}
+            - {{drug: drug b, dose: AUC 5, days: 1}}
+          cycle_days: 21
+      - list:
+          - "A point for everyone [@label-b]"
+          - text: "A graded point"
+            evidence: [{{system: grade, certainty: moderate, strength: strong}}]
+references:
+  - key: trial-a
+    authors: [Example AB, Sample CD, et al.]
+    title: A fictional trial used only by the test suite
+    journal: Test J
+    year: 2020
+    volume: 1
+    pages: 1-10
+  - key: label-b
+    authors: [Example Pharma]
+    title: Fictional prescribing information
+    publisher: Example Pharma
+    year: 2021
+review:
+  status: submitted
+  author: Example Author (test)
+  created: 2025-01-10
+  updated: 2025-02-01
+  next_review: 2026-02-01
+"""
+
+
+@dataclass
+class Project:
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def article(self, specialty: str = "gynecologic-oncology", id: str = "test-question", text: str | None = None) -> Path:
+        body = text if text is not None else VALID_ARTICLE.format(id=id, specialty=specialty)
+        return self.write(f"content/{specialty}/{id}.yaml", body)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """An empty-content project with the repository's configuration and theme."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("site_config", "theme"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "content").mkdir()
+    return Project(root)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output (review the diff).")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,72 @@
+"""Stage 4: a strict MkDocs + Material build that never leaves a half-written site."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import build
+from generator.errors import BuildError
+from generator.load import load
+from generator.render import Page, render
+from generator.validate import validate
+
+from conftest import REPO
+
+SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases"
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory) -> Path:
+    """The bundled sample site, built strictly from a copy of the repository."""
+    root = tmp_path_factory.mktemp("sample")
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    pages = render(validate(load(root)), root / "theme" / "templates")
+    return build(pages, root, site_dir=root / "site")
+
+
+def test_seed_article_is_built_at_its_url(sample_site):
+    html = (sample_site / SEED / "index.html").read_text(encoding="utf-8")
+    assert "What is the treatment for recurrent cervical cancer with omental (omentum) metastases?" in html
+    assert "Educational purpose only" in html
+    assert '<li aria-current="step" class="gs-step gs-step--current">Submitted <span class="gs-step__state">(current step)</span></li>' in html
+    assert "<td>50 mg/m²</td>" in html and "<td>AUC 5 (target AUC)</td>" in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/24552320/"' in html
+    assert 'href="https://doi.org/10.1016/S0140-6736(17)31607-0"' in html
+    assert 'href="https://clinicaltrials.gov/study/NCT00295789"' in html
+    assert 'href="../../editorial-policy/"' in html and 'href="../../advisory-board/"' in html
+
+
+def test_every_page_type_is_built(sample_site):
+    for page in ("index.html", "gynecologic-oncology/index.html", "medical-oncology/index.html",
+                 "advisory-board/index.html", "editorial-policy/index.html", "evidence-grades/index.html", "404.html"):
+        assert (sample_site / page).is_file(), page
+    board = (sample_site / "advisory-board" / "index.html").read_text(encoding="utf-8")
+    assert "Example reviewer:" in board
+
+
+def test_no_page_loads_anything_from_another_host(sample_site):
+    for html in sample_site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "fonts.googleapis.com" not in text, html
+        assert "<script src=\"http" not in text, html
+
+
+def test_a_failing_build_leaves_the_previous_site_and_staging_untouched(project):
+    project.article()
+    pages = render(validate(load(project.root)), project.root / "theme" / "templates")
+    site = build(pages, project.root, site_dir=project.root / "site")
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    staging_before = {p: p.read_bytes() for p in (project.root / "build" / "docs").rglob("*") if p.is_file()}
+    broken = pages + [Page("broken.md", "# Broken\n\n[a link to nowhere](missing.md)\n")]
+    with pytest.raises(BuildError) as caught:
+        build(broken, project.root, site_dir=site)
+    assert any("missing.md" in m for m in caught.value.messages)
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in (project.root / "build" / "docs").rglob("*") if p.is_file()} == staging_before
+    assert sorted(p.name for p in project.root.iterdir()) == sorted(["build", "content", "mkdocs.yml", "site", "site_config", "theme"])
+    assert [p.name for p in (project.root / "build").iterdir()] == ["docs"]

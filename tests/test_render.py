@@ -1,0 +1,112 @@
+"""Stage 3: articles become the Markdown a reader's page is built from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.load import load
+from generator.render import render
+from generator.validate import validate
+
+from conftest import REPO, VALID_ARTICLE
+
+GOLDEN = Path(__file__).parent / "golden"
+SEED_ID = "recurrent-cervical-cancer-omental-metastases"
+
+
+def _pages(root: Path, **kwargs) -> dict[str, str]:
+    return {p.path: p.text for p in render(validate(load(root)), root / "theme" / "templates", **kwargs)}
+
+
+@pytest.fixture(scope="module")
+def sample_pages() -> dict[str, str]:
+    return _pages(REPO)
+
+
+def test_seed_article_matches_its_golden_markdown(sample_pages, update_golden):
+    path = f"gynecologic-oncology/{SEED_ID}.md"
+    golden = GOLDEN / f"{SEED_ID}.md"
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(sample_pages[path], encoding="utf-8")
+    assert sample_pages[path] == golden.read_text(encoding="utf-8"), "rendered Markdown changed: review, then run pytest --update-golden"
+
+
+def test_site_has_home_specialty_board_policy_and_legend_pages(sample_pages):
+    assert {"index.md", "gynecologic-oncology/index.md", "medical-oncology/index.md", "advisory-board.md",
+            "editorial-policy.md", "evidence-grades.md", f"gynecologic-oncology/{SEED_ID}.md"} <= set(sample_pages)
+
+
+def test_seed_article_carries_the_seed_pages_doses_and_figures(sample_pages):
+    text = sample_pages[f"gynecologic-oncology/{SEED_ID}.md"]
+    for fact in ("| cisplatin | 50 mg/m² | IV | Day 2 |", "| paclitaxel | 135 mg/m² | IV | Day 1 | over 24 hours |",
+                 "| bevacizumab | 15 mg/kg |", "| carboplatin | AUC 5 (target AUC) |", "| paclitaxel | 175 mg/m² | IV | Day 1 | over 3 hours |",
+                 "Repeat every 21 days (3 weeks).", "16.8 vs 13.3 months", "23.2 vs 13.0 months", "HR 0.994",
+                 "48% vs 36%", "at least 28 days", "ECOG 0-1"):
+        assert fact in text, fact
+    assert "Educational purpose only" in text
+    assert '<li class="gs-step gs-step--current" aria-current="step">Submitted <span class="gs-step__state">(current step)</span></li>' in text
+    assert "[ESMO I, A](../evidence-grades.md#esmo)" in text and "[NCCN 2B](../evidence-grades.md#nccn)" in text
+
+
+def test_citations_are_numbered_by_first_appearance_and_listed_once(project):
+    project.article()
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    # trial-a is cited first (summary), label-b later: 1 and 2.
+    assert re.findall(r'href="#ref-([a-z0-9-]+)" class="gs-cite__link" aria-label="Reference (\d)"', text)[:1] == [("trial-a", "1")]
+    references = text[text.index("## References"):]
+    assert references.count('<span id="ref-trial-a"></span>') == 1
+    # trial-a is cited in both summary wordings and by the regimen: one entry, three back-links.
+    entry = next(line for line in references.splitlines() if 'id="ref-trial-a"' in line)
+    assert entry.startswith("1. ")
+    assert re.findall(r"\(#cite-trial-a-(\d)", entry) == ["1", "2", "3"]
+    assert next(line for line in references.splitlines() if 'id="ref-label-b"' in line).startswith("2. ")
+
+
+def test_status_decides_banner_tracker_and_approver(project):
+    project.article()
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert "**Educational purpose only**" in text
+    approved = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "status: submitted", "status: approved").replace(
+        "  next_review: 2026-02-01", "  next_review: 2026-02-01\n  approvals:\n    - {reviewer: example-reviewer-1, date: 2025-02-03}")
+    project.article(text=approved)
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert "Educational purpose only" not in text
+    assert "**Approved** by [Dr. Example Reviewer A (sample), MD, gynecologic oncologist" in text
+    assert "on February 3, 2025" in text
+    assert 'gs-step--current" aria-current="step">Approved' in text
+
+
+def test_drafts_are_left_out_unless_asked_for(project):
+    project.article(text=VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace("status: submitted", "status: draft"))
+    assert "gynecologic-oncology/test-question.md" not in _pages(project.root)
+    assert "gynecologic-oncology/test-question.md" in _pages(project.root, drafts=True)
+
+
+def test_patient_wording_is_present_but_hidden_by_default(project):
+    project.article()
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert '<div class="gs-variant" data-audience="clinician" markdown>' in text
+    assert '<div class="gs-variant" data-audience="patient" hidden markdown>' in text
+    assert '<div class="gs-audience" data-default="clinician" hidden>' in text
+
+
+def test_single_audience_article_has_no_switch(project):
+    one = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "audiences: [clinician, patient]", "audiences: [clinician]").replace(
+        '  patient: "In a large study, people who had drug A lived longer [@trial-a]."\n', "")
+    project.article(text=one)
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert "gs-audience" not in text
+
+
+def test_markdown_special_characters_in_plain_fields_are_inert(project):
+    tricky = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "name: Drug A with drug B", "name: \"Drug A | *B* [x](y) & <b>\"")
+    project.article(text=tricky)
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert r"**Drug A \| \*B\* \[x\](y) &amp; &lt;b&gt;**" in text

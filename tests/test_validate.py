@@ -1,0 +1,102 @@
+"""Stage 2: every kind of bad input gets its exact, located message; good input passes.
+
+Each file in tests/cases/invalid/ is one bad article.  Its header says where
+it is placed in a scratch project and lists, as ``# expect:`` lines, every
+problem the validator must print for it — no more, no fewer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ContentError
+from generator.load import load
+from generator.validate import validate
+
+from conftest import VALID_ARTICLE
+
+CASES = sorted((Path(__file__).parent / "cases" / "invalid").glob("*.yaml"))
+
+
+def _header(text: str, key: str) -> list[str]:
+    prefix = f"# {key}: "
+    return [line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)]
+
+
+def test_there_is_a_case_for_every_error_kind_the_pipeline_promises():
+    names = {case.stem for case in CASES}
+    promised = {
+        "yaml-syntax", "unknown-field", "missing-field", "wrong-type", "duplicate-key", "alias", "id-mismatch",
+        "duplicate-id", "unknown-specialty", "unknown-citation-key", "reference-never-cited", "malformed-pmid",
+        "malformed-doi", "malformed-nct", "dose-unit-outside-list", "grade-outside-system",
+    }
+    assert promised <= names
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_invalid_article_reports_exactly_its_problems(project, case):
+    text = case.read_text(encoding="utf-8")
+    (place,) = _header(text, "place")
+    expected = _header(text, "expect")
+    assert expected, f"{case.name} has no '# expect:' line"
+    if _header(text, "with"):
+        project.article()
+    project.write(place, text)
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    assert [str(p) for p in caught.value.problems] == expected
+
+
+def test_the_valid_fixture_article_passes(project):
+    project.article()
+    validated = validate(load(project.root))
+    assert [a.id for a in validated.articles] == ["test-question"]
+
+
+def test_bundled_content_and_site_config_are_valid():
+    repo = Path(__file__).resolve().parent.parent
+    validated = validate(load(repo))
+    seed = next(a for a in validated.articles if a.id == "recurrent-cervical-cancer-omental-metastases")
+    assert seed.review.status == "submitted"
+    assert seed.review.approvals == []
+    assert len(validated.articles) >= 3
+
+
+def test_problems_in_several_files_are_all_reported_in_one_run(project):
+    project.article(id="first-question", text=VALID_ARTICLE.format(id="first-question", specialty="gynecologic-oncology").replace("dose: 50 mg/m2", "dose: 50 mgs"))
+    project.article(id="second-question", text=VALID_ARTICLE.format(id="second-question", specialty="gynecologic-oncology").replace("tags: [chemotherapy]", "tags: [nonsense]"))
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    paths = sorted({p.path for p in caught.value.problems})
+    assert paths == ["content/gynecologic-oncology/first-question.yaml", "content/gynecologic-oncology/second-question.yaml"]
+
+
+def test_validating_one_path_reports_only_that_file(project):
+    good = project.article(id="good-question", text=VALID_ARTICLE.format(id="good-question", specialty="gynecologic-oncology"))
+    project.article(id="bad-question", text=VALID_ARTICLE.format(id="bad-question", specialty="gynecologic-oncology").replace("tags: [chemotherapy]", "tags: [nonsense]"))
+    validated = validate(load(project.root, [good]))
+    assert "good-question" in [a.id for a in validated.articles]
+
+
+def test_a_broken_site_config_is_reported_in_its_own_file(project):
+    reviewers = project.root / "site_config" / "reviewers.yaml"
+    reviewers.write_text(reviewers.read_text() + "- id: example-reviewer-9\n  name: Nobody (sample)\n  credentials: MD\n  specialties: [cardiology]\n  disclosures: None\n", encoding="utf-8")
+    project.article()
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    (problem,) = caught.value.problems
+    assert problem.path == "site_config/reviewers.yaml"
+    assert problem.message == "expected a specialty from specialties.yaml; got 'cardiology'"
+
+
+def test_grading_legend_must_explain_every_value_of_the_model(project):
+    grading = project.root / "site_config" / "grading.yaml"
+    text = grading.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.strip().startswith(('"2B"', "2B:", "'2B'"))]
+    grading.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project.article()
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    assert [p.message for p in caught.value.problems] == ["expected a legend line for every value; missing 2B"]
