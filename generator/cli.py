@@ -70,6 +70,7 @@ def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
 
     logging.getLogger("generator").setLevel(logging.INFO)
     logging.getLogger("mkdocs").setLevel(logging.INFO)
+    logging.getLogger("mkdocs").propagate = True  # show "Serving on …" and rebuilds
     with _reporting(ctx):
         serve_site(ctx.obj["project"], dev_addr=dev_addr, drafts=not no_drafts)
 
