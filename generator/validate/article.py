@@ -1,0 +1,132 @@
+"""One article against the site configuration, and the articles against each other."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..errors import Problem
+from ..load import RawDocument
+from ..model import Article, SiteConfig
+from ..model.walk import iter_citations, iter_texts
+
+
+def check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+    out: list[Problem] = []
+    stem = doc.path.stem
+    folder = doc.path.parent.name
+    if article.id != stem:
+        out.append(doc.problem(("id",), f"expected the file name '{stem}'; got '{article.id}'"))
+    specialties = {s.id for s in site.specialties}
+    if article.specialty not in specialties:
+        out.append(doc.problem(("specialty",), f"expected a specialty from site_config/specialties.yaml ({', '.join(sorted(specialties))}); got '{article.specialty}'"))
+    elif article.specialty != folder:
+        out.append(doc.problem(("specialty",), f"expected the folder name '{folder}' (content/<specialty>/<id>.yaml); got '{article.specialty}'"))
+    tags = {t.id for t in site.tags}
+    for i, tag in enumerate(article.tags):
+        if tag not in tags:
+            out.append(doc.problem(("tags", i), f"expected a tag from site_config/tags.yaml; got '{tag}'"))
+    site_audiences = [a.id for a in site.settings.audiences]
+    for i, audience in enumerate(article.audiences):
+        if audience not in site_audiences:
+            out.append(doc.problem(("audiences", i), f"expected an audience from site_config/site.yaml ({', '.join(site_audiences)}); got '{audience}'"))
+    if len(set(article.audiences)) != len(article.audiences):
+        out.append(doc.problem(("audiences",), "expected each audience once; got a repeat"))
+    out += _check_wordings(article, doc)
+    for i, section in enumerate(article.sections):
+        for j, audience in enumerate(section.audiences or []):
+            if audience not in article.audiences:
+                out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(article.audiences)}); got '{audience}'"))
+    out += _check_citations(article, doc)
+    if article.disclaimer not in site.disclaimers:
+        out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
+    out += _check_review(article, doc, site)
+    return out
+
+
+def _check_wordings(article: Article, doc: RawDocument) -> list[Problem]:
+    out = []
+    raw_texts: dict[tuple, set[str]] = {}
+    for loc, audience, _ in iter_texts(article):
+        if audience == "all":
+            continue
+        parent = loc[:-1]
+        raw_texts.setdefault(parent, set()).add(audience)
+        served = _audiences_at(article, loc)
+        if audience not in served:
+            out.append(doc.problem(loc, f"expected a wording for one of the audiences who see this text ({', '.join(served)}); got '{audience}'", key=True))
+    for parent, given in raw_texts.items():
+        missing = [a for a in _audiences_at(article, parent) if a not in given]
+        if missing:
+            out.append(doc.problem(parent, f"expected a wording for every audience of the article; missing {', '.join(missing)}"))
+    return out
+
+
+def _audiences_at(article: Article, loc: tuple) -> list[str]:
+    """Who reads the text at ``loc``: the section's audiences, else the article's."""
+    if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int) and loc[1] < len(article.sections):
+        section = article.sections[loc[1]].audiences
+        if section:
+            return [a for a in article.audiences if a in section]
+    return list(article.audiences)
+
+
+def _check_citations(article: Article, doc: RawDocument) -> list[Problem]:
+    """Every reference key unique; and, when the file is otherwise valid, every reference cited."""
+    out = []
+    keys: dict[str, int] = {}
+    for i, ref in enumerate(article.references):
+        if ref.key in keys:
+            out.append(doc.problem(("references", i, "key"), f"expected a unique reference key; '{ref.key}' is also reference {keys[ref.key] + 1}"))
+        keys.setdefault(ref.key, i)
+    cited = {key for _, key in iter_citations(article)}
+    for key, i in keys.items():
+        if key not in cited:
+            out.append(doc.problem(("references", i, "key"), f"expected every reference to be cited; '{key}' is never cited (cite it as [@{key}] or remove it)"))
+    return out
+
+
+def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+    out = []
+    review = article.review
+    reviewers = {r.id for r in site.reviewers}
+    for i, approval in enumerate(review.approvals):
+        if approval.reviewer not in reviewers:
+            out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer id from site_config/reviewers.yaml; got '{approval.reviewer}'"))
+        elif article.specialty not in site.reviewer(approval.reviewer).specialties:
+            covered = ", ".join(site.reviewer(approval.reviewer).specialties)
+            out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer who covers {article.specialty}; '{approval.reviewer}' covers {covered}"))
+        if approval.date < review.created:
+            out.append(doc.problem(("review", "approvals", i, "date"), f"expected a date on or after created ({review.created}); got {approval.date}"))
+    if review.status == "approved" and not review.approvals:
+        out.append(doc.problem(("review", "status"), "expected at least one approval for status 'approved'; got none"))
+    if review.replaced_by and review.status != "retired":
+        out.append(doc.problem(("review", "replaced_by"), f"expected replaced_by only on a retired article; status is '{review.status}'"))
+    return out
+
+
+
+def check_collection(pairs: list[tuple[Article, RawDocument]]) -> list[Problem]:
+    out = []
+    first_of: dict[str, RawDocument] = {}
+    for article, doc in pairs:
+        folded = unicodedata.normalize("NFKC", article.id).casefold()
+        if folded in first_of:
+            out.append(doc.problem(("id",), f"expected a unique id; '{article.id}' is also the id of {first_of[folded].shown}"))
+            continue
+        first_of[folded] = doc
+    return out
+
+
+def check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) -> list[Problem]:
+    out = []
+    ids = {a.id for a in articles}
+    for article in articles:
+        doc = sources[article.id]
+        for i, other in enumerate(article.see_also):
+            if other == article.id:
+                out.append(doc.problem(("see_also", i), "expected another article; got the article itself"))
+            elif other not in ids:
+                out.append(doc.problem(("see_also", i), f"expected the id of an existing article; got '{other}'"))
+        if article.review.replaced_by and article.review.replaced_by not in ids:
+            out.append(doc.problem(("review", "replaced_by"), f"expected the id of an existing article; got '{article.review.replaced_by}'"))
+    return out

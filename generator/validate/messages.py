@@ -1,0 +1,125 @@
+"""Pydantic's errors as located, plain-language problems: expected …, got …."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem
+from ..load import RawDocument
+from ..model.fields import KEY_PATTERN, SLUG_PATTERN, describe
+
+
+def to_model(cls: type[BaseModel], doc: RawDocument, problems: list[Problem]) -> Any:
+    try:
+        return cls.model_validate(doc.data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = written_loc(doc.data, tuple(err["loc"]))
+            problems.append(doc.problem(loc, message(err, cls, loc), key=err["type"] == "extra_forbidden"))
+        return None
+
+
+def written_loc(data: Any, loc: tuple) -> tuple:
+    """Drop the parts of a pydantic loc the author never wrote (union tags, 'all')."""
+    out: list = []
+    current = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(current, dict) and part in current:
+            out.append(part)
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            out.append(part)
+            current = current[part]
+        elif last and part != "all":
+            out.append(part)
+    return tuple(out)
+
+
+_PATTERNS = {
+    SLUG_PATTERN: "lower-case words joined by hyphens, such as 'cervical-cancer'",
+    KEY_PATTERN: "a key of lower-case letters and digits joined by '-' or '_', such as 'tewari-2014'",
+    r"^[1-9][0-9]{0,8}$": "a PMID of 1 to 9 digits, such as 24552320",
+    r"^PMC[0-9]{4,9}$": "a PMCID such as PMC4010094",
+    r"^10\.[0-9]{4,9}/[^\s]+$": "a DOI such as 10.1056/NEJMoa1309748 (no https://doi.org/ prefix)",
+    r"^NCT[0-9]{8}$": "an NCT number: NCT and 8 digits",
+    r"\?$": "a question ending with '?'",
+}
+
+
+def message(err: dict, cls: type[BaseModel], loc: tuple) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    found = describe(err.get("input"))
+    if kind == "missing":
+        return "expected this required field; it is missing"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(cls, loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"unknown field{tip}; expected one of {', '.join(allowed)}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}; got {found}"
+    if kind == "string_pattern_mismatch":
+        return f"expected {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}; got {found}"
+    if kind == "string_type":
+        tip = " (put it in quotes to keep it as text)" if isinstance(err.get("input"), (int, float, bool)) else ""
+        return f"expected text; got {found}{tip}"
+    if kind == "string_too_short":
+        return "expected text; got an empty value"
+    if kind == "string_too_long":
+        return f"expected at most {ctx.get('max_length')} characters; got {len(str(err.get('input')))}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number; got {found}"
+    if kind in ("decimal_type", "decimal_parsing", "float_type", "float_parsing"):
+        return f"expected a number; got {found}"
+    if kind.startswith("date"):
+        return f"expected a date as YYYY-MM-DD; got {found}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false; got {found}"
+    if kind == "list_type":
+        return f"expected a list; got {found}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of fields; got {found}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} item(s); got {ctx.get('actual_length')}"
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
+        bound = {"greater_than": "greater than", "greater_than_equal": "at least", "less_than_equal": "at most", "less_than": "less than"}[kind]
+        limit = next(iter(ctx.values()), "?")
+        return f"expected a number {bound} {limit}; got {found}"
+    if kind == "union_tag_invalid":
+        return f"expected system to be one of {ctx.get('expected_tags')}; got {describe(ctx.get('tag'))}"
+    if kind == "union_tag_not_found":
+        return f"expected a '{ctx.get('discriminator', 'system').strip(chr(39))}' field naming the grading system (nccn, esmo, grade)"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg']}; got {found}"
+
+
+def _fields_at(cls: type[BaseModel], loc: tuple) -> list[str]:
+    """Names of the fields of the model found at ``loc`` inside ``cls``."""
+    current: Any = cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        model = _model_in(current)
+        if model is None or part not in model.model_fields:
+            return []
+        current = model.model_fields[part].annotation
+    model = _model_in(current)
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    if get_origin(annotation) is not None and hasattr(annotation, "__origin__"):
+        return _model_in(annotation.__origin__) if annotation.__origin__ is not annotation else None
+    return None

@@ -1,0 +1,84 @@
+"""The site configuration: each file checked on its own, then against the others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem
+from ..load import SITE_FILES, Loaded, RawDocument
+from ..model import SiteConfig, grading_values
+from .messages import message, written_loc
+
+
+def validate_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:
+    """Each site_config file is checked on its own, so each problem names its own file."""
+    if len(loaded.site) != len(SITE_FILES) or any(d.data is None for d in loaded.site.values()):
+        return None
+    before = len(problems)
+    parts = {}
+    for name, doc in loaded.site.items():
+        field = "settings" if name == "site" else name
+        wrapper = _single_field_model(field, SiteConfig.model_fields[field].annotation)
+        try:
+            parts[field] = getattr(wrapper.model_validate({field: doc.data}), field)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = written_loc(doc.data, tuple(err["loc"])[1:])
+                problems.append(doc.problem(loc, message(err, SiteConfig, (field,) + loc), key=err["type"] == "extra_forbidden"))
+    if len(problems) > before:
+        return None
+    site = SiteConfig(**parts, editorial_policy=loaded.policy)
+    problems += _check_site(site, loaded.site)
+    return None if len(problems) > before else site
+
+
+_wrappers: dict[str, type[BaseModel]] = {}
+
+
+def _single_field_model(field: str, annotation: Any) -> type[BaseModel]:
+    from pydantic import create_model
+
+    if field not in _wrappers:
+        _wrappers[field] = create_model(f"_{field}", **{field: (annotation, ...)})
+    return _wrappers[field]
+
+
+def _check_site(site: SiteConfig, docs: dict[str, RawDocument]) -> list[Problem]:
+    out: list[Problem] = []
+    audiences = [a.id for a in site.settings.audiences]
+    specialties = {s.id for s in site.specialties}
+    for name, items in (("specialties", site.specialties), ("reviewers", site.reviewers), ("tags", site.tags)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                out.append(docs[name].problem((i, "id"), f"expected a unique id; '{item.id}' is used twice"))
+            seen.add(item.id)
+    for i, reviewer in enumerate(site.reviewers):
+        for j, specialty in enumerate(reviewer.specialties):
+            if specialty not in specialties:
+                out.append(docs["reviewers"].problem((i, "specialties", j), f"expected a specialty from specialties.yaml; got '{specialty}'"))
+    for key, texts in site.disclaimers.items():
+        missing = [a for a in audiences if a not in texts]
+        if missing:
+            out.append(docs["disclaimers"].problem((key,), f"expected a text for every audience; missing {', '.join(missing)}"))
+        for audience in texts:
+            if audience not in audiences:
+                out.append(docs["disclaimers"].problem((key, audience), f"expected an audience from site.yaml ({', '.join(audiences)}); got '{audience}'", key=True))
+    if "standard" not in site.disclaimers:
+        out.append(docs["disclaimers"].problem((), "expected a 'standard' disclaimer set (the default)"))
+    for system in ("nccn", "esmo", "grade"):
+        if system not in site.grading:
+            out.append(docs["grading"].problem((), f"expected a legend for the grading system '{system}'"))
+            continue
+        legend = site.grading[system].dimensions
+        for dimension, values in grading_values(system).items():
+            have = legend.get(dimension, {})
+            missing = [v for v in values if v not in have]
+            extra = [v for v in have if v not in values]
+            if missing:
+                out.append(docs["grading"].problem((system, "dimensions", dimension), f"expected a legend line for every value; missing {', '.join(missing)}"))
+            if extra:
+                out.append(docs["grading"].problem((system, "dimensions", dimension, extra[0]), f"expected only values of the model ({', '.join(values)}); got '{extra[0]}'", key=True))
+    return out
