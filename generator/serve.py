@@ -18,7 +18,7 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from .build import STAGING
 from .errors import ContentError
 from .load import load
-from .render import render
+from .render import build_date, render
 from .validate import validate
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def refresh(project: Path, staging: Path, *, drafts: bool) -> int:
             log.error("%s", problem)
         log.error("preview not updated: %d problem(s)", len(exc.problems))
         return 0
-    pages = render(validated, project / "theme" / "templates", drafts=drafts)
+    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts)
     wanted = {page.path for page in pages}
     written = 0
     for page in pages:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import shutil
 import textwrap
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+TODAY = date(2025, 8, 1)
+"""The build date the tests render with, so that "review overdue" does not move with the calendar."""
 
 VALID_ARTICLE = """\
 id: {id}

@@ -13,7 +13,7 @@ from generator.load import load
 from generator.render import Page, render
 from generator.validate import validate
 
-from conftest import REPO
+from conftest import TODAY, REPO
 
 SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases"
 
@@ -25,7 +25,7 @@ def sample_site(tmp_path_factory) -> Path:
     for name in ("content", "site_config", "theme"):
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "mkdocs.yml", root)
-    pages = render(validate(load(root)), root / "theme" / "templates")
+    pages = render(validate(load(root)), root / "theme" / "templates", today=TODAY)
     return build(pages, root, site_dir=root / "site")
 
 
@@ -58,7 +58,7 @@ def test_no_page_loads_anything_from_another_host(sample_site):
 
 def test_a_failing_build_leaves_the_previous_site_and_staging_untouched(project):
     project.article()
-    pages = render(validate(load(project.root)), project.root / "theme" / "templates")
+    pages = render(validate(load(project.root)), project.root / "theme" / "templates", today=TODAY)
     site = build(pages, project.root, site_dir=project.root / "site")
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     staging_before = {p: p.read_bytes() for p in (project.root / "build" / "docs").rglob("*") if p.is_file()}

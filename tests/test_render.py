@@ -11,14 +11,14 @@ from generator.load import load
 from generator.render import render
 from generator.validate import validate
 
-from conftest import REPO, VALID_ARTICLE
+from conftest import TODAY, REPO, VALID_ARTICLE
 
 GOLDEN = Path(__file__).parent / "golden"
 SEED_ID = "recurrent-cervical-cancer-omental-metastases"
 
 
 def _pages(root: Path, **kwargs) -> dict[str, str]:
-    return {p.path: p.text for p in render(validate(load(root)), root / "theme" / "templates", **kwargs)}
+    return {p.path: p.text for p in render(validate(load(root)), root / "theme" / "templates", today=TODAY, **kwargs)}
 
 
 @pytest.fixture(scope="module")

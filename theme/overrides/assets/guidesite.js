@@ -21,7 +21,27 @@
     });
   }
 
+  /* A page read after its review date says so even if it was built before. */
+  function markOverdue() {
+    var due = document.querySelector("time.gs-due");
+    var flag = document.querySelector(".gs-overdue");
+    if (!due || !flag) { return; }
+    var date = new Date(due.getAttribute("datetime") + "T00:00:00");
+    if (!isNaN(date) && date < new Date()) { flag.hidden = false; }
+  }
+
+  /* The 404 page's "Search the site" label opens Material's search from the keyboard too. */
+  function searchButtons() {
+    document.querySelectorAll(".gs-404-search").forEach(function (label) {
+      label.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); label.click(); }
+      });
+    });
+  }
+
   function setup() {
+    markOverdue();
+    searchButtons();
     var box = document.querySelector(".gs-audience");
     if (!box) { return; }
     var offered = Array.prototype.map.call(box.querySelectorAll('input[name="gs-audience"]'), function (i) { return i.value; });

@@ -1,0 +1,114 @@
+"""Stage 3 — render: typed articles become Markdown pages through Jinja templates.
+
+One page per article (``<specialty>/<id>.md``, built to ``/<specialty>/<id>/``),
+one per specialty, and the home, tags, advisory board, editorial policy and
+evidence-grade legend pages.  Templates live in ``theme/templates`` and run
+with ``StrictUndefined``; author text reaches them only through ``text.py``'s
+doors and the article view.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..model.walk import citation_order
+from ..validate import Validated
+from .article import ArticleView, Helpers
+from .jsonld import medical_web_page
+from .text import attr, long_date, markdown_block, plain, plain_summary
+
+__all__ = ["Page", "build_date", "render"]
+
+
+def build_date(environ: Mapping[str, str] = os.environ) -> date:
+    """The date a build speaks for: ``SOURCE_DATE_EPOCH`` when set (repeatable builds), else today (UTC)."""
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return datetime.now(tz=timezone.utc).date()
+
+
+@dataclass
+class Page:
+    """One Markdown file of the staging docs folder."""
+
+    path: str
+    """Path inside the docs folder: ``gynecologic-oncology/slug.md``."""
+    text: str
+
+
+def render(validated: Validated, templates_dir: Path, *, today: date, drafts: bool = False, site_url: str | None = None) -> list[Page]:
+    """Every page of the site as Markdown, in a stable order.
+
+    ``today`` decides which articles are past their review date; pass the
+    build's date (``SOURCE_DATE_EPOCH`` when set) so that builds repeat.
+    """
+    env = _environment(templates_dir)
+    site = validated.site
+    articles = sorted((a for a in validated.articles if drafts or a.review.status != "draft"), key=lambda a: (a.specialty, a.id))
+    by_id = {a.id: a for a in articles}
+    helpers = Helpers(site)
+    pages: list[Page] = []
+
+    for article in articles:
+        url = f"{site_url.rstrip('/')}/{article.specialty}/{article.id}/" if site_url else None
+        jsonld = medical_web_page(article, site, url=url, citation_order=citation_order(article))
+        text = env.get_template("article.md.j2").render(
+            article=article,
+            site=site,
+            page=ArticleView(article, site, by_id, today),
+            helpers=helpers,
+            front_matter=_front_matter(title=article.title, description=jsonld["description"], jsonld=jsonld),
+        )
+        pages.append(Page(f"{article.specialty}/{article.id}.md", text))
+
+    for specialty in site.specialties:
+        listed = [a for a in articles if a.specialty == specialty.id]
+        pages.append(_page(env, "specialty.md.j2", f"{specialty.id}/index.md", specialty.name, helpers, site,
+                           description=specialty.description, specialty=specialty, articles=listed))
+
+    recent = sorted(articles, key=lambda a: (a.review.updated, a.id), reverse=True)[: site.settings.recent_count]
+    tagged = {tag.id: [a for a in articles if tag.id in a.tags] for tag in site.tags}
+    pages.append(_page(env, "home.md.j2", "index.md", "Home", helpers, site, articles=articles, recent=recent))
+    pages.append(_page(env, "tags.md.j2", "tags.md", "Topics", helpers, site, tagged=tagged))
+    pages.append(_page(env, "board.md.j2", "advisory-board.md", "Medical Advisory Board", helpers, site))
+    pages.append(_page(env, "policy.md.j2", "editorial-policy.md", "Editorial policy", helpers, site,
+                       policy=markdown_block(site.editorial_policy)))
+    pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
+    return pages
+
+
+def _page(env: Environment, template: str, path: str, title: str, helpers: Helpers, site: Any, *, description: str | None = None, **context: Any) -> Page:
+    text = env.get_template(template).render(
+        front_matter=_front_matter(title=title, description=description), helpers=helpers, site=site, **context
+    )
+    return Page(path, text)
+
+
+def _environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["plain"] = plain
+    env.filters["long_date"] = long_date
+    env.filters["attr"] = attr
+    env.filters["plain_summary"] = plain_summary
+    return env
+
+
+def _front_matter(**fields: Any) -> str:
+    body = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{body}---\n"

@@ -1,0 +1,240 @@
+"""What the article template reads: one view object per article page.
+
+The view holds the per-page state the Markdown needs (citation numbers in
+order of first appearance, back-link counters, the audiences of the part
+being rendered) and formats regimens, references and review status.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+
+from ..model import Article, Reference, SiteConfig, format_minutes
+from ..model.walk import citation_keys, citation_order
+from .text import CITED, attr, html_text, plain
+
+STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
+STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under Review", "approved": "Approved", "retired": "Retired"}
+
+
+class Helpers:
+    """Functions every template may call."""
+
+    def __init__(self, site: SiteConfig):
+        self.site = site
+
+    def status_label(self, status: str) -> str:
+        return STATUS_LABELS[status]
+
+    def audience_label(self, id: str) -> str:
+        return next(a.label for a in self.site.settings.audiences if a.id == id)
+
+    def specialty_name(self, id: str) -> str:
+        return self.site.specialty(id).name
+
+    def tag_label(self, id: str) -> str:
+        return next(t.label for t in self.site.tags if t.id == id)
+
+    def grade_anchor(self, system: str, dimension: str, value: str) -> str:
+        return "-".join([system, dimension] + re.findall(r"[a-z0-9]+", value.lower()))
+
+
+@dataclass
+class ArticleView(Helpers):
+    """Per-article state and formatting for ``article.md.j2``."""
+
+    article: Article
+    site: SiteConfig
+    by_id: dict[str, Article]
+    today: date
+    numbers: dict[str, int] = field(init=False)
+    uses: dict[str, int] = field(init=False)
+    scope: list[str] = field(init=False)
+    """Audiences of the part being rendered (a section may narrow them)."""
+
+    up = "../"
+    """From an article's Markdown file to the docs root."""
+
+    def __post_init__(self) -> None:
+        self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article))}
+        self.uses = {}
+        self.scope = list(self.article.audiences)
+        self._references = {r.key: r for r in self.article.references}
+
+    # Markdown text -----------------------------------------------------------------
+
+    def md(self, text: str) -> Markup:
+        """Author Markdown: HTML escaped, citations numbered and linked."""
+        escaped = text.replace("<", "&lt;").replace(">", "&gt;")
+        return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1))), escaped))
+
+    def cite(self, keys: list[str]) -> Markup:
+        return Markup(self._cite_group(keys)) if keys else Markup("")
+
+    def _cite_group(self, keys: list[str]) -> str:
+        links = []
+        for key in sorted(dict.fromkeys(keys), key=lambda k: self.numbers[k]):
+            self.uses[key] = self.uses.get(key, 0) + 1
+            number = self.numbers[key]
+            anchor = f"{key}-{self.uses[key]}"
+            links.append(
+                f'<a id="cite-{anchor}" href="#ref-{key}" class="gs-cite__link" aria-label="Reference {number}" aria-describedby="tip-{anchor}">{number}</a>'
+                f'<span class="gs-cite__tip" role="tooltip" id="tip-{anchor}">{number}. {self.reference_tip(self._references[key])}</span>'
+            )
+        return f'<sup class="gs-cite">{", ".join(links)}</sup>'
+
+    def variants(self, wording: dict[str, str]) -> list[tuple[str | None, bool, Markup]]:
+        """``(audience, hidden, markdown)`` for each wording; audience None means shared."""
+        if "all" in wording:
+            return [(None, False, self.md(wording["all"]))]
+        default = self.article.audiences[0]
+        return [(aud, aud != default, self.md(wording[aud])) for aud in self.scope]
+
+    def inline(self, wording: dict[str, str]) -> str:
+        """A wording inside a line (list item, table cell): one span per audience."""
+        out = []
+        for audience, hidden, text in self.variants(wording):
+            if audience is None:
+                out.append(str(text))
+            else:
+                out.append(f'<span class="gs-variant" data-audience="{audience}"{" hidden" if hidden else ""}>{text}</span>')
+        return "".join(out)
+
+    def enter_section(self, audiences: list[str] | None) -> str:
+        """Texts inside a section are worded for the section's audiences only."""
+        self.scope = [a for a in self.article.audiences if not audiences or a in audiences]
+        return ""
+
+    def section_audience(self, audiences: list[str] | None) -> tuple[str | None, bool]:
+        if not audiences or set(audiences) >= set(self.article.audiences):
+            return None, False
+        return " ".join(audiences), self.article.audiences[0] not in audiences
+
+    def list_md(self, items: list, numbered: bool = False, depth: int = 0) -> str:
+        """A (nested) Markdown list; sub-items are always bulleted."""
+        lines = []
+        for item in items:
+            marker = "1." if numbered else "-"
+            text = (self.inline(item.text) + self.badges(item.evidence)).strip()
+            lines.append("    " * depth + f"{marker} " + text.replace("\n", "\n" + "    " * (depth + 1)))
+            if item.items:
+                lines.append(self.list_md(item.items, False, depth + 1))
+        return "\n".join(lines)
+
+    def badges(self, evidence: list) -> str:
+        """Evidence grades as labelled badges linking to the legend."""
+        out = []
+        for grade in evidence:
+            legend = self.site.grading[grade.system]
+            meaning = "; ".join(
+                f"{dimension} {getattr(grade, dimension)}: {legend.dimensions[dimension][getattr(grade, dimension)]}"
+                for dimension in legend.dimensions
+                if getattr(grade, dimension, None) is not None
+            )
+            target = f"{self.up}evidence-grades.md#{grade.system}"
+            out.append(f' <span class="gs-badge gs-badge--{grade.system}" title="{attr(meaning)}">[{plain(grade.label())}]({target})</span>')
+        return "".join(out)
+
+    # References ----------------------------------------------------------------------
+
+    def ordered_references(self) -> list[tuple[int, Reference, int]]:
+        """``(number, reference, times cited)`` in citation order."""
+        return [(self.numbers[key], self._references[key], self.uses.get(key, 0)) for key in self.numbers]
+
+    def _source(self, ref: Reference) -> tuple[str, str]:
+        authors = ", ".join(ref.authors).rstrip(".")
+        if ref.journal:
+            where = f"{ref.year}"
+            if ref.volume:
+                where += f";{ref.volume}" + (f"({ref.issue})" if ref.issue else "")
+            if ref.pages:
+                where += f":{ref.pages}"
+            return authors, where
+        return authors, f"{ref.publisher}; {ref.year}"
+
+    def reference_text(self, ref: Reference) -> str:
+        """The reference as Markdown (journal in italics), every part escaped."""
+        authors, where = self._source(ref)
+        title = f"{plain(authors)}. {plain(ref.title.rstrip('.'))}."
+        if ref.journal:
+            return f"{title} *{plain(ref.journal)}*. {plain(where)}."
+        return f"{title} {plain(where)}."
+
+    def reference_tip(self, ref: Reference) -> str:
+        """The reference as plain text for a citation's tooltip."""
+        authors, where = self._source(ref)
+        journal = f" {ref.journal}." if ref.journal else ""
+        return plain(f"{authors}. {ref.title.rstrip('.')}.{journal} {where}.")
+
+    def reference_links(self, ref: Reference) -> list[tuple[str, str]]:
+        links = []
+        if ref.pmid:
+            links.append((f"PubMed {ref.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/"))
+        if ref.pmcid:
+            links.append((ref.pmcid, f"https://www.ncbi.nlm.nih.gov/pmc/articles/{ref.pmcid}/"))
+        if ref.doi:
+            links.append((f"doi:{plain(ref.doi)}", f"https://doi.org/{ref.doi}"))
+        if ref.nct:
+            links.append((f"ClinicalTrials.gov {ref.nct}", f"https://clinicaltrials.gov/study/{ref.nct}"))
+        if ref.url:
+            links.append(("Source", ref.url))
+        return links
+
+    # Regimens --------------------------------------------------------------------------
+
+    def days(self, days: list[int]) -> str:
+        runs: list[list[int]] = []
+        for day in sorted(set(days)):
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+        return ("Day " if len(days) == 1 else "Days ") + text
+
+    def infusion(self, minutes: int | None) -> str:
+        return f"over {format_minutes(minutes)}" if minutes else "—"
+
+    def cycle(self, days: int | None) -> str:
+        if not days:
+            return ""
+        weeks = f" ({days // 7} weeks)" if days % 7 == 0 else ""
+        return f"Repeat every {days} days{weeks}."
+
+    # Review ----------------------------------------------------------------------------
+
+    def steps(self) -> list[tuple[str, str]]:
+        """``(label, state)`` for the tracker; state is done, current or todo."""
+        order = [key for key, _ in STATUS_STEPS]
+        status = self.article.review.status
+        current = order.index(status) if status in order else -1
+        return [(label, "done" if i < current else "current" if i == current else "todo") for i, (_, label) in enumerate(STATUS_STEPS)]
+
+    def approvers(self) -> list[tuple[Any, date]]:
+        return [(self.site.reviewer(a.reviewer), a.date) for a in self.article.review.approvals]
+
+    @property
+    def overdue(self) -> bool:
+        """Past its review date when the site was built (the page's script re-checks when read)."""
+        return self.article.review.next_review < self.today
+
+    def disclaimer(self) -> dict[str, str]:
+        texts = self.site.disclaimers[self.article.disclaimer]
+        return {aud: texts[aud] for aud in self.article.audiences}
+
+    def related(self) -> list[Article]:
+        return [self.by_id[i] for i in self.article.see_also if i in self.by_id]
+
+    def link_to(self, other: Article) -> str:
+        """Markdown-source-relative link from this article to another."""
+        if other.specialty == self.article.specialty:
+            return f"{other.id}.md"
+        return f"../{other.specialty}/{other.id}.md"
+
+    def html(self, text: Any) -> str:
+        return html_text(text)

@@ -1,0 +1,86 @@
+"""schema.org ``MedicalWebPage`` metadata for an article (JSON-LD in the page head)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Article, Reference, SiteConfig
+from .text import plain_summary
+
+_AUDIENCE_TYPES = {"clinician": "Clinician", "patient": "Patient"}
+
+
+def medical_web_page(article: Article, site: SiteConfig, *, url: str | None, citation_order: list[str]) -> dict[str, Any]:
+    """The structured description search engines and citation tools read."""
+    review = article.review
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.title,
+        "headline": article.title,
+        "description": plain_summary(article.summary.get("all") or article.summary[article.audiences[0]]),
+        "about": _about(article, site),
+        "audience": [_audience(a, site) for a in article.audiences],
+        "datePublished": review.created.isoformat(),
+        "dateModified": review.updated.isoformat(),
+        "version": str(review.version),
+        "creativeWorkStatus": review.status.replace("_", " "),
+        "publisher": {"@type": "Organization", "name": site.settings.publisher.name},
+    }
+    if site.settings.publisher.url:
+        data["publisher"]["url"] = site.settings.publisher.url
+    if url:
+        data["url"] = url
+    if review.status == "approved" and review.approvals:
+        data["lastReviewed"] = max(a.date for a in review.approvals).isoformat()
+        data["reviewedBy"] = [_reviewer(site, a.reviewer) for a in review.approvals]
+    references = {r.key: r for r in article.references}
+    data["citation"] = [_citation(references[key]) for key in citation_order]
+    return data
+
+
+def _about(article: Article, site: SiteConfig) -> list[dict[str, Any]]:
+    specialty = site.specialty(article.specialty)
+    about: list[dict[str, Any]] = [{"@type": "MedicalSpecialty", "name": specialty.name}]
+    labels = {t.id: t.label for t in site.tags}
+    about += [{"@type": "Thing", "name": labels[tag]} for tag in article.tags]
+    return about
+
+
+def _audience(audience: str, site: SiteConfig) -> dict[str, Any]:
+    label = next(a.label for a in site.settings.audiences if a.id == audience)
+    kind = _AUDIENCE_TYPES.get(audience)
+    entry: dict[str, Any] = {"@type": "MedicalAudience", "name": label}
+    if kind:
+        entry["audienceType"] = kind
+    return entry
+
+
+def _reviewer(site: SiteConfig, reviewer_id: str) -> dict[str, Any]:
+    reviewer = site.reviewer(reviewer_id)
+    return {"@type": "Person", "name": reviewer.name, "jobTitle": reviewer.credentials}
+
+
+def _citation(ref: Reference) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "@type": "ScholarlyArticle" if ref.journal else "CreativeWork",
+        "name": ref.title,
+        "author": ", ".join(ref.authors),
+        "datePublished": str(ref.year),
+    }
+    if ref.journal:
+        entry["isPartOf"] = {"@type": "Periodical", "name": ref.journal}
+    else:
+        entry["publisher"] = {"@type": "Organization", "name": ref.publisher}
+    same_as = []
+    if ref.doi:
+        same_as.append(f"https://doi.org/{ref.doi}")
+    if ref.pmid:
+        same_as.append(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/")
+    if ref.nct:
+        same_as.append(f"https://clinicaltrials.gov/study/{ref.nct}")
+    if ref.url:
+        same_as.append(ref.url)
+    if same_as:
+        entry["sameAs"] = same_as
+    return entry

@@ -1,0 +1,55 @@
+"""The two doors through which author text reaches Markdown.
+
+:func:`plain` for fields that are plain text (names, titles, headings): Markdown
+syntax and HTML are made inert.  Markdown fields go through
+``ArticleView.md`` (HTML escaped, citations turned into numbered links).
+Templates never print raw content.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from ..model.walk import CITATION
+
+CITED = re.compile(r"[ \t]*" + CITATION.pattern)
+"""A citation with the spaces before it, which the superscript replaces."""
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!])")
+
+
+def plain(text: Any) -> str:
+    """Plain text made inert in Markdown and HTML (names, titles, headings)."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;")
+    return _MARKDOWN_SPECIAL.sub(lambda m: "&lt;" if m[1] == "<" else "&gt;" if m[1] == ">" else "\\" + m[1], text)
+
+
+def attr(text: Any) -> str:
+    """Text safe inside a double-quoted HTML attribute."""
+    return str(text).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_text(text: Any) -> str:
+    """Text safe as HTML element content (no Markdown processing expected)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_block(text: str) -> str:
+    """Author Markdown with any HTML neutralised (validation refuses it first)."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def long_date(value: date) -> str:
+    """``July 25, 2025``."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def plain_summary(markdown: str) -> str:
+    """A Markdown text as one plain line: citations, emphasis and link targets removed."""
+    text = CITED.sub("", markdown)
+    text = re.sub(r"\]\([^)]*\)", "", text)
+    text = re.sub(r"[*_`\[\]]", "", text)
+    return " ".join(text.split())
