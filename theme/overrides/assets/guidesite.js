@@ -39,7 +39,15 @@
     });
   }
 
+  /* Material's search panel is a dialog without a name; give it one for screen readers. */
+  function nameDialogs() {
+    document.querySelectorAll('.md-search[role="dialog"]:not([aria-label])').forEach(function (dialog) {
+      dialog.setAttribute("aria-label", "Search this site");
+    });
+  }
+
   function setup() {
+    nameDialogs();
     markOverdue();
     searchButtons();
     var box = document.querySelector(".gs-audience");

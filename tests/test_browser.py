@@ -1,0 +1,224 @@
+"""What a reader does, in real headless Chromium, on the built sample site.
+
+Switch the audience and see the text and disclaimer change (and stay changed);
+read with JavaScript off; focus a citation; search for a drug; check each page
+type with axe-core; keep screenshots of the seed article for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import pytest
+
+from generator.build import build
+from generator.load import load
+from generator.render import render
+from generator.validate import validate
+
+from browser import ARTIFACTS, chromium, serve_folder
+from conftest import REPO, TODAY
+
+SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
+SHORT = "/medical-oncology/bevacizumab-surgery-timing/"
+PAGE_TYPES = {
+    "home": "/",
+    "specialty": "/gynecologic-oncology/",
+    "article": SEED,
+    "board": "/advisory-board/",
+    "policy": "/editorial-policy/",
+    "404": "/no-such-page/",
+}
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser-site")
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
+    with serve_folder(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _visible_text(page, selector: str) -> str:
+    return " ".join(t for t in page.locator(selector).all_inner_texts() if t.strip())
+
+
+def test_seed_page_shows_banner_tracker_and_bottom_line(page, site_url):
+    page.goto(site_url + SEED)
+    assert page.get_by_text("Educational purpose only").is_visible()
+    current = page.locator('.gs-step[aria-current="step"]')
+    assert current.inner_text() == "Submitted (current step)"
+    assert page.locator(".gs-summary").inner_text().startswith("For recurrent cervical cancer with omental metastases")
+
+
+def test_switching_audience_changes_text_and_disclaimer_and_is_remembered(page, site_url):
+    page.goto(site_url + SEED)
+    summary = page.locator(".gs-summary")
+    disclaimer = page.locator(".gs-disclaimer")
+    assert "preferred first-line treatment" in summary.inner_text()
+    clinician_disclaimer = disclaimer.inner_text()
+
+    page.get_by_label("Patient or caregiver").check()
+    assert "fatty apron of tissue" in summary.inner_text()
+    assert "preferred first-line treatment" not in summary.inner_text()
+    assert disclaimer.inner_text() != clinician_disclaimer
+    assert page.get_by_role("heading", name="What this treatment involves").is_visible()
+
+    page.reload()
+    assert page.get_by_label("Patient or caregiver").is_checked()
+    assert "fatty apron of tissue" in summary.inner_text()
+
+    page.goto(site_url + SHORT)
+    assert page.get_by_label("Patient or caregiver").is_checked()
+    assert "your team will usually stop it" in page.locator(".gs-summary").inner_text()
+
+
+def test_without_javascript_the_default_text_shows_and_no_dead_switch(browser, site_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + SEED)
+    assert "preferred first-line treatment" in page.locator(".gs-summary").inner_text()
+    assert "fatty apron" not in page.locator(".gs-summary").inner_text()
+    assert not page.locator(".gs-audience").is_visible()
+    context.close()
+
+
+def test_single_audience_article_has_no_switch(page, site_url):
+    page.goto(site_url + "/gynecologic-oncology/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer/")
+    assert page.locator(".gs-audience").count() == 0
+
+
+def test_focusing_a_citation_shows_its_reference(page, site_url):
+    page.goto(site_url + SEED)
+    first = page.locator(".gs-summary .gs-cite__link").first
+    tip = page.locator(f"#{first.get_attribute('aria-describedby')}")
+    assert not tip.is_visible()
+    first.focus()
+    assert tip.is_visible()
+    assert tip.inner_text().startswith("1. National Comprehensive Cancer Network")
+    first.click()
+    assert page.url.endswith("#ref-nccn-cervical")
+
+
+def test_a_reference_cited_many_times_is_one_entry_with_back_links(page, site_url):
+    page.goto(site_url + SEED)
+    entries = page.locator(".gs-references li")
+    gog = entries.filter(has=page.locator("#ref-gog240-2014"))
+    assert gog.count() == 1
+    back_links = gog.locator(".gs-backlinks a")
+    assert back_links.count() >= 3
+    assert gog.get_by_role("link", name="PubMed 24552320").get_attribute("href") == "https://pubmed.ncbi.nlm.nih.gov/24552320/"
+
+
+def test_evidence_badge_names_its_system_and_links_to_the_legend(page, site_url):
+    page.goto(site_url + SEED)
+    badge = page.locator(".gs-badge a", has_text="ESMO I, A")
+    badge.click()
+    page.wait_for_url("**/evidence-grades/#esmo")
+    assert page.locator("#esmo").is_visible()
+
+
+def test_search_finds_the_seed_article_by_a_drug_name(page, site_url):
+    page.goto(site_url + "/")
+    search = page.get_by_role("textbox", name="Search")
+    search.click()
+    search.press_sequentially("bevacizumab", delay=30)  # Material searches as the reader types
+    result = page.locator(".md-search-result__link[href*='recurrent-cervical-cancer-omental-metastases']").first
+    result.wait_for(timeout=10_000)
+    result.click()
+    page.wait_for_url("**" + SEED + "**")
+    assert page.locator("h1").inner_text().startswith("What is the treatment for recurrent cervical cancer")
+
+
+def test_regimen_tables_stay_readable_on_a_phone(browser, site_url):
+    context = browser.new_context(viewport={"width": 360, "height": 800}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(site_url + SEED)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    row = page.locator(".gs-regimen tbody tr").first
+    box = row.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert "50 mg/m²" in page.locator(".gs-regimen").first.inner_text()
+    context.close()
+
+
+def test_article_carries_valid_schema_org_json_ld(page, site_url):
+    page.goto(site_url + SEED)
+    data = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
+    assert data["@type"] == "MedicalWebPage"
+    assert data["name"].startswith("What is the treatment for recurrent cervical cancer")
+    assert {a["audienceType"] for a in data["audience"]} == {"Clinician", "Patient"}
+    assert data["dateModified"] == "2025-07-25"
+    assert "reviewedBy" not in data  # submitted, not approved
+    assert any("https://doi.org/10.1056/NEJMoa1309748" in c.get("sameAs", []) for c in data["citation"])
+    page.goto(site_url + SHORT)
+    approved = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
+    assert approved["reviewedBy"][0]["name"].startswith("Dr. Example Reviewer")
+    assert approved["lastReviewed"]
+
+
+def test_printing_keeps_references_and_status_and_drops_navigation(page, site_url):
+    page.goto(site_url + SEED)
+    page.emulate_media(media="print")
+    assert page.locator(".gs-tracker").is_visible()
+    assert page.locator(".gs-references").is_visible()
+    assert not page.locator(".md-sidebar--primary").is_visible()
+    assert not page.locator(".md-header").is_visible()
+
+
+def test_404_page_offers_search(page, site_url):
+    page.goto(site_url + "/404.html")
+    button = page.get_by_role("button", name="Search the site")
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("input.md-search__input").is_visible()
+
+
+def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    report = {}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for name, path in PAGE_TYPES.items():
+        page.goto(site_url + ("/404.html" if name == "404" else path))
+        violations = axe.run(page).response["violations"]
+        report[name] = {
+            "serious_or_critical": [v["id"] for v in violations if v["impact"] in ("serious", "critical")],
+            "all": {v["id"]: v["impact"] for v in violations},
+        }
+    context.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    assert {name: r["serious_or_critical"] for name, r in report.items()} == {name: [] for name in PAGE_TYPES}
+
+
+def test_screenshots_of_the_seed_article(browser, site_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 360):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(site_url + SEED)
+        path = ARTIFACTS / f"seed-article-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        context.close()
+        assert path.stat().st_size > 10_000
