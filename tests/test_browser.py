@@ -222,3 +222,11 @@ def test_screenshots_of_the_seed_article(browser, site_url):
         page.screenshot(path=str(path), full_page=True)
         context.close()
         assert path.stat().st_size > 10_000
+
+
+def test_a_page_read_after_its_review_date_says_review_overdue(page, site_url):
+    # Built as of TODAY (2025-08-01), before the seed's review date (2026-07-25);
+    # read now, after that date, the page's script flags it.
+    page.goto(site_url + SEED)
+    assert page.locator(".gs-overdue").is_visible()
+    assert page.locator(".gs-overdue").inner_text() == "(review overdue)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,23 @@ def test_markdown_special_characters_in_plain_fields_are_inert(project):
     project.article(text=tricky)
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert r"**Drug A \| \*B\* \[x\](y) &amp; &lt;b&gt;**" in text
+
+
+def test_review_overdue_is_flagged_from_the_build_date(project):
+    project.article()  # next_review 2026-02-01
+    before = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert '<strong class="gs-overdue" hidden>(review overdue)</strong>' in before
+    after = {p.path: p.text for p in render(validate(load(project.root)), project.root / "theme" / "templates", today=date(2026, 2, 2))}
+    assert '<strong class="gs-overdue">(review overdue)</strong>' in after["gynecologic-oncology/test-question.md"]
+
+
+def test_a_retired_article_says_so_and_points_to_its_replacement(project):
+    project.article(id="new-question", text=VALID_ARTICLE.format(id="new-question", specialty="gynecologic-oncology"))
+    retired = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "status: submitted", "status: retired\n  replaced_by: new-question")
+    project.article(text=retired)
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert "**Retired.** This article is no longer maintained" in text
+    assert "See [Does drug A improve survival in condition B?](new-question.md) instead." in text
+    assert "Educational purpose only" not in text
+    assert "gs-tracker__steps" not in text
