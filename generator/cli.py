@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .build import build as build_site
-from .errors import BuildError, ContentError, GuidesiteError
+from .errors import BuildError, ContentError, GuidesiteError, Problem
 from .load import load
 from .render import build_date, render
 from .validate import validate
@@ -84,6 +84,73 @@ def new(ctx: click.Context, target: str) -> None:
 
     with _reporting(ctx):
         path = new_article(ctx.obj["project"], target)
+    click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.option("--base", required=True, help="Git ref the change is compared with (e.g. origin/main).")
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@click.option("--no-provenance", is_flag=True, help="Skip checking who committed each approval.")
+@click.pass_context
+def check(ctx: click.Context, base: str, fmt: str, no_provenance: bool) -> None:
+    """Check a change against BASE: lifecycle moves, stale approvals, approval provenance, CODEOWNERS."""
+    from .review import check as check_change
+
+    ctx.obj["format"] = fmt
+    with _reporting(ctx):
+        problems = check_change(ctx.obj["project"], base, provenance=not no_provenance)
+        if problems:
+            raise ContentError(problems)
+    click.echo(f"OK: the change since {base} keeps the editorial rules")
+
+
+@main.command()
+@click.argument("article_id", metavar="ARTICLE")
+@click.option("--reviewer", required=True, help="Reviewer id from site_config/reviewers.yaml.")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
+@click.pass_context
+def approve(ctx: click.Context, article_id: str, reviewer: str, on) -> None:
+    """Record REVIEWER's approval of ARTICLE's current content."""
+    from .review import approve as approve_article
+
+    with _reporting(ctx):
+        result = approve_article(ctx.obj["project"], article_id, reviewer, on=(on.date() if on else build_date()))
+    click.echo(f"Approved {article_id} by {reviewer}: status {result.status}, version {result.version}, wrote {result.path}")
+    if result.dropped:
+        click.echo(f"Dropped approvals of earlier content by: {', '.join(result.dropped)}")
+    if result.missing:
+        click.echo(f"{result.missing} more approval(s) needed before it shows as approved")
+
+
+@main.command(name="review-report")
+@click.option("--base", required=True, help="Git ref the change is compared with.")
+@click.pass_context
+def review_report_command(ctx: click.Context, base: str) -> None:
+    """Print the pull request's review summary as Markdown (for the GitHub job summary)."""
+    from .review import analyse, review_report
+
+    with _reporting(ctx):
+        click.echo(review_report(analyse(ctx.obj["project"], base)))
+
+
+@main.command()
+@click.option("--check", "only_check", is_flag=True, help="Exit 1 if the committed file is out of date instead of writing it.")
+@click.pass_context
+def codeowners(ctx: click.Context, only_check: bool) -> None:
+    """Write .github/CODEOWNERS from the reviewer registry."""
+    from .review import CODEOWNERS_PATH, codeowners as codeowners_text
+
+    project: Path = ctx.obj["project"]
+    with _reporting(ctx):
+        text = codeowners_text(validate(load(project)).site)
+        path = project / CODEOWNERS_PATH
+        if only_check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                raise ContentError([Problem(CODEOWNERS_PATH, 1, 1, "", "out of date with site_config/reviewers.yaml (run: guidesite codeowners)")])
+            click.echo(f"OK: {CODEOWNERS_PATH} is up to date")
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}")
 
 

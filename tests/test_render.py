@@ -10,6 +10,7 @@ import pytest
 
 from generator.load import load
 from generator.render import render
+from generator.review import content_hash
 from generator.validate import validate
 
 from conftest import TODAY, REPO, VALID_ARTICLE
@@ -71,15 +72,22 @@ def test_status_decides_banner_tracker_and_approver(project):
     project.article()
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "**Educational purpose only**" in text
+    digest = content_hash(validate(load(project.root)).articles[0])
     approved = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
         "status: submitted", "status: approved").replace(
-        "  next_review: 2026-02-01", "  next_review: 2026-02-01\n  approvals:\n    - {reviewer: example-reviewer-1, date: 2025-02-03}")
+        "  next_review: 2026-02-01", f"  next_review: 2026-02-01\n  approvals:\n    - {{reviewer: example-reviewer-1, date: 2025-02-03, content: '{digest}'}}")
     project.article(text=approved)
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "Educational purpose only" not in text
     assert "**Approved** by [Dr. Example Reviewer A (sample), MD, gynecologic oncologist" in text
     assert "on February 3, 2025" in text
     assert 'gs-step--current" aria-current="step">Approved' in text
+    # One changed dose makes the approval stale: the page goes back to Under Review.
+    project.article(text=approved.replace("dose: 50 mg/m2", "dose: 60 mg/m2"))
+    text = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    assert "**Educational purpose only**" in text
+    assert 'gs-step--current" aria-current="step">Under Review' in text
+    assert "Dr. Example Reviewer A" not in text
 
 
 def test_drafts_are_left_out_unless_asked_for(project):

@@ -197,6 +197,9 @@ class Approval(Strict):
     """Reviewer id from site_config/reviewers.yaml."""
     date: date
     """Date of approval (YYYY-MM-DD)."""
+    content: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
+    """Hash of the reviewable content the reviewer approved, written by ``guidesite approve``.
+    When the content changes afterwards, the approval is stale."""
 
 
 class Review(Strict):

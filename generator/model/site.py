@@ -33,6 +33,15 @@ class Publisher(Strict):
     url: WebUrl | None = None
 
 
+class ReviewRules(Strict):
+    """How an article becomes approved."""
+
+    approvals_required: Annotated[int, Field(ge=1, le=10)] = 1
+    """Current approvals, by reviewers covering the article's specialty, needed for 'approved'."""
+    author_may_approve: bool = False
+    """Whether an article's author may approve it."""
+
+
 class Settings(Strict):
     """``site_config/site.yaml``."""
 
@@ -47,6 +56,8 @@ class Settings(Strict):
     """One line under the advisory board badge."""
     recent_count: Annotated[int, Field(ge=1, le=50)] = 5
     """How many recent updates the home page lists."""
+    review_rules: ReviewRules = ReviewRules()
+    """Approval rules checked by ``guidesite check`` and ``guidesite approve``."""
 
 
 class Specialty(Strict):

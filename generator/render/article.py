@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.walk import citation_keys, citation_order
+from ..review.approvals import approval_state, effective_status
 from .text import CITED, attr, html_text, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
@@ -30,6 +31,10 @@ class Helpers:
 
     def status_label(self, status: str) -> str:
         return STATUS_LABELS[status]
+
+    def status_of(self, article: Article) -> str:
+        """The status readers see: an approval that no longer holds reads as under review."""
+        return effective_status(article, self.site)
 
     def audience_label(self, id: str) -> str:
         return next(a.label for a in self.site.settings.audiences if a.id == id)
@@ -208,15 +213,21 @@ class ArticleView(Helpers):
 
     # Review ----------------------------------------------------------------------------
 
+    @property
+    def status(self) -> str:
+        return effective_status(self.article, self.site)
+
     def steps(self) -> list[tuple[str, str]]:
         """``(label, state)`` for the tracker; state is done, current or todo."""
         order = [key for key, _ in STATUS_STEPS]
-        status = self.article.review.status
+        status = self.status
         current = order.index(status) if status in order else -1
         return [(label, "done" if i < current else "current" if i == current else "todo") for i, (_, label) in enumerate(STATUS_STEPS)]
 
     def approvers(self) -> list[tuple[Any, date]]:
-        return [(self.site.reviewer(a.reviewer), a.date) for a in self.article.review.approvals]
+        """Reviewers whose approval of this very content counts, with its date."""
+        current = set(approval_state(self.article, self.site).current)
+        return [(self.site.reviewer(a.reviewer), a.date) for a in self.article.review.approvals if a.reviewer in current]
 
     @property
     def overdue(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Article, Reference, SiteConfig
+from ..review.approvals import approval_state, effective_status
 from .text import plain_summary
 
 _AUDIENCE_TYPES = {"clinician": "Clinician", "patient": "Patient"}
@@ -24,16 +25,18 @@ def medical_web_page(article: Article, site: SiteConfig, *, url: str | None, cit
         "datePublished": review.created.isoformat(),
         "dateModified": review.updated.isoformat(),
         "version": str(review.version),
-        "creativeWorkStatus": review.status.replace("_", " "),
+        "creativeWorkStatus": effective_status(article, site).replace("_", " "),
         "publisher": {"@type": "Organization", "name": site.settings.publisher.name},
     }
     if site.settings.publisher.url:
         data["publisher"]["url"] = site.settings.publisher.url
     if url:
         data["url"] = url
-    if review.status == "approved" and review.approvals:
-        data["lastReviewed"] = max(a.date for a in review.approvals).isoformat()
-        data["reviewedBy"] = [_reviewer(site, a.reviewer) for a in review.approvals]
+    current = approval_state(article, site).current
+    if effective_status(article, site) == "approved" and current:
+        approvals = [a for a in review.approvals if a.reviewer in current]
+        data["lastReviewed"] = max(a.date for a in approvals).isoformat()
+        data["reviewedBy"] = [_reviewer(site, a.reviewer) for a in approvals]
     references = {r.key: r for r in article.references}
     data["citation"] = [_citation(references[key]) for key in citation_order]
     return data

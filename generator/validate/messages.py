@@ -47,6 +47,7 @@ _PATTERNS = {
     r"^10\.[0-9]{4,9}/[^\s]+$": "a DOI such as 10.1056/NEJMoa1309748 (no https://doi.org/ prefix)",
     r"^NCT[0-9]{8}$": "an NCT number: NCT and 8 digits",
     r"\?$": "a question ending with '?'",
+    r"^sha256:[0-9a-f]{64}$": "a content hash as written by 'guidesite approve' (sha256: and 64 hex digits)",
 }
 
 

@@ -1,0 +1,62 @@
+"""``guidesite review-report --base REF``: the pull request's review summary in Markdown.
+
+Written for the GitHub job summary: what the change adds and alters, how each
+article's status moves, who must still approve, and which approvals are stale.
+"""
+
+from __future__ import annotations
+
+from .check import Analysis
+
+_LABELS = {None: "—", "draft": "Draft", "submitted": "Submitted", "under_review": "Under Review", "approved": "Approved", "retired": "Retired"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def review_report(analysis: Analysis) -> str:
+    """The report as Markdown."""
+    touched = [c for c in analysis.changes if c.kind != "unchanged"]
+    lines = [f"## Content review against `{analysis.base}`", ""]
+    if not touched:
+        lines += ["No article is added, changed or removed.", ""]
+    else:
+        counts = {kind: sum(1 for c in touched if c.kind == kind) for kind in ("added", "changed", "removed")}
+        lines += [", ".join(f"{n} {kind}" for kind, n in counts.items() if n) + ".", ""]
+        lines += ["| Article | Change | Status | Medical content | Approvals |", "|---|---|---|---|---|"]
+        for c in touched:
+            move = _LABELS[c.after] if c.before == c.after else f"{_LABELS[c.before]} → {_LABELS[c.after]}"
+            content = "changed" if c.content_changed and c.kind != "added" else ("new" if c.kind == "added" else "unchanged")
+            if c.state is None:
+                approvals = "—"
+            else:
+                approvals = f"{len(c.state.current)} of {c.state.required} current"
+                if c.state.stale:
+                    approvals += f"; stale: {', '.join(c.state.stale)}"
+            lines.append(f"| `{c.path}` — {_cell(c.title)} | {c.kind} | {move} | {content} | {approvals} |")
+        lines.append("")
+
+    waiting = [c for c in touched if c.state is not None and c.after in ("submitted", "under_review", "approved") and not c.state.rules_met]
+    if waiting:
+        lines += ["### Approvals still needed", ""]
+        for c in waiting:
+            names = ", ".join(f"{r.name} (`{r.id}`{', @' + r.github if r.github else ''})" for r in c.eligible) or "no eligible reviewer in the registry"
+            lines.append(f"- `{c.id}` needs {c.state.missing} more approval(s) from: {names}. "
+                         f"A reviewer approves with `guidesite approve {c.id} --reviewer <id>` and commits as themselves.")
+        lines.append("")
+
+    stale = [c for c in analysis.changes if c.state is not None and c.state.stale]
+    if stale:
+        lines += ["### Stale approvals", ""]
+        for c in stale:
+            lines.append(f"- `{c.id}`: approval by {', '.join(c.state.stale)} was given to earlier content; the page shows Under Review until re-approved.")
+        lines.append("")
+
+    if analysis.problems:
+        lines += [f"### Problems ({len(analysis.problems)})", ""]
+        lines += [f"- `{p}`" for p in analysis.problems]
+        lines.append("")
+    else:
+        lines += ["No problems: the change may be merged as far as the editorial rules go.", ""]
+    return "\n".join(lines)
