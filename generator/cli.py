@@ -154,6 +154,26 @@ def codeowners(ctx: click.Context, only_check: bool) -> None:
     click.echo(f"Wrote {path}")
 
 
+@main.command()
+@click.option("--check", "only_check", is_flag=True, help="Exit 1 if the committed schema is out of date instead of writing it.")
+@click.pass_context
+def schema(ctx: click.Context, only_check: bool) -> None:
+    """Write schema/article.schema.json (JSON Schema draft-07 of the article model, for editors)."""
+    from .model.schema import SCHEMA_PATH, schema_text
+
+    path = ctx.obj["project"] / SCHEMA_PATH
+    with _reporting(ctx):
+        text = schema_text()
+        if only_check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                raise ContentError([Problem(SCHEMA_PATH, 1, 1, "", "out of date with the article model (run: guidesite schema)")])
+            click.echo(f"OK: {SCHEMA_PATH} matches the model")
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {path}")
+
+
 class _reporting:
     """Turn our errors into messages and exit status 1; tracebacks only with --debug."""
 

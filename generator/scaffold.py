@@ -10,6 +10,7 @@ from .errors import ContentError, Problem
 from .model.fields import SLUG_PATTERN
 
 SKELETON = """\
+# yaml-language-server: $schema=../../schema/article.schema.json
 # {title_hint}
 # Every field is explained in a comment above it.  Text fields are Markdown;
 # cite a reference with [@key].  Run `guidesite validate {shown}` to check.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PositiveInt, model_validator
+from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_validator
 
 from .fields import (
     CitationKey,
@@ -45,7 +45,12 @@ class Component(Strict):
     """``50 mg/m2``, ``15 mg/kg`` or ``AUC 5`` (target AUC for carboplatin)."""
     route: Literal["IV", "oral", "SC", "IM", "intraperitoneal"] = "IV"
     """Route of administration."""
-    days: Annotated[list[PositiveInt], BeforeValidator(_one_or_many), Field(min_length=1)]
+    days: Annotated[
+        list[PositiveInt],
+        BeforeValidator(_one_or_many),
+        Field(min_length=1),
+        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}]}),
+    ]
     """Day or days of the cycle on which it is given: ``1`` or ``[1, 8]``."""
     infusion: Minutes | None = None
     """Infusion time: ``24 h``, ``3 h``, ``30 min``."""

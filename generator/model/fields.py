@@ -29,7 +29,7 @@ KEY_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 class Strict(BaseModel):
     """Base for every model: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -49,7 +49,12 @@ def _number_to_text(value: Any) -> Any:
     return value
 
 
-NumberLike = Annotated[str, BeforeValidator(_number_to_text), StringConstraints(min_length=1)]
+NumberLike = Annotated[
+    str,
+    BeforeValidator(_number_to_text),
+    StringConstraints(min_length=1),
+    WithJsonSchema({"type": ["string", "integer"]}),
+]
 """Text that authors may write as a bare whole number (volume 370, issue 8)."""
 
 Pmid = Annotated[
@@ -252,7 +257,7 @@ class NccnEvidence(Strict):
     """NCCN category of evidence and consensus, with an optional preference."""
 
     system: Literal["nccn"]
-    category: Annotated[Literal["1", "2A", "2B", "3"], BeforeValidator(_category_text)]
+    category: Annotated[Literal["1", "2A", "2B", "3"], BeforeValidator(_category_text), WithJsonSchema({"enum": ["1", "2A", "2B", "3", 1, 3]})]
     """NCCN category: 1, 2A, 2B or 3."""
     preference: Literal["preferred", "other recommended", "useful in certain circumstances"] | None = None
     """NCCN preference: preferred, other recommended, useful in certain circumstances."""

@@ -1,0 +1,61 @@
+"""The article model as a JSON Schema (draft-07) for editors.
+
+The VS Code YAML extension (and most editors through it) reads draft-07 and
+then checks articles as authors type, with each field's docstring as its
+hover text.  The schema is derived from the model, never written by hand;
+``schema/article.schema.json`` is committed and a test keeps it in sync.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .article import Article
+
+SCHEMA_PATH = "schema/article.schema.json"
+
+_DOSE_TEXT = r"^(\d+(\.\d+)?\s*(mg/m2|mg/m²|mg/kg|mg|g/m2|g|mcg/m2|mcg/kg|mcg|units/m2|units/kg|units)|AUC\s*\d+(\.\d+)?)$"
+
+
+def article_schema() -> dict[str, Any]:
+    """The draft-07 JSON Schema of an article file."""
+    schema = Article.model_json_schema(ref_template="#/definitions/{model}")
+    definitions = schema.pop("$defs", {})
+    # Shorthands the model accepts before validation: a dose as text, a list item as text.
+    definitions["Dose"] = {"anyOf": [{"type": "string", "pattern": _DOSE_TEXT, "description": "e.g. 50 mg/m2, 15 mg/kg, AUC 5"}, definitions["Dose"]]}
+    definitions["ListItem"] = {"anyOf": [{"type": "string", "minLength": 1}, definitions["ListItem"]]}
+    _strip_unknown_keywords(schema)
+    _strip_unknown_keywords(definitions)
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://guidesite.invalid/schema/article.schema.json",
+        **schema,
+        "definitions": definitions,
+    }
+
+
+def schema_text() -> str:
+    """The schema as the committed file holds it."""
+    return json.dumps(article_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+
+
+def _strip_unknown_keywords(node: Any, *, names: bool = False) -> None:
+    """Drop or translate keywords draft-07 does not know (pydantic's OpenAPI-style extras).
+
+    ``names`` is true for a ``properties`` mapping, whose keys are field names, not keywords.
+    """
+    if isinstance(node, dict):
+        if not names:
+            node.pop("discriminator", None)
+            for key, keyword in _BOUNDS.items():
+                if key in node:
+                    node[keyword] = node.pop(key)
+        for key, value in node.items():
+            _strip_unknown_keywords(value, names=(key in ("properties", "definitions") and not names))
+    elif isinstance(node, list):
+        for value in node:
+            _strip_unknown_keywords(value)
