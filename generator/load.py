@@ -2,14 +2,20 @@
 
 The YAML is read with a deliberately small resolver (the YAML 1.2 core
 schema): ``yes``/``no``/``on``/``off`` stay text, dates stay text until the
-model parses them, and only ``true``/``false`` are booleans.  Duplicate keys,
-anchors and aliases, several documents in one file, byte-order marks and
-non-UTF-8 bytes are refused with a located problem instead of being guessed at.
+model parses them, numbers with a leading zero stay text, and only
+``true``/``false`` are booleans.  Duplicate keys, anchors and aliases, tags,
+deep nesting, several documents in one file, byte-order marks, non-UTF-8
+bytes and invisible characters are refused with a located problem instead of
+being guessed at.  Content files must be regular files at
+``content/<specialty>/<id>.yaml``: a symbolic link could make the build read a
+file from anywhere.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,12 @@ from .errors import Problem, display_path
 
 MAX_FILE_BYTES = 512 * 1024
 """Articles are text; anything larger than this is a mistake or an attack."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists; an article needs about a dozen levels."""
+
+MAX_INVISIBLE_REPORTED = 20
+"""Invisible characters reported one by one before the rest are counted."""
 
 Loc = tuple[str | int, ...]
 
@@ -36,6 +48,8 @@ class RawDocument:
     """1-based (line, column) of each value, by its path in the data."""
     key_marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     """1-based (line, column) of each mapping key, by the path of its value."""
+    written: dict[Loc, str] = field(default_factory=dict)
+    """How each number, boolean or null was written (``1.10``, not 1.1), for messages."""
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Position of ``loc``, or of its nearest written ancestor."""
@@ -71,7 +85,14 @@ class _Refused(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose composer refuses anchors and aliases."""
+    """SafeLoader whose composer refuses anchors, aliases, tags and deep nesting.
+
+    Refusing at the first anchor keeps an alias bomb ("billion laughs") from
+    being expanded at all; the depth limit keeps ``[[[[…`` from exhausting
+    Python's stack.
+    """
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML signature
         event = self.peek_event()
@@ -79,13 +100,25 @@ class _Loader(yaml.SafeLoader):
             raise _Refused(event.start_mark, f"YAML aliases are not allowed (found *{event.anchor}); write the value out in full")
         if getattr(event, "anchor", None):
             raise _Refused(event.start_mark, f"YAML anchors are not allowed (found &{event.anchor}); write the value out in full")
-        return super().compose_node(parent, index)
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+            raise _Refused(event.start_mark, f"YAML tags are not allowed (found {shown}); write a plain value")
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"expected at most {MAX_DEPTH} levels of nesting; got more (check the brackets and indentation)")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]")
+"""``024552320`` is an identifier, not the number 24552320: it stays text."""
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -96,11 +129,46 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return None
     if value in _BOOL:
         return _BOOL[value]
-    if _INT.match(value):
-        return int(value)
-    if _FLOAT.match(value):
-        return float(value)
+    if _LEADING_ZERO.match(value):
+        return value
+    try:
+        if _INT.match(value):
+            return int(value)
+        if _FLOAT.match(value):
+            return float(value)
+    except ValueError:  # more digits than Python converts: not a number anyone meant
+        return value
     return value
+
+
+def invisible_kind(char: str) -> str | None:
+    """What an invisible character is ("control", "formatting", "line separator"), or None.
+
+    Control characters, bidirectional overrides, zero-width characters and
+    line separators make a text read differently from what it says (in a
+    review, in a dose); none belongs in an article.  Tab, line feed and
+    carriage return are ordinary.
+    """
+    if char in "\t\n\r":
+        return None
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return "control"
+    if category == "Cf":
+        return "formatting"
+    if category in ("Zl", "Zp"):
+        return "line separator"
+    return None
+
+
+def char_label(char: str) -> str:
+    """``U+202E (RIGHT-TO-LEFT OVERRIDE)``; control characters have no name."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def _invisible_message(char: str, how: str = "") -> str:
+    return f"expected visible text; got {char_label(char)}, an invisible {invisible_kind(char)} character{how}"
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -110,7 +178,15 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _convert(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Problem]) -> Any:
     doc.marks[loc] = _mark(node)
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        value = _scalar(node)
+        if not isinstance(value, str):
+            doc.written[loc] = node.value
+        elif node.style == '"':
+            # The raw file was checked already; an escape such as "\u202e" can still make one.
+            hidden = next((c for c in value if invisible_kind(c)), None)
+            if hidden:
+                problems.append(doc.problem(loc, _invisible_message(hidden, " (written as an escape)")))
+        return value
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, loc + (i,), doc, problems) for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
@@ -157,8 +233,15 @@ def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, li
         return fail(f"expected UTF-8 text, got the byte 0x{raw[exc.start]:02x}", line, col)
     if not text.strip():
         return fail("expected a YAML mapping, got an empty file")
+    hidden = _invisible_characters(text, shown)
+    if hidden:
+        problems += hidden
+        return doc, problems
 
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # pragma: no cover - the scan above finds these first
+        return fail(_yaml_message(exc), *_yaml_mark(exc))
     try:
         node = loader.get_single_node()
     except _Refused as exc:
@@ -178,6 +261,29 @@ def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, li
         return fail("expected a YAML mapping, got an empty document")
     doc.data = _convert(node, (), doc, problems)
     return doc, problems
+
+
+def _invisible_characters(text: str, shown: str) -> list[Problem]:
+    """Every invisible character of the file, comments included (a reviewer reads those too)."""
+    out: list[Problem] = []
+    found = 0
+    for match in _NOT_PLAIN_ASCII.finditer(text):
+        char = match.group()
+        if not invisible_kind(char):
+            continue
+        found += 1
+        if found <= MAX_INVISIBLE_REPORTED:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            col = start - (text.rfind("\n", 0, start) + 1) + 1
+            out.append(Problem(shown, line, col, "", _invisible_message(char)))
+    if found > MAX_INVISIBLE_REPORTED:
+        out.append(Problem(shown, 1, 1, "", f"expected visible text; got {found - MAX_INVISIBLE_REPORTED} more invisible characters"))
+    return out
+
+
+_NOT_PLAIN_ASCII = re.compile(r"[^\t\n\r\x20-\x7e]")
+"""Candidates for the invisible-character check: most article text is plain ASCII."""
 
 
 def _yaml_mark(exc: yaml.YAMLError) -> tuple[int, int]:
@@ -219,11 +325,62 @@ class Loaded:
     """When set, report article problems only for these shown paths."""
 
 
+ARTICLE_SUFFIXES = (".yaml", ".yml")
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+"""The model's slug pattern (file and folder names become URLs)."""
+
+
 def find_articles(content_dir: Path) -> list[Path]:
-    """Every ``content/<specialty>/<slug>.yaml``, in a stable order."""
-    if not content_dir.is_dir():
-        return []
-    return sorted(p for p in content_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    """Every regular ``*.yaml`` file below ``content_dir``, in a stable order.
+
+    Symbolic links are neither followed nor read: :func:`layout_problems`
+    reports them.
+    """
+    found = []
+    for folder, _dirs, names in os.walk(content_dir):
+        for name in names:
+            path = Path(folder) / name
+            if path.suffix in ARTICLE_SUFFIXES and not path.is_symlink() and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def layout_problems(root: Path, content_dir: Path) -> list[Problem]:
+    """Files and folders of ``content/`` that are not ``<specialty>/<id>.yaml``.
+
+    Names become URLs and output paths, so each must be a lower-case slug; a
+    symbolic link could make the build read (and print) a file from anywhere;
+    an article at the wrong depth or with an upper-case extension would be
+    left out or misfiled without a word.
+    """
+    out: list[Problem] = []
+    for folder, dirs, names in os.walk(content_dir):
+        dirs.sort()
+        for name in sorted(dirs) + sorted(names):
+            path = Path(folder) / name
+            shown = _shown(path, root)
+            depth = len(path.relative_to(content_dir).parts)
+            if path.is_symlink():
+                out.append(Problem(shown, 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
+            elif name in dirs:
+                if depth == 1 and not _SLUG.match(name):
+                    out.append(Problem(shown, 1, 1, "", f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"))
+            elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
+                out.append(Problem(shown, 1, 1, "", f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"))
+            elif path.suffix in ARTICLE_SUFFIXES and depth != 2:
+                out.append(Problem(shown, 1, 1, "", f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"))
+            elif path.suffix in ARTICLE_SUFFIXES and not _SLUG.match(path.stem):
+                out.append(Problem(shown, 1, 1, "", f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"))
+    return out
+
+
+def _shown(path: Path, root: Path) -> str:
+    """Like display_path, without following a symbolic link to where it points."""
+    try:
+        return Path(path).absolute().relative_to(Path(root).absolute()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def load(root: Path, paths: list[Path] | None = None) -> Loaded:
@@ -242,16 +399,24 @@ def load(root: Path, paths: list[Path] | None = None) -> Loaded:
     policy_path = root / "site_config" / POLICY_FILE
     try:
         policy = policy_path.read_text(encoding="utf-8")
+        problems += _invisible_characters(policy, display_path(policy_path, root))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(display_path(policy_path, root), 1, 1, "", f"expected the editorial policy as UTF-8 Markdown; {exc}"))
         policy = ""
 
-    files = find_articles(root / "content")
+    content_dir = root / "content"
+    problems += layout_problems(root, content_dir)
+    files = [p for p in find_articles(content_dir) if len(p.relative_to(content_dir).parts) == 2]
     only = None
     if paths:
         wanted: list[Path] = []
         for path in map(Path, paths):
-            wanted += find_articles(path) if path.is_dir() else [path]
+            if path.is_symlink():
+                problems.append(Problem(_shown(path, root), 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
+            elif path.is_dir():
+                wanted += find_articles(path)
+            else:
+                wanted.append(path)
         resolved = {p.resolve() for p in files}
         files += [p for p in wanted if p.resolve() not in resolved]
         only = {display_path(p, root) for p in wanted}

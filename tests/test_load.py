@@ -65,3 +65,89 @@ def test_oversized_files_are_refused_before_parsing(tmp_path):
     _, problems = _load(tmp_path, "a: " + "x" * MAX_FILE_BYTES + "\n")
     assert len(problems) == 1
     assert problems[0].message.startswith("expected a file of at most 512 KiB")
+
+
+def test_an_alias_bomb_is_refused_at_once_without_expanding(tmp_path):
+    import time
+    import tracemalloc
+
+    # Nine levels of nine aliases each would expand to 9**9 (387 million) strings.
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    tracemalloc.start()
+    started = time.perf_counter()
+    _, problems = _load(tmp_path, "\n".join(lines) + "\n")
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [str(p) for p in problems] == ["doc.yaml:1:5: YAML anchors are not allowed (found &a0); write the value out in full"]
+    assert elapsed < 1.0
+    assert peak < 100 * 1024 * 1024
+
+
+def test_deep_nesting_is_refused_quickly_instead_of_exhausting_the_stack(tmp_path):
+    import time
+
+    started = time.perf_counter()
+    _, problems = _load(tmp_path, "see_also: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert time.perf_counter() - started < 1.0
+    assert [str(p) for p in problems] == ["doc.yaml:1:42: expected at most 32 levels of nesting; got more (check the brackets and indentation)"]
+
+
+def test_yaml_tags_are_refused_never_constructed(tmp_path):
+    _, problems = _load(tmp_path, "title: !!python/object/apply:os.system ['touch pwned']\nversion: !!str 1.10\n")
+    assert [str(p) for p in problems] == ["doc.yaml:1:8: YAML tags are not allowed (found !!python/object/apply:os.system); write a plain value"]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_invisible_characters_are_refused_where_they_are_written(tmp_path):
+    # A right-to-left override in a comment can make a reviewer read something else.
+    _, problems = _load(tmp_path, "a: 1 # note \u202e\nb: caf\x00e\n")
+    assert [str(p) for p in problems] == [
+        "doc.yaml:1:13: expected visible text; got U+202E (RIGHT-TO-LEFT OVERRIDE), an invisible formatting character",
+        "doc.yaml:2:7: expected visible text; got U+0000, an invisible control character",
+    ]
+    _, problems = _load(tmp_path, 'drug: "cis\\u200bplatin"\nnote: "\\e[31mred"\n')
+    assert [str(p) for p in problems] == [
+        "doc.yaml:1:7: drug: expected visible text; got U+200B (ZERO WIDTH SPACE), an invisible formatting character (written as an escape)",
+        "doc.yaml:2:7: note: expected visible text; got U+001B, an invisible control character (written as an escape)",
+    ]
+
+
+def test_numbers_that_are_identifiers_or_too_long_stay_text_and_numbers_remember_how_they_were_written(tmp_path):
+    doc, problems = _load(tmp_path, f"pmid: 024552320\nyear: {'9' * 5000}\nversion: 1.10\nflag: True\n")
+    assert problems == []
+    assert doc.data["pmid"] == "024552320"
+    assert doc.data["year"] == "9" * 5000
+    assert doc.data["version"] == 1.1 and doc.written[("version",)] == "1.10"
+    assert doc.written[("flag",)] == "True"
+
+
+def test_content_must_be_regular_files_at_specialty_slash_id(tmp_path):
+    from generator.load import load
+
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2\n", encoding="utf-8")
+    content = tmp_path / "content"
+    (content / "gyn").mkdir(parents=True)
+    (content / "gyn" / "linked.yaml").symlink_to(secret)
+    (content / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (content / "gyn" / "Upper-Case.yaml").write_text("id: x\n", encoding="utf-8")
+    (content / "gyn" / "shouting.YAML").write_text("id: x\n", encoding="utf-8")
+    (content / "gyn" / "deeper").mkdir()
+    (content / "gyn" / "deeper" / "nested.yaml").write_text("id: x\n", encoding="utf-8")
+    (content / "Big-Folder").mkdir()
+    loaded = load(tmp_path)
+    layout = [str(p) for p in loaded.problems if not p.path.startswith("site_config/")]
+    assert layout == [
+        "content/Big-Folder:1:1: expected a specialty folder named in lower-case words joined by hyphens; got 'Big-Folder'",
+        "content/elsewhere:1:1: expected a regular file or folder; got a symbolic link (content must not point outside content/)",
+        "content/gyn/Upper-Case.yaml:1:1: expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got 'Upper-Case.yaml'",
+        "content/gyn/linked.yaml:1:1: expected a regular file or folder; got a symbolic link (content must not point outside content/)",
+        "content/gyn/shouting.YAML:1:1: expected the extension .yaml; got '.YAML' (the article would be left out)",
+        "content/gyn/deeper/nested.yaml:1:1: expected content/<specialty>/<id>.yaml; got a file 2 folder(s) below content/",
+    ]
+    # The link was never read: nothing of the secret reaches a message or the loaded data.
+    assert all("hunter2" not in str(p) for p in loaded.problems)
+    assert [d.shown for d in loaded.articles] == ["content/gyn/Upper-Case.yaml"]

@@ -8,7 +8,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
-from ..load import RawDocument
+from ..load import RawDocument, char_label, invisible_kind
 from ..model.fields import KEY_PATTERN, SLUG_PATTERN, describe
 
 
@@ -18,8 +18,35 @@ def to_model(cls: type[BaseModel], doc: RawDocument, problems: list[Problem]) ->
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = written_loc(doc.data, tuple(err["loc"]))
-            problems.append(doc.problem(loc, message(err, cls, loc), key=err["type"] == "extra_forbidden"))
+            problems.append(doc.problem(loc, message(err, cls, loc, doc.written.get(loc)), key=err["type"] == "extra_forbidden"))
         return None
+
+
+def visible(text: str) -> str:
+    """Text for a message, with invisible characters spelled out (``\\u202e``).
+
+    A quoted value must not reorder or hide the rest of the line in a
+    terminal or a pull-request annotation.
+    """
+    return "".join(f"\\u{ord(c):04x}" if invisible_kind(c) else c for c in text)
+
+
+def found_value(value: Any, written: str | None = None) -> str:
+    """How a found value is named: numbers and booleans as the author wrote them (``1.10``, not 1.1)."""
+    if written is not None and isinstance(value, bool):
+        return f"true/false ({written})"
+    if written is not None and isinstance(value, (int, float)):
+        return f"number {written}"
+    return visible(describe(value))
+
+
+def _lookalike(value: Any) -> str:
+    """For an identifier that fails its pattern: name the first character that is not plain ASCII."""
+    if isinstance(value, str):
+        odd = next((c for c in value if not c.isascii()), None)
+        if odd:
+            return f"; '{visible(odd)}' is {char_label(odd)}, not plain ASCII"
+    return ""
 
 
 def written_loc(data: Any, loc: tuple) -> tuple:
@@ -51,10 +78,10 @@ _PATTERNS = {
 }
 
 
-def message(err: dict, cls: type[BaseModel], loc: tuple) -> str:
+def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = None) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    found = describe(err.get("input"))
+    found = found_value(err.get("input"), written)
     if kind == "missing":
         return "expected this required field; it is missing"
     if kind == "extra_forbidden":
@@ -65,7 +92,7 @@ def message(err: dict, cls: type[BaseModel], loc: tuple) -> str:
     if kind == "literal_error":
         return f"expected one of {ctx.get('expected')}; got {found}"
     if kind == "string_pattern_mismatch":
-        return f"expected {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}; got {found}"
+        return f"expected {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}; got {found}{_lookalike(err.get('input'))}"
     if kind == "string_type":
         tip = " (put it in quotes to keep it as text)" if isinstance(err.get("input"), (int, float, bool)) else ""
         return f"expected text; got {found}{tip}"
@@ -77,6 +104,8 @@ def message(err: dict, cls: type[BaseModel], loc: tuple) -> str:
         return f"expected a whole number; got {found}"
     if kind in ("decimal_type", "decimal_parsing", "float_type", "float_parsing"):
         return f"expected a number; got {found}"
+    if kind == "finite_number":
+        return f"expected a finite number; got {found}"
     if kind.startswith("date"):
         return f"expected a date as YYYY-MM-DD; got {found}"
     if kind in ("bool_type", "bool_parsing"):

@@ -26,7 +26,7 @@ def validate_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = written_loc(doc.data, tuple(err["loc"])[1:])
-                problems.append(doc.problem(loc, message(err, SiteConfig, (field,) + loc), key=err["type"] == "extra_forbidden"))
+                problems.append(doc.problem(loc, message(err, SiteConfig, (field,) + loc, doc.written.get(loc)), key=err["type"] == "extra_forbidden"))
     if len(problems) > before:
         return None
     site = SiteConfig(**parts, editorial_policy=loaded.policy)
