@@ -13,6 +13,7 @@ from .build import build as build_site
 from .errors import BuildError, ContentError, GuidesiteError, Problem
 from .load import load
 from .render import build_date, render
+from .versions import article_versions
 from .validate import validate
 
 log = logging.getLogger("generator")
@@ -42,7 +43,7 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
     started = time.perf_counter()
     with _reporting(ctx):
         validated = validate(load(project))
-        pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts)
+        pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated))
         out = build_site(pages, project, site_dir=site_dir or project / "site")
     click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles) into {out} in {time.perf_counter() - started:.1f} s")
 

@@ -19,6 +19,7 @@ from .build import STAGING
 from .errors import ContentError
 from .load import load
 from .render import build_date, render
+from .versions import article_versions
 from .validate import validate
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def refresh(project: Path, staging: Path, *, drafts: bool) -> int:
             log.error("%s", problem)
         log.error("preview not updated: %d problem(s)", len(exc.problems))
         return 0
-    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts)
+    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated))
     wanted = {page.path for page in pages}
     written = 0
     for page in pages:

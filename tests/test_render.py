@@ -136,6 +136,6 @@ def test_a_retired_article_says_so_and_points_to_its_replacement(project):
     project.article(text=retired)
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "**Retired.** This article is no longer maintained" in text
-    assert "See [Does drug A improve survival in condition B?](new-question.md) instead." in text
+    assert "See [Does drug A improve survival in condition B?](../gynecologic-oncology/new-question.md) instead." in text
     assert "Educational purpose only" not in text
     assert "gs-tracker__steps" not in text

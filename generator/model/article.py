@@ -222,6 +222,8 @@ class Review(Strict):
     """Date by which the article must be reviewed again."""
     version: PositiveInt = 1
     """Content version, raised with each approved change."""
+    changes: Text | None = None
+    """What changed in this version, in a sentence or two (shown in the version list and the feed)."""
     approvals: list[Approval] = []
     """Sign-offs by reviewers of the registry."""
     replaced_by: Slug | None = None

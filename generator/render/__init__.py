@@ -45,12 +45,23 @@ class Page:
     text: str
 
 
-def render(validated: Validated, templates_dir: Path, *, today: date, drafts: bool = False, site_url: str | None = None) -> list[Page]:
+def render(
+    validated: Validated,
+    templates_dir: Path,
+    *,
+    today: date,
+    drafts: bool = False,
+    site_url: str | None = None,
+    versions: dict[str, list] | None = None,
+) -> list[Page]:
     """Every page of the site as Markdown, in a stable order.
 
     ``today`` decides which articles are past their review date; pass the
     build's date (``SOURCE_DATE_EPOCH`` when set) so that builds repeat.
+    ``versions`` (from ``versions.article_versions``) adds a permanent page
+    per approved version and the "updated in vN" marks.
     """
+    versions = versions or {}
     env = _environment(templates_dir)
     site = validated.site
     articles = sorted((a for a in validated.articles if drafts or a.review.status != "draft"), key=lambda a: (a.specialty, a.id))
@@ -59,16 +70,14 @@ def render(validated: Validated, templates_dir: Path, *, today: date, drafts: bo
     pages: list[Page] = []
 
     for article in articles:
-        url = f"{site_url.rstrip('/')}/{article.specialty}/{article.id}/" if site_url else None
-        jsonld = medical_web_page(article, site, url=url, citation_order=citation_order(article))
-        text = env.get_template("article.md.j2").render(
-            article=article,
-            site=site,
-            page=ArticleView(article, site, by_id, today),
-            helpers=helpers,
-            front_matter=_front_matter(title=article.title, description=jsonld["description"], jsonld=jsonld),
-        )
-        pages.append(Page(f"{article.specialty}/{article.id}.md", text))
+        history = versions.get(article.id, [])
+        base = f"{article.specialty}/{article.id}"
+        url = f"{site_url.rstrip('/')}/{base}/" if site_url else None
+        view = ArticleView(article, site, by_id, today, versions=history)
+        pages.append(_article_page(env, f"{base}.md", view, helpers, url))
+        for version in history:
+            view = ArticleView(version.article, site, by_id, today, versions=history, permalink=version, up="../../")
+            pages.append(_article_page(env, f"{base}/v{version.number}.md", view, helpers, url and f"{url}v{version.number}/"))
 
     for specialty in site.specialties:
         listed = [a for a in articles if a.specialty == specialty.id]
@@ -84,6 +93,20 @@ def render(validated: Validated, templates_dir: Path, *, today: date, drafts: bo
                        policy=markdown_block(site.editorial_policy)))
     pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
     return pages
+
+
+def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpers, url: str | None) -> Page:
+    article = view.article
+    jsonld = medical_web_page(article, view.site, url=url, citation_order=citation_order(article))
+    title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
+    text = env.get_template("article.md.j2").render(
+        article=article,
+        site=view.site,
+        page=view,
+        helpers=helpers,
+        front_matter=_front_matter(title=title, description=jsonld["description"], jsonld=jsonld, lastmod=article.review.updated.isoformat()),
+    )
+    return Page(path, text)
 
 
 def _page(env: Environment, template: str, path: str, title: str, helpers: Helpers, site: Any, *, description: str | None = None, **context: Any) -> Page:

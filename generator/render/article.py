@@ -57,13 +57,16 @@ class ArticleView(Helpers):
     site: SiteConfig
     by_id: dict[str, Article]
     today: date
+    versions: list = field(default_factory=list)
+    """Approved versions of the article (``ArticleVersion``), oldest first."""
+    permalink: Any = None
+    """The version this page is the permanent copy of (None: the current page)."""
+    up: str = "../"
+    """From this page's Markdown file to the docs root."""
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
     scope: list[str] = field(init=False)
     """Audiences of the part being rendered (a section may narrow them)."""
-
-    up = "../"
-    """From an article's Markdown file to the docs root."""
 
     def __post_init__(self) -> None:
         self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article))}
@@ -242,10 +245,35 @@ class ArticleView(Helpers):
         return [self.by_id[i] for i in self.article.see_also if i in self.by_id]
 
     def link_to(self, other: Article) -> str:
-        """Markdown-source-relative link from this article to another."""
-        if other.specialty == self.article.specialty:
-            return f"{other.id}.md"
-        return f"../{other.specialty}/{other.id}.md"
+        """Markdown-source-relative link from this page to another article."""
+        return f"{self.up}{other.specialty}/{other.id}.md"
+
+    # Versions --------------------------------------------------------------------------
+
+    @property
+    def shown_version(self):
+        """The approved version whose content this page shows, if any."""
+        if self.permalink is not None:
+            return self.permalink
+        if self.versions and self.status == "approved" and self.versions[-1].article == self.article:
+            return self.versions[-1]
+        return None
+
+    def updated(self, part: str) -> str:
+        """An "updated in vN" mark for a part changed since the previous approved version."""
+        version = self.shown_version
+        if version is not None and part in version.changed:
+            return f'<span class="gs-updated">Updated in v{version.number}</span>'
+        return ""
+
+    def version_link(self, number: int) -> str:
+        return f"{self.up}{self.article.specialty}/{self.article.id}/v{number}.md"
+
+    def current_link(self) -> str:
+        return f"{self.up}{self.article.specialty}/{self.article.id}.md"
+
+    def approver_names(self, version) -> str:
+        return ", ".join(self.site.reviewer(r).name for r in version.approvers)
 
     def html(self, text: Any) -> str:
         return html_text(text)

@@ -9,20 +9,19 @@ that the committed CODEOWNERS matches the reviewer registry.
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import Problem
-from ..load import RawDocument, load, load_document
+from ..load import RawDocument, load
 from ..model import Article, SiteConfig
 from ..model.site import Reviewer
 from ..validate import validate
 from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers
 from .codeowners import CODEOWNERS_PATH, codeowners
-from .history import Commit, commits_touching, files_at, read_at, resolve
+from .history import Commit, commits_touching, data_at, files_at, resolve
 
 ALLOWED_MOVES = {
     None: {"draft", "submitted", "under_review", "approved"},
@@ -99,7 +98,7 @@ def _articles_at(project: Path, ref: str) -> dict[str, Article | None]:
     """Articles at ``ref`` by path; None where the old file no longer parses under today's model."""
     out: dict[str, Article | None] = {}
     for path in files_at(project, ref, "content"):
-        data = _data_at(project, ref, path)
+        data = data_at(project, ref, path)
         try:
             out[path] = None if data is None else Article.model_validate(data)
         except ValidationError:
@@ -176,7 +175,7 @@ def _provenance(project: Path, article: Article, doc: RawDocument, old: Article 
 
 def _introducing_commit(project: Path, path: str, commits: list[Commit], reviewer: str, digest: str | None) -> Commit | None:
     for commit in commits:
-        data = _data_at(project, commit.sha, path)
+        data = data_at(project, commit.sha, path)
         review = data.get("review") if isinstance(data, dict) else None
         approvals = review.get("approvals") if isinstance(review, dict) else None
         if isinstance(approvals, list) and any(
@@ -184,18 +183,6 @@ def _introducing_commit(project: Path, path: str, commits: list[Commit], reviewe
         ):
             return commit
     return None
-
-
-def _data_at(project: Path, ref: str, path: str):
-    """A content file at ``ref`` read by our own loader (no aliases, no surprises); None if unreadable."""
-    raw = read_at(project, ref, path)
-    if raw is None:
-        return None
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / Path(path).name
-        copy.write_bytes(raw)
-        doc, problems = load_document(copy, Path(scratch))
-    return None if problems else doc.data
 
 
 def _codeowners_problems(project: Path, site: SiteConfig) -> list[Problem]:

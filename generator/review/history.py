@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import GuidesiteError
+from ..load import load_document
 
 
 class GitError(GuidesiteError):
@@ -41,22 +44,41 @@ def read_at(root: Path, ref: str, path: str) -> bytes | None:
     return result.stdout if result.returncode == 0 else None
 
 
+def data_at(root: Path, ref: str, path: str) -> Any:
+    """A content file at ``ref``, read by our own loader (no aliases, no surprises); None if unreadable."""
+    raw = read_at(root, ref, path)
+    if raw is None:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / Path(path).name
+        copy.write_bytes(raw)
+        doc, problems = load_document(copy, Path(scratch))
+    return None if problems else doc.data
+
+
+def is_repository(root: Path) -> bool:
+    result = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True)
+    return result.returncode == 0
+
+
 @dataclass(frozen=True)
 class Commit:
     sha: str
     author_name: str
     author_email: str
     committer_email: str
+    date: str = ""
+    """Committer date, ISO 8601."""
 
 
 def commits_touching(root: Path, path: str, since: str | None = None) -> list[Commit]:
     """Commits that changed ``path``, oldest first (after ``since`` when given)."""
     span = [f"{since}..HEAD"] if since else ["HEAD"]
-    out = git(root, "log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%ce", *span, "--", path, check=False)
+    out = git(root, "log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%ce%x1f%cI", *span, "--", path, check=False)
     commits = []
     for line in out.splitlines():
-        sha, name, email, committer = line.split("\x1f")
-        commits.append(Commit(sha, name, email, committer))
+        sha, name, email, committer, when = line.split("\x1f")
+        commits.append(Commit(sha, name, email, committer, when))
     return commits
 
 

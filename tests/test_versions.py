@@ -1,0 +1,62 @@
+"""Citable versions: every approved version of an article keeps a permalink, from git history."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+from conftest import VALID_ARTICLE
+from test_review import AUTHOR, REVIEWER, _commit, repo  # noqa: F401 - the repository fixture
+
+ARTICLE = "content/gynecologic-oncology/test-question.yaml"
+
+
+def _cli(project, *args):
+    result = CliRunner().invoke(main, ["--project", str(project.root), *args])
+    assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
+    return result
+
+
+def _html(project, path: str) -> str:
+    return (project.root / "site" / path / "index.html").read_text(encoding="utf-8")
+
+
+def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo):  # noqa: F811
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve v1")
+
+    path = repo.root / ARTICLE
+    edited = path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2.")
+    path.write_text(edited, encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Raise the dose")
+    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-03-05")
+    _commit(repo.root, REVIEWER, "Approve v2")
+    assert "version: 2" in path.read_text(encoding="utf-8")
+
+    _cli(repo, "build")
+    v1 = _html(repo, "gynecologic-oncology/test-question/v1")
+    v2 = _html(repo, "gynecologic-oncology/test-question/v2")
+    current = _html(repo, "gynecologic-oncology/test-question")
+    assert "<td>50 mg/m²</td>" in v1 and "<td>60 mg/m²</td>" not in v1
+    assert "<td>60 mg/m²</td>" in v2
+    assert "Version 1</strong>, approved on February 10, 2025" in v1
+    # v2 marks the changed section and regimen, and nothing else.
+    assert current.count("Updated in v2") == 2
+    section = current[current.index('id="regimen"'):current.index("</table>")]
+    assert "Updated in v2" in section
+    assert "Updated in v2" not in current[current.index('id="bottom-line"'):current.index('id="regimen"')]
+    # The page lists both versions with their change summary and links to each permalink.
+    assert 'href="v1/"' in current and 'href="v2/"' in current
+    assert "Drug A dose raised to 60 mg/m2." in current
+
+
+def test_unapproved_edits_do_not_make_a_version(repo):  # noqa: F811
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "build")
+    assert not (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v1").exists()
+    assert "Approved versions" not in _html(repo, "gynecologic-oncology/test-question")
