@@ -38,7 +38,16 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 CitationKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=60)]
 """Key of a reference, cited in text as ``[@key]``: ``gog240-2014``."""
 
-Text = Annotated[str, StringConstraints(min_length=1)]
+
+class PlainText:
+    """Marker in a field's type: the field holds plain text that readers see.
+
+    Validation reads these texts as written (validate/text.py): no character
+    references, and no HTML in the page title, which the theme prints unescaped.
+    """
+
+
+Text = Annotated[str, StringConstraints(min_length=1), PlainText()]
 """Non-empty text (Markdown allowed where the field says so)."""
 
 
@@ -53,6 +62,7 @@ NumberLike = Annotated[
     str,
     BeforeValidator(_number_to_text),
     StringConstraints(min_length=1),
+    PlainText(),
     WithJsonSchema({"type": ["string", "integer"]}),
 ]
 """Text that authors may write as a bare whole number (volume 370, issue 8)."""
@@ -68,7 +78,34 @@ Pmid = Annotated[
 Pmcid = Annotated[str, StringConstraints(pattern=r"^PMC[0-9]{4,9}$")]
 """PubMed Central identifier, e.g. ``PMC4010094``."""
 
-Doi = Annotated[str, StringConstraints(pattern=r"^10\.[0-9]{4,9}/[^\s]+$")]
+_LINK_BREAKERS = re.compile(r"[\s<>\"`\\]")
+"""Characters that end or escape a Markdown link target, or open an HTML tag."""
+
+
+def _balanced(value: str) -> bool:
+    depth = 0
+    for char in value:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _link_safe(what: str):
+    """A value that becomes part of a link: nothing that could end the link or start markup."""
+
+    def check(value: str) -> str:
+        if _LINK_BREAKERS.search(value) or not _balanced(value):
+            raise ValueError(
+                f"expected {what} without spaces, quotes, angle brackets or backslashes, and with balanced "
+                f"parentheses (percent-encode the rest, e.g. < as %3C); got '{value[:60]}'"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Doi = Annotated[str, StringConstraints(pattern=r"^10\.[0-9]{4,9}/[^\s]+$"), _link_safe("a DOI")]
 """Digital Object Identifier without the resolver, e.g. ``10.1056/NEJMoa1309748``."""
 
 Nct = Annotated[str, StringConstraints(pattern=r"^NCT[0-9]{8}$")]
@@ -77,11 +114,11 @@ Nct = Annotated[str, StringConstraints(pattern=r"^NCT[0-9]{8}$")]
 
 def _https_only(value: str) -> str:
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
-        raise ValueError("expected an http:// or https:// address")
+        raise ValueError(f"expected an http:// or https:// address; got '{value[:60]}'")
     return value
 
 
-WebUrl = Annotated[str, AfterValidator(_https_only)]
+WebUrl = Annotated[str, AfterValidator(_https_only), _link_safe("an address")]
 """An http(s) address."""
 
 

@@ -16,7 +16,8 @@ from ..model import Article, SiteConfig
 from .article import check_article, check_collection, check_cross_links
 from .markdown import check_markdown
 from .messages import to_model
-from .site import validate_site
+from .site import check_site_texts, validate_site
+from .text import check_text
 
 
 @dataclass
@@ -33,6 +34,7 @@ def validate(loaded: Loaded) -> Validated:
     """Check everything that was loaded; raise ContentError listing every problem."""
     problems = list(loaded.problems)
     site = validate_site(loaded, problems)
+    problems += check_site_texts(loaded)
     articles: list[Article] = []
     sources: dict[str, RawDocument] = {}
     pairs: list[tuple[Article, RawDocument]] = []
@@ -40,6 +42,7 @@ def validate(loaded: Loaded) -> Validated:
         if doc.data is None:
             continue  # already reported by load
         # Text checks read the raw data, so they run even when the model refuses the file.
+        problems += check_text(doc, Article)
         problems += check_markdown(doc)
         article = to_model(Article, doc, problems)
         if article is None:

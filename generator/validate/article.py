@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..errors import Problem
 from ..load import RawDocument
 from ..model import Article, SiteConfig
+from ..model.fields import SLUG_PATTERN
 from ..model.walk import iter_citations, iter_texts
 
 
@@ -14,17 +16,20 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list[
     out: list[Problem] = []
     stem = doc.path.stem
     folder = doc.path.parent.name
-    if article.id != stem:
+    # A file or folder name that is not a slug is reported by load; comparing with it would only repeat that.
+    if article.id != stem and re.match(SLUG_PATTERN, stem):
         out.append(doc.problem(("id",), f"expected the file name '{stem}'; got '{article.id}'"))
     specialties = {s.id for s in site.specialties}
     if article.specialty not in specialties:
         out.append(doc.problem(("specialty",), f"expected a specialty from site_config/specialties.yaml ({', '.join(sorted(specialties))}); got '{article.specialty}'"))
-    elif article.specialty != folder:
+    elif article.specialty != folder and re.match(SLUG_PATTERN, folder):
         out.append(doc.problem(("specialty",), f"expected the folder name '{folder}' (content/<specialty>/<id>.yaml); got '{article.specialty}'"))
     tags = {t.id for t in site.tags}
     for i, tag in enumerate(article.tags):
         if tag not in tags:
             out.append(doc.problem(("tags", i), f"expected a tag from site_config/tags.yaml; got '{tag}'"))
+        elif tag in article.tags[:i]:
+            out.append(doc.problem(("tags", i), f"expected each tag once; got '{tag}' again"))
     site_audiences = [a.id for a in site.settings.audiences]
     for i, audience in enumerate(article.audiences):
         if audience not in site_audiences:
@@ -118,15 +123,28 @@ def check_collection(pairs: list[tuple[Article, RawDocument]]) -> list[Problem]:
 
 
 def check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) -> list[Problem]:
+    """Links between articles: to existing articles, not to themselves, once each.
+
+    Related articles may link to each other (a cycle is fine: each page lists
+    the other).  A replacement must not itself be retired, so that following
+    "replaced by" always ends at a live article and never loops.
+    """
     out = []
-    ids = {a.id for a in articles}
+    by_id = {a.id: a for a in articles}
     for article in articles:
         doc = sources[article.id]
         for i, other in enumerate(article.see_also):
             if other == article.id:
                 out.append(doc.problem(("see_also", i), "expected another article; got the article itself"))
-            elif other not in ids:
+            elif other not in by_id:
                 out.append(doc.problem(("see_also", i), f"expected the id of an existing article; got '{other}'"))
-        if article.review.replaced_by and article.review.replaced_by not in ids:
-            out.append(doc.problem(("review", "replaced_by"), f"expected the id of an existing article; got '{article.review.replaced_by}'"))
+            elif other in article.see_also[:i]:
+                out.append(doc.problem(("see_also", i), f"expected each related article once; got '{other}' again"))
+        replaced_by = article.review.replaced_by
+        if replaced_by == article.id:
+            out.append(doc.problem(("review", "replaced_by"), "expected another article; got the article itself"))
+        elif replaced_by and replaced_by not in by_id:
+            out.append(doc.problem(("review", "replaced_by"), f"expected the id of an existing article; got '{replaced_by}'"))
+        elif replaced_by and by_id[replaced_by].review.status == "retired":
+            out.append(doc.problem(("review", "replaced_by"), f"expected an article that is not retired; '{replaced_by}' is retired too"))
     return out

@@ -2,26 +2,37 @@
 
 These checks read the raw data, so they run even when the model refuses the
 file, and an author sees these problems in the same run as the others.
+
+Links are found the way the site finds them: each text is converted by
+Python-Markdown and every link target it produces (inline, reference-style,
+angle-bracketed) is read back as a browser would read it, entities decoded
+and tabs and newlines dropped.  A regular expression over the source misses
+``[x](java\tscript:…)`` and ``[x]:\n  javascript:…``; the converter does not.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from html.parser import HTMLParser
 from typing import Any, get_args
 
+import markdown
 from pydantic import BaseModel
 
 from ..errors import Problem
 from ..load import RawDocument
 from ..model.fields import KEY_PATTERN, MarkdownText
 from ..model.walk import CITATION, citation_keys
+from .messages import visible
+from .text import TAG_START, snippet
 
-_RAW_HTML = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>|<!--")
-_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
-_UNSAFE_SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[^<>\s@]+@[^<>\s@]+)>")
 _ATTR_LIST = re.compile(r"\{\s*[:.#][^}]*\}")
-_SAFE_SCHEMES = {"http", "https", "mailto"}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+
 
 
 def check_markdown(doc: RawDocument) -> list[Problem]:
@@ -100,16 +111,98 @@ MARKDOWN_FIELDS = _markdown_fields()
 
 
 def _unsafe(doc: RawDocument, loc: tuple, text: str) -> list[Problem]:
-    out = []
-    if m := _RAW_HTML.search(text):
-        out.append(doc.problem(loc, f"expected Markdown without raw HTML; got '{m.group(0)[:40]}'"))
+    return [doc.problem(loc, message) for _, message in unsafe_markdown(text)]
+
+
+def unsafe_markdown(text: str) -> list[tuple[int, str]]:
+    """``(offset, message)`` for everything in ``text`` that must not reach a page."""
+    out: list[tuple[int, str]] = []
+    bad_targets: dict[str, int] = {}
+    autolinks = list(_AUTOLINK.finditer(text))
+    for m in autolinks:
+        target = link_target(m.group(1))
+        if is_safe_link(target) or not _SCHEME.match(target):  # <https://…> or <name@example.org>
+            out.append((m.start(), f"expected links written as [text](address); got the autolink '{visible(m.group(0)[:60])}'"))
+        else:
+            bad_targets.setdefault(target, m.start())
+    # Autolinks are reported above; blank them so they are not also called raw HTML.
+    masked = _AUTOLINK.sub(lambda m: " " * len(m.group(0)), text)
+    if m := TAG_START.search(masked):
+        out.append((m.start(), f"expected Markdown without raw HTML; got '{snippet(text, m.start())}'"))
     if m := _ATTR_LIST.search(text):
-        out.append(doc.problem(loc, f"expected Markdown without attribute lists; got '{m.group(0)[:40]}'"))
+        out.append((m.start(), f"expected Markdown without attribute lists; got '{visible(m.group(0)[:40])}'"))
     if "![" in text:
-        out.append(doc.problem(loc, "expected Markdown without images; got an image ('![…](…)')"))
-    for target in _LINK_TARGET.findall(text):
-        normal = unicodedata.normalize("NFKC", target).replace("\\", "")
-        scheme = _UNSAFE_SCHEME.match(normal)
-        if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
-            out.append(doc.problem(loc, f"expected a link to http, https or mailto; got '{target[:40]}'"))
-    return out
+        out.append((text.index("!["), "expected Markdown without images; got an image ('![…](…)')"))
+    for target in rendered_links(text):
+        if not is_safe_link(target):
+            bad_targets.setdefault(target, max(text.find(target), 0))
+    for target, offset in bad_targets.items():
+        out.append((offset, f"expected a link to http, https or mailto; got '{_shown_target(target)}'{_link_hint(target)}"))
+    return sorted(out)
+
+
+def link_target(href: str) -> str:
+    """A link target as a browser reads it: outer spaces and controls stripped, tabs and newlines dropped."""
+    target = re.sub(r"[\t\n\r]", "", href.strip(_C0_AND_SPACE))
+    if target.startswith("<") and target.endswith(">"):
+        target = target[1:-1]
+    return target
+
+
+def is_safe_link(target: str) -> bool:
+    """Only absolute http, https and mailto links: a relative link would point into the site's own files."""
+    scheme = _SCHEME.match(target)
+    return bool(scheme) and scheme.group(1).lower() in SAFE_SCHEMES
+
+
+def _link_hint(target: str) -> str:
+    if _SCHEME.match(target):
+        return ""
+    if re.match(r"^[/\\]{2}|^/\\", target):
+        return " (an address without http: or https:)"
+    if re.search(r"\s", target):
+        return ""
+    return " (a relative link; link other articles through see_also)"
+
+
+def _shown_target(target: str) -> str:
+    return visible(target if len(target) <= 60 else target[:57] + "...")
+
+
+_converter = markdown.Markdown()
+"""Core Markdown only: every way to write a link is core syntax."""
+
+
+def rendered_links(text: str) -> list[str]:
+    """Every link and image target Python-Markdown makes of ``text``, as a browser reads it.
+
+    The text is escaped as the renderer escapes it (``<`` and ``>``), so what
+    is checked is what would be built.  Reference definitions count even when
+    unused here: another text on the same page could use them.
+    """
+    if "[" not in text and "<" not in text:
+        return []
+    _converter.reset()
+    produced = _converter.convert(text.replace("<", "&lt;").replace(">", "&gt;"))
+    collector = _LinkCollector()
+    collector.feed(produced)
+    collector.close()
+    definitions = [url for url, _title in _converter.references.values()]
+    return [link_target(t) for t in collector.targets + [_unescape(d) for d in definitions]]
+
+
+def _unescape(text: str) -> str:
+    from html import unescape
+
+    return unescape(text)
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.targets.append(value)

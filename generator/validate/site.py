@@ -6,10 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem
-from ..load import SITE_FILES, Loaded, RawDocument
+from ..errors import Problem, display_path
+from ..load import POLICY_FILE, SITE_FILES, Loaded, RawDocument
 from ..model import SiteConfig, grading_values
+from .markdown import unsafe_markdown
 from .messages import message, written_loc
+from .text import character_reference, raw_strings, text_problems
 
 
 def validate_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:
@@ -81,4 +83,34 @@ def _check_site(site: SiteConfig, docs: dict[str, RawDocument]) -> list[Problem]
                 out.append(docs["grading"].problem((system, "dimensions", dimension), f"expected a legend line for every value; missing {', '.join(missing)}"))
             if extra:
                 out.append(docs["grading"].problem((system, "dimensions", dimension, extra[0]), f"expected only values of the model ({', '.join(values)}); got '{extra[0]}'", key=True))
+    return out
+
+
+MARKDOWN_SITE_FILES = frozenset({"disclaimers"})
+"""Site files whose texts are rendered as Markdown; every other text is plain and may reach a page title."""
+
+
+def check_site_texts(loaded: Loaded) -> list[Problem]:
+    """The site configuration's texts as written: no HTML, no character references, safe Markdown.
+
+    Specialty names and descriptions become page titles and descriptions,
+    which the theme prints unescaped, so HTML is refused in every plain text
+    here.  The disclaimers and the editorial policy are Markdown.
+    """
+    out: list[Problem] = []
+    for name, doc in loaded.site.items():
+        markdown = name in MARKDOWN_SITE_FILES
+        for loc, text in raw_strings(doc.data):
+            out += text_problems(doc, loc, text, markdown=markdown, printed_raw=not markdown)
+            if markdown:
+                out += [doc.problem(loc, found) for _, found in unsafe_markdown(text)]
+    shown = display_path(loaded.root / "site_config" / POLICY_FILE, loaded.root)
+    policy = loaded.policy
+    found = list(unsafe_markdown(policy))
+    if reference := character_reference(policy):
+        found.append((policy.index(reference), f"expected characters typed as themselves, not an HTML character reference; got '{reference}'"))
+    for offset, text in found:
+        line = policy.count("\n", 0, offset) + 1
+        col = offset - (policy.rfind("\n", 0, offset) + 1) + 1
+        out.append(Problem(shown, line, col, "", text))
     return out
