@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -20,6 +21,7 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from .errors import BuildError
 from .render import Page
+from .sanitize import SanitizePlugin, check_site
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,13 @@ STAGING = Path("build") / "docs"
 """Where the rendered Markdown of the last good build is kept (git-ignored)."""
 
 
-def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path | None = None) -> Path:
-    """Write ``pages``, build them strictly with MkDocs, then swap into place."""
+def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path | None = None, source_date_epoch: int | None = None) -> Path:
+    """Write ``pages``, build them strictly with MkDocs, then swap into place.
+
+    ``source_date_epoch`` dates what MkDocs stamps with the build time (sitemap,
+    its gzip header) unless ``SOURCE_DATE_EPOCH`` is already set, so two builds
+    of the same content give the same bytes.
+    """
     project = Path(project).resolve()
     config_file = Path(config_file or project / "mkdocs.yml")
     site_dir = Path(site_dir).resolve()
@@ -36,11 +43,14 @@ def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path
     staging.parent.mkdir(parents=True, exist_ok=True)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
+    _remove_leftovers(staging.parent, ".docs-")
+    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
     new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     try:
         write_pages(pages, new_docs)
-        _run_mkdocs(config_file, new_docs, new_site)
+        with _epoch(source_date_epoch):
+            _run_mkdocs(config_file, new_docs, new_site)
         _replace(staging, new_docs)
         _replace(site_dir, new_site)
     finally:
@@ -49,6 +59,38 @@ def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path
                 shutil.rmtree(leftover, ignore_errors=True)
     log.info("built %d pages into %s", len(pages), site_dir)
     return site_dir
+
+
+def site_url(project: Path, config_file: Path | None = None) -> str | None:
+    """``site_url`` from mkdocs.yml, if set."""
+    import yaml
+
+    path = Path(config_file or Path(project) / "mkdocs.yml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = data.get("site_url") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _remove_leftovers(folder: Path, prefix: str) -> None:
+    """Temporary folders of an earlier build that was killed before it could clean up."""
+    for leftover in folder.glob(prefix + "*"):
+        if leftover.is_dir() and not leftover.name.endswith(f"-old-{os.getpid()}"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def _epoch(seconds: int | None):
+    if seconds is None or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(seconds)
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def write_pages(pages: list[Page], docs_dir: Path) -> None:
@@ -77,12 +119,17 @@ def _run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
     mkdocs_logger.addHandler(collector)
     try:
         config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
+        # The second wall (sanitize.py): page bodies cleaned as they are built, then every page checked.
+        config.plugins["guidesite/sanitize"] = SanitizePlugin()
         mkdocs_build(config)
     except (Abort, ConfigurationError, MkDocsException) as exc:
         messages = [m.replace(str(docs_dir), "build/docs") for m in collector.messages]
         raise BuildError(messages or [str(exc)]) from exc
     finally:
         mkdocs_logger.removeHandler(collector)
+    hazards = check_site(site_dir, config.theme.dirs)
+    if hazards:
+        raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
 
 
 def _replace(target: Path, fresh: Path) -> None:

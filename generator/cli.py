@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from .build import build as build_site
+from .build import build as build_site, site_url
 from .errors import BuildError, ContentError, GuidesiteError, Problem
 from .load import load
-from .render import build_date, render
+from .render import build_date, content_epoch, render
 from .versions import article_versions
 from .validate import validate
 
@@ -43,8 +43,9 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
     started = time.perf_counter()
     with _reporting(ctx):
         validated = validate(load(project))
-        pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated))
-        out = build_site(pages, project, site_dir=site_dir or project / "site")
+        versions = article_versions(project, validated)
+        pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
+        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=content_epoch(validated))
     click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles) into {out} in {time.perf_counter() - started:.1f} s")
 
 
@@ -86,6 +87,39 @@ def new(ctx: click.Context, target: str) -> None:
     with _reporting(ctx):
         path = new_article(ctx.obj["project"], target)
     click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.option("--edition", default=None, help="Edition name (default: the pattern in site_config/site.yaml applied to the build date).")
+@click.option("--alias", "aliases", multiple=True, help="Alias that points at this edition (repeatable; default: the one in site.yaml).")
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=None, help="Publish into this folder (any static host).")
+@click.option("--branch", default=None, help="Publish onto this git branch through mike (e.g. gh-pages).")
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="The built site to publish (default: <project>/site).")
+@click.option("--no-build", is_flag=True, help="Publish the site already built in --site-dir instead of building first.")
+@click.pass_context
+def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool) -> None:
+    """Publish the site as one edition, into a folder (--to) or onto a branch (--branch)."""
+    from .publish import publish_to_branch, publish_to_folder
+
+    if (folder is None) == (branch is None):
+        raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
+    project: Path = ctx.obj["project"]
+    site_dir = site_dir or project / "site"
+    with _reporting(ctx):
+        validated = validate(load(project))
+        policy = validated.site.settings.publishing
+        edition = edition or build_date().strftime(policy.edition)
+        names = list(aliases) or [policy.alias]
+        if not no_build:
+            versions = article_versions(project, validated)
+            pages = render(validated, project / "theme" / "templates", today=build_date(), versions=versions, site_url=site_url(project))
+            build_site(pages, project, site_dir=site_dir, source_date_epoch=content_epoch(validated))
+        if folder is not None:
+            result = publish_to_folder(site_dir, folder, edition, names, default=policy.alias)
+        else:
+            result = publish_to_branch(project, site_dir, edition, names, branch=branch, default=policy.alias)
+    click.echo(f"Published edition {result.edition} ({', '.join(result.aliases) or 'no alias'}) to {result.where}; editions: "
+               + ", ".join(v["version"] for v in result.versions))
 
 
 @main.command()

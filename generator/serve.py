@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.commands.serve import serve as mkdocs_serve
 
-from .build import STAGING
+from .build import STAGING, site_url
 from .errors import ContentError
 from .load import load
 from .render import build_date, render
@@ -51,7 +51,7 @@ def refresh(project: Path, staging: Path, *, drafts: bool) -> int:
             log.error("%s", problem)
         log.error("preview not updated: %d problem(s)", len(exc.problems))
         return 0
-    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated))
+    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated), site_url=site_url(project))
     wanted = {page.path for page in pages}
     written = 0
     for page in pages:

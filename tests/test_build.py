@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,78 @@ def test_a_failing_build_leaves_the_previous_site_and_staging_untouched(project)
     assert {p: p.read_bytes() for p in (project.root / "build" / "docs").rglob("*") if p.is_file()} == staging_before
     assert sorted(p.name for p in project.root.iterdir()) == sorted(["build", "content", "mkdocs.yml", "site", "site_config", "theme"])
     assert [p.name for p in (project.root / "build").iterdir()] == ["docs"]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
+    import os
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    environment.update(env)
+    return subprocess.run([sys.executable, "-m", "generator", "--project", str(root), "build", "--site-dir", str(site)],
+                          capture_output=True, text=True, env=environment)
+
+
+@pytest.fixture
+def sample_project(tmp_path) -> Path:
+    root = tmp_path / "sample"
+    root.mkdir()
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    return root
+
+
+def test_two_builds_of_the_same_content_are_byte_identical(sample_project, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert _cli_build(sample_project, first).returncode == 0
+    time.sleep(1.1)  # a build that stamped the clock anywhere would now differ
+    assert _cli_build(sample_project, second).returncode == 0
+    assert _tree(first) == _tree(second)
+    # And with SOURCE_DATE_EPOCH set, as CI does.
+    third, fourth = tmp_path / "third", tmp_path / "fourth"
+    assert _cli_build(sample_project, third, SOURCE_DATE_EPOCH="1767225600").returncode == 0
+    assert _cli_build(sample_project, fourth, SOURCE_DATE_EPOCH="1767225600").returncode == 0
+    assert _tree(third) == _tree(fourth)
+
+
+def test_sitemap_lastmod_is_each_pages_content_date(sample_project, tmp_path):
+    site = tmp_path / "site"
+    assert _cli_build(sample_project, site, SOURCE_DATE_EPOCH="1767225600").returncode == 0  # 2026-01-01
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    entry = sitemap[sitemap.index("/medical-oncology/bevacizumab-surgery-timing/</loc>"):]
+    assert entry.split("<lastmod>")[1].startswith("2025-07-25</lastmod>")
+    with gzip.open(site / "sitemap.xml.gz", "rt", encoding="utf-8") as packed:
+        assert packed.read() == sitemap
+
+
+def test_a_killed_build_leaves_the_last_good_site(sample_project, tmp_path):
+    site = tmp_path / "site"
+    assert _cli_build(sample_project, site).returncode == 0
+    old = _tree(site)
+    article = sample_project / "content" / "medical-oncology" / "bevacizumab-surgery-timing.yaml"
+    article.write_text(article.read_text(encoding="utf-8").replace("Why the interval matters", "Why the gap matters"), encoding="utf-8")
+    reference = tmp_path / "reference"
+    assert _cli_build(sample_project, reference).returncode == 0
+    new = _tree(reference)
+    assert new != old
+    import os
+    import signal
+    import sys
+
+    for delay in (0.2, 0.5, 0.8, 1.1, 1.4):
+        process = subprocess.Popen([sys.executable, "-m", "generator", "--project", str(sample_project), "build", "--site-dir", str(site)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = _tree(site)
+        assert now in (old, new), f"site is neither the old nor the new build after a kill at {delay}s"
+        old = now
+    assert _cli_build(sample_project, site).returncode == 0
+    assert _tree(site) == new
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")]

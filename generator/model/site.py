@@ -42,6 +42,15 @@ class ReviewRules(Strict):
     """Whether an article's author may approve it."""
 
 
+class Publishing(Strict):
+    """How published editions are named (``guidesite publish``)."""
+
+    edition: Annotated[str, Field(min_length=1)] = "%Y.%m.%d"
+    """Edition name when none is given: a strftime pattern applied to the build date."""
+    alias: Slug = "latest"
+    """Alias that always points at the newest edition; the site root redirects to it."""
+
+
 class Settings(Strict):
     """``site_config/site.yaml``."""
 
@@ -58,6 +67,8 @@ class Settings(Strict):
     """How many recent updates the home page lists."""
     review_rules: ReviewRules = ReviewRules()
     """Approval rules checked by ``guidesite check`` and ``guidesite approve``."""
+    publishing: Publishing = Publishing()
+    """Edition naming for ``guidesite publish``."""
 
 
 class Specialty(Strict):

@@ -19,13 +19,14 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..feed import FEED_PATH, atom_feed
 from ..model.walk import citation_order
 from ..validate import Validated
 from .article import ArticleView, Helpers
 from .jsonld import medical_web_page
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
-__all__ = ["Page", "build_date", "render"]
+__all__ = ["Page", "build_date", "content_epoch", "render"]
 
 
 def build_date(environ: Mapping[str, str] = os.environ) -> date:
@@ -92,7 +93,17 @@ def render(
     pages.append(_page(env, "policy.md.j2", "editorial-policy.md", "Editorial policy", helpers, site,
                        policy=markdown_block(site.editorial_policy)))
     pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
+    if site_url:
+        latest = max((a.review.updated for a in articles), default=today)
+        feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
+        pages.append(Page(FEED_PATH, feed))
     return pages
+
+
+def content_epoch(validated: Validated) -> int:
+    """Seconds since the epoch of the newest content date: the default SOURCE_DATE_EPOCH of a build."""
+    latest = max((a.review.updated for a in validated.articles), default=date(2000, 1, 1))
+    return int(datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc).timestamp())
 
 
 def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpers, url: str | None) -> Page:

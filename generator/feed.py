@@ -1,0 +1,62 @@
+"""An Atom feed of approved updates: new articles and new versions, with their change summary.
+
+Dates come from the content (approval dates), never from the clock, so the
+feed of a commit is the same whenever it is built.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+
+from .model import SiteConfig
+from .validate import Validated
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_PATH = "feed.xml"
+MAX_ENTRIES = 50
+
+
+def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str, title: str, fallback: date) -> str:
+    """The feed as XML text; ``fallback`` dates an empty feed."""
+    base = site_url.rstrip("/") + "/"
+    entries = []
+    for article in validated.articles:
+        for version in versions.get(article.id, []):
+            entries.append((version.approved_on, article, version))
+    entries.sort(key=lambda e: (e[0], e[1].id, e[2].number), reverse=True)
+    entries = entries[:MAX_ENTRIES]
+
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "title", title)
+    _text(feed, "id", base + FEED_PATH)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + FEED_PATH)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
+    _text(feed, "updated", _stamp(entries[0][0] if entries else fallback))
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", _publisher(validated.site))
+    for approved_on, article, version in entries:
+        url = f"{base}{article.specialty}/{article.id}/v{version.number}/"
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        kind = "New article" if version.number == 1 else f"Version {version.number}"
+        _text(entry, "title", f"{article.title} ({kind.lower()})")
+        _text(entry, "id", url)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
+        _text(entry, "updated", _stamp(approved_on))
+        summary = version.summary or (f"{kind}, approved." if version.number > 1 else "New article, approved.")
+        _text(entry, "summary", summary)
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _publisher(site: SiteConfig) -> str:
+    return site.settings.publisher.name

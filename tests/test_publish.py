@@ -1,0 +1,118 @@
+"""Publishing editions: to a folder for any static host, and onto gh-pages through mike."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+from browser import chromium, serve_folder
+from conftest import REPO
+
+PAGE = "medical-oncology/bevacizumab-surgery-timing/"
+
+
+@pytest.fixture
+def sample(tmp_path):
+    root = tmp_path / "sample"
+    root.mkdir()
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    return root
+
+
+def _cli(root, *args):
+    result = CliRunner().invoke(main, ["--project", str(root), *args])
+    assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
+    return result
+
+
+def _retitle(root):
+    article = root / "content" / "medical-oncology" / "bevacizumab-surgery-timing.yaml"
+    article.write_text(article.read_text(encoding="utf-8").replace('heading: "Why the interval matters"', 'heading: "Why the gap matters"'), encoding="utf-8")
+
+
+def test_two_editions_in_a_folder_and_the_version_selector_in_chromium(sample, tmp_path):
+    out = tmp_path / "published"
+    _cli(sample, "publish", "--edition", "2025.07", "--to", str(out))
+    _retitle(sample)
+    _cli(sample, "publish", "--edition", "2025.08", "--alias", "latest", "--to", str(out))
+
+    versions = json.loads((out / "versions.json").read_text(encoding="utf-8"))
+    assert versions == [
+        {"version": "2025.08", "title": "2025.08", "aliases": ["latest"]},
+        {"version": "2025.07", "title": "2025.07", "aliases": []},
+    ]
+    assert not (out / "latest").is_symlink() and (out / "latest" / PAGE / "index.html").is_file()
+    assert 'url=latest/' in (out / "index.html").read_text(encoding="utf-8")
+    assert "Why the interval matters" in (out / "2025.07" / PAGE / "index.html").read_text(encoding="utf-8")
+    assert "Why the gap matters" in (out / "2025.08" / PAGE / "index.html").read_text(encoding="utf-8")
+
+    with serve_folder(out) as url, chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{url}/2025.07/{PAGE}")
+        outdated = page.locator("[data-md-component=outdated]")
+        outdated.wait_for()
+        assert "older edition" in outdated.inner_text()
+        page.locator(".md-version__current").focus()
+        assert page.locator(".md-version__current").inner_text() == "2025.07"
+        page.locator(".md-version__link", has_text="2025.08").click()
+        page.wait_for_url(f"**/2025.08/{PAGE}")  # the same page, in the other edition
+        assert page.get_by_role("heading", name="Why the gap matters").is_visible()
+        assert not page.locator("[data-md-component=outdated]").is_visible()
+        page.goto(url + "/")
+        page.wait_for_url("**/latest/")
+
+
+def test_publish_onto_gh_pages_with_mike(sample):
+    def git(*args):
+        return subprocess.run(["git", "-C", str(sample), *args], capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", "content")
+    env = {"GIT_AUTHOR_NAME": "Publisher", "GIT_AUTHOR_EMAIL": "publisher@example.org",
+           "GIT_COMMITTER_NAME": "Publisher", "GIT_COMMITTER_EMAIL": "publisher@example.org"}
+    import os
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        _cli(sample, "publish", "--edition", "2025.07", "--branch", "gh-pages")
+        _retitle(sample)
+        result = _cli(sample, "publish", "--edition", "2025.08", "--branch", "gh-pages")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert "editions: 2025.08, 2025.07" in result.output
+    tree = git("ls-tree", "-r", "gh-pages")
+    assert f"2025.07/{PAGE}index.html" in tree and f"2025.08/{PAGE}index.html" in tree
+    latest = next(line for line in tree.splitlines() if line.endswith(f"latest/{PAGE}index.html"))
+    assert latest.startswith("100644 blob")  # a real copy: symlinks do not work on GitHub Pages
+    versions = json.loads(git("show", "gh-pages:versions.json"))
+    assert [(v["version"], v["aliases"]) for v in versions] == [("2025.08", ["latest"]), ("2025.07", [])]
+    assert "latest/" in git("show", "gh-pages:index.html")
+    assert "Why the gap matters" in git("show", f"gh-pages:latest/{PAGE}index.html")
+
+
+@pytest.mark.parametrize("edition", ["../escape", "a/b", ".hidden"])
+def test_edition_names_cannot_escape_the_target(sample, tmp_path, edition):
+    result = CliRunner().invoke(main, ["--project", str(sample), "publish", "--edition", edition, "--to", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"expected an edition or alias name of letters, digits, '.', '_' or '-'; got '{edition}'" in result.stderr
+
+
+def test_publish_needs_exactly_one_target(sample):
+    result = CliRunner().invoke(main, ["--project", str(sample), "publish"])
+    assert result.exit_code == 2
+    assert "give exactly one target" in result.output
