@@ -1,0 +1,291 @@
+"""The second wall: what MkDocs builds is cleaned, then every built page is checked.
+
+Validation refuses hostile content; this module makes sure that content
+which slipped past it still cannot run in a reader's browser.
+
+* While MkDocs builds, each page's body (the HTML made from our Markdown,
+  which is also what the search index is made of) is cleaned with an
+  allow-list (:data:`TAGS`, :data:`ATTRIBUTES`): no script, style, frame,
+  form or image; no event handler, inline style (except table alignment) or
+  theme-reserved id; links only to http, https, mailto or the site itself.
+  Page titles and descriptions from the front matter are escaped, because
+  Material prints them unescaped.  The table of contents is cleaned too.
+* After the build, every HTML file of the site is scanned as a whole
+  (:func:`check_site`).  A script is allowed only if it is one of the
+  site's own ``.js`` files, a JSON data block, or an inline script the
+  theme's templates wrote; event handlers, ``javascript:``/``data:`` URLs,
+  frames, ``<base>``, ``<meta http-equiv>`` and styles that hide text are
+  not allowed anywhere.  Anything found fails the build, so the last good
+  site stays published.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import nh3
+from mkdocs.plugins import BasePlugin
+
+log = logging.getLogger(__name__)
+
+TAGS = frozenset({
+    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "input", "ins", "kbd",
+    "label", "li", "mark", "nav", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+})
+"""Elements a page body may contain: text structure, tables, and the audience switch's radio buttons."""
+
+ATTRIBUTES = {
+    "*": {"class", "id", "title", "role", "hidden", "lang", "dir", "tabindex"},
+    "a": {"href"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "time": {"datetime"},
+    "label": {"for"},
+    "input": {"type", "name", "value", "checked", "disabled"},
+    "details": {"open"},
+}
+"""Attributes allowed per element, besides ``aria-*`` and ``data-*`` (see :func:`_attribute`)."""
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+CLASS_NAME = re.compile(r"^(?:gs-[A-Za-z0-9_-]+|headerlink)$")
+"""Our own classes; Material's ``md-*`` classes carry behaviour and layout a body must not borrow."""
+
+_cleaner: nh3.Cleaner | None = None
+
+
+def clean_body(html: str) -> str:
+    """A page body with everything outside the allow-list removed."""
+    global _cleaner
+    if _cleaner is None:
+        _cleaner = nh3.Cleaner(
+            tags=set(TAGS),
+            clean_content_tags={"script", "style", "template"},
+            attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+            attribute_filter=_attribute,
+            generic_attribute_prefixes={"aria-", "data-"},
+            url_schemes=set(URL_SCHEMES),
+            filter_style_properties={"text-align"},
+            link_rel=None,
+            strip_comments=True,
+        )
+    return _cleaner.clean(html)
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "class":
+        kept = [c for c in value.split() if CLASS_NAME.match(c)]
+        return " ".join(kept) or None
+    if name in ("id", "for", "name") and value.startswith("__"):
+        return None  # Material's own ids (__config, __search, __drawer): a body must not shadow them
+    if name.startswith("data-md"):
+        return None  # Material binds its components through data-md-* attributes
+    if tag == "input" and name == "type" and value.lower() not in ("radio", "checkbox"):
+        return None
+    if name == "href" and re.match(r"^[\x00-\x20]*[/\\][\t\n\r]*[/\\]", value):
+        return None  # "//host" and "/\host" leave the site although they have no scheme
+    return value
+
+
+def escape_title(text: str) -> str:
+    """A front-matter title as Material needs it: it prints titles as HTML, in text positions."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(text: str) -> str:
+    """A front-matter description as Material needs it: it prints it inside ``content="…"``."""
+    text = re.sub(r"&(?!#?[A-Za-z0-9]+;)", "&amp;", text)
+    return text.replace('"', "&quot;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SanitizePlugin(BasePlugin):
+    """Cleans each page while MkDocs builds it (registered by build.py, not by mkdocs.yml)."""
+
+    def on_page_markdown(self, markdown: str, page: Any, **_: Any) -> str:
+        if isinstance(page.meta.get("title"), str):
+            page.meta["title"] = escape_title(page.meta["title"])
+        if isinstance(page.meta.get("description"), str):
+            page.meta["description"] = escape_attribute(page.meta["description"])
+        return markdown
+
+    def on_page_content(self, html: str, page: Any, **_: Any) -> str:
+        for hazard in find_hazards(html, allow_script=lambda *_: False):
+            log.warning("%s: removed %s from the page body (line %d of its HTML); validation should have refused it",
+                        page.file.src_uri, hazard.what, hazard.line)
+        for item in _toc_items(page.toc):
+            item.title = nh3.clean(item.title, tags={"code", "em", "strong", "sub", "sup"}, attributes={}, link_rel=None)
+        return clean_body(html)
+
+
+def _toc_items(items: Iterable[Any]) -> Iterable[Any]:
+    for item in items:
+        yield item
+        yield from _toc_items(item.children)
+
+
+# --- the check of the built site ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Something in a built page that could run or hide content."""
+
+    line: int
+    what: str
+
+
+ELEMENTS_NEVER = frozenset({
+    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal",
+    "animate", "set", "animatemotion", "animatetransform", "handler", "listener",
+})
+"""Elements that load other documents, re-point links, or animate an attribute into a script URL."""
+
+URL_ATTRIBUTES = frozenset({
+    "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite", "ping",
+    "lowsrc", "dynsrc", "longdesc", "manifest", "codebase", "archive", "srcset", "imagesrcset", "to", "from", "values",
+})
+
+PAGE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+"""Schemes a built page may link to; anything else (javascript:, data:, vbscript:, file:) is a hazard."""
+
+DATA_SCRIPT_TYPES = frozenset({"application/json", "application/ld+json"})
+"""Script types a browser never runs."""
+
+_HIDING_STYLE = re.compile(
+    r"display:none|visibility:hidden|opacity:0*\.?0*(?:;|$)|font-size:0|color:transparent|clip|"
+    r"position:(?:absolute|fixed)|text-indent:-|(?:height|width):0(?:;|$|px)|transform:scale\(0"
+)
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser would see in ``value`` (entities already decoded), lower case."""
+    target = re.sub(r"[\t\n\r]", "", value.strip(_C0_AND_SPACE))
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", target)
+    return match.group(1).lower() if match else None
+
+
+class _Scanner(HTMLParser):
+    def __init__(self, allow_script) -> None:
+        super().__init__(convert_charrefs=True)
+        self.allow_script = allow_script
+        self.hazards: list[Hazard] = []
+        self._script: tuple[int, dict[str, str | None]] | None = None
+        self._body: list[str] = []
+
+    def _found(self, what: str) -> None:
+        self.hazards.append(Hazard(self.getpos()[0], what))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ELEMENTS_NEVER:
+            self._found(f"a <{tag}> element")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self._found(f"an event handler ({name}=) on <{tag}>")
+            elif name == "srcdoc":
+                self._found(f"a srcdoc document on <{tag}>")
+            elif name in URL_ATTRIBUTES:
+                for part in value.split(",") if name in ("srcset", "imagesrcset") else [value]:
+                    scheme = url_scheme(part)
+                    if scheme and scheme not in PAGE_SCHEMES:
+                        self._found(f"a {scheme}: address in {name}= on <{tag}>")
+            elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
+                self._found(f"a style that hides or moves text on <{tag}>")
+        if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
+            self._found("a <meta http-equiv> (it can redirect the reader)")
+        if tag == "script":
+            self._script = (self.getpos()[0], dict(attrs))
+            self._body = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "script":
+            self.handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._body.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            line, attrs = self._script
+            self._script = None
+            if not self.allow_script(attrs, "".join(self._body)):
+                described = f"src={attrs['src']!r}" if attrs.get("src") else "inline"
+                self.hazards.append(Hazard(line, f"a script the theme did not write ({described})"))
+
+    def close(self) -> None:
+        super().close()
+        if self._script is not None:  # an unclosed <script> runs to the end of the page
+            self.handle_endtag("script")
+
+
+def find_hazards(html: str, *, allow_script) -> list[Hazard]:
+    """Hazards in one HTML document or fragment; ``allow_script(attrs, body)`` decides on each script."""
+    scanner = _Scanner(allow_script)
+    scanner.feed(html)
+    scanner.close()
+    return scanner.hazards
+
+
+def theme_scripts(template_dirs: Iterable[str | Path]) -> list[re.Pattern[str]]:
+    """The inline scripts the theme's templates can write, as patterns.
+
+    A ``{{ … }}`` inside a script becomes a run of path characters (Material
+    prints ``base_url`` there), so no value can carry code or a scheme into
+    a script; a script with ``{% … %}`` inside is not trusted at all.
+    """
+    patterns = []
+    for folder in template_dirs:
+        for template in sorted(Path(folder).rglob("*.html")):
+            text = template.read_text(encoding="utf-8", errors="replace")
+            for match in re.finditer(r"<script\b[^>]*>(.*?)</script>", text, flags=re.DOTALL | re.IGNORECASE):
+                body = match.group(1)
+                if not body.strip() or "{%" in body:
+                    continue
+                parts = re.split(r"\{\{.*?\}\}", body, flags=re.DOTALL)
+                patterns.append(re.compile(r"[\w./-]*".join(re.escape(p) for p in parts)))
+    return patterns
+
+
+def check_site(site_dir: Path, template_dirs: Iterable[str | Path]) -> list[str]:
+    """Every hazard in every HTML file of a built site, as ``path:line: …`` messages."""
+    site_dir = Path(site_dir).resolve()
+    patterns = theme_scripts(template_dirs)
+    messages = []
+    for page in sorted(site_dir.rglob("*.html")):
+
+        def allow_script(attrs: dict[str, str | None], body: str, page: Path = page) -> bool:
+            kind = (attrs.get("type") or "").split(";")[0].strip().lower()
+            src = attrs.get("src")
+            if kind in DATA_SCRIPT_TYPES:
+                return src is None
+            if src is not None:
+                return not body.strip() and _own_script(src, page, site_dir)
+            return any(p.fullmatch(body) for p in patterns)
+
+        html = page.read_text(encoding="utf-8", errors="replace")
+        for hazard in find_hazards(html, allow_script=allow_script):
+            messages.append(f"{page.relative_to(site_dir).as_posix()}:{hazard.line}: {hazard.what}")
+    return messages
+
+
+def _own_script(src: str, page: Path, site_dir: Path) -> bool:
+    """Whether ``src`` names a ``.js`` file of the built site itself."""
+    if url_scheme(src) or src.startswith("//") or "\\" in src:
+        return False
+    path = src.split("?", 1)[0].split("#", 1)[0]
+    target = (site_dir / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
+    target = target.resolve()
+    return target.suffix == ".js" and target.is_file() and site_dir in target.parents
