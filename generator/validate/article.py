@@ -36,7 +36,9 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list[
             out.append(doc.problem(("audiences", i), f"expected an audience from site_config/site.yaml ({', '.join(site_audiences)}); got '{audience}'"))
     if len(set(article.audiences)) != len(article.audiences):
         out.append(doc.problem(("audiences",), "expected each audience once; got a repeat"))
-    out += _check_wordings(article, doc)
+    # Wordings are checked against the audiences the site has; an unknown one is reported above, once.
+    known = [a for a in article.audiences if a in site_audiences]
+    out += _check_wordings(article, doc, known)
     for i, section in enumerate(article.sections):
         for j, audience in enumerate(section.audiences or []):
             if audience not in article.audiences:
@@ -48,7 +50,7 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list[
     return out
 
 
-def _check_wordings(article: Article, doc: RawDocument) -> list[Problem]:
+def _check_wordings(article: Article, doc: RawDocument, audiences: list[str]) -> list[Problem]:
     out = []
     raw_texts: dict[tuple, set[str]] = {}
     for loc, audience, _ in iter_texts(article):
@@ -56,23 +58,23 @@ def _check_wordings(article: Article, doc: RawDocument) -> list[Problem]:
             continue
         parent = loc[:-1]
         raw_texts.setdefault(parent, set()).add(audience)
-        served = _audiences_at(article, loc)
+        served = _audiences_at(article, loc, audiences)
         if audience not in served:
             out.append(doc.problem(loc, f"expected a wording for one of the audiences who see this text ({', '.join(served)}); got '{audience}'", key=True))
     for parent, given in raw_texts.items():
-        missing = [a for a in _audiences_at(article, parent) if a not in given]
+        missing = [a for a in _audiences_at(article, parent, audiences) if a not in given]
         if missing:
             out.append(doc.problem(parent, f"expected a wording for every audience of the article; missing {', '.join(missing)}"))
     return out
 
 
-def _audiences_at(article: Article, loc: tuple) -> list[str]:
-    """Who reads the text at ``loc``: the section's audiences, else the article's."""
+def _audiences_at(article: Article, loc: tuple, audiences: list[str]) -> list[str]:
+    """Who reads the text at ``loc``: the section's audiences, else the article's (those the site has)."""
     if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int) and loc[1] < len(article.sections):
         section = article.sections[loc[1]].audiences
         if section:
-            return [a for a in article.audiences if a in section]
-    return list(article.audiences)
+            return [a for a in audiences if a in section]
+    return list(audiences)
 
 
 def _check_citations(article: Article, doc: RawDocument) -> list[Problem]:

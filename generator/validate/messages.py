@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from decimal import Decimal
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -35,7 +36,7 @@ def found_value(value: Any, written: str | None = None) -> str:
     """How a found value is named: numbers and booleans as the author wrote them (``1.10``, not 1.1)."""
     if written is not None and isinstance(value, bool):
         return f"true/false ({written})"
-    if written is not None and isinstance(value, (int, float)):
+    if written is not None and isinstance(value, (int, float, Decimal)):
         return f"number {written}"
     return visible(describe(value))
 
@@ -102,6 +103,8 @@ def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = N
         return f"expected at most {ctx.get('max_length')} characters; got {len(str(err.get('input')))}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number; got {found}"
+    if kind == "int_parsing_size":
+        return f"expected a whole number; got {found}, which is too long to be one"
     if kind in ("decimal_type", "decimal_parsing", "float_type", "float_parsing"):
         return f"expected a number; got {found}"
     if kind == "finite_number":
