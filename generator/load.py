@@ -68,13 +68,16 @@ class RawDocument:
 
 
 def format_loc(loc: Loc) -> str:
-    """``('sections', 0, 'blocks')`` → ``sections[0].blocks``."""
+    """``('sections', 0, 'blocks')`` → ``sections[0].blocks``; an odd key is quoted: ``review['my key']``."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif re.match(r"^[A-Za-z0-9_-]+$", part):
+            out += f".{part}" if out else part
         else:
-            out += f".{part}" if out else str(part)
+            shown = "".join(f"\\u{ord(c):04x}" if invisible_kind(c) else c for c in part).replace("'", "\\'")
+            out += f"['{shown}']"
     return out
 
 
@@ -260,6 +263,8 @@ def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, li
     if node is None:
         return fail("expected a YAML mapping, got an empty document")
     doc.data = _convert(node, (), doc, problems)
+    if doc.data is None:  # "~" or "null": nothing to validate, and nothing may pass unnoticed
+        return fail(f"expected a YAML mapping, got null ('{node.value}')", *_mark(node))
     return doc, problems
 
 

@@ -129,7 +129,7 @@ class MarkdownText:
 def _wording(value: Any) -> Any:
     if isinstance(value, str):
         return {"all": value}
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value:
         return value
     raise ValueError(f"expected text, or a mapping of audience to text; got {describe(value)}")
 
