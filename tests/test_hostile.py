@@ -398,3 +398,41 @@ def test_no_script_runs_on_pages_built_from_hostile_content(hostile_site):
         page.wait_for_timeout(500)
         context.close()
     assert ran == []
+
+
+# --- nothing lost ------------------------------------------------------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_refused_build_prints_every_problem_once_and_changes_nothing(project):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    def run(*args):
+        return CliRunner().invoke(main, ["--project", str(project.root), *args])
+
+    project.article()
+    assert run("build").exit_code == 0
+    hostile = Path(__file__).parent / "cases" / "hostile"
+    for case, where in (("script-in-title", "gynecologic-oncology/a-script"), ("python-object-tag", "medical-oncology/a-tag"),
+                        ("javascript-mixed-case", "medical-oncology/a-link"), ("bidi-override-in-comment", "medical-oncology/a-bidi")):
+        text = (hostile / f"{case}.yaml").read_text(encoding="utf-8").replace("id: test-question", f"id: {where.split('/')[1]}")
+        text = text.replace("specialty: gynecologic-oncology", f"specialty: {where.split('/')[0]}")
+        project.write(f"content/{where}.yaml", text)
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    expected = [str(p) for p in caught.value.problems]
+    assert {p.split(":")[0] for p in expected} == {f"content/{w}.yaml" for w in ("gynecologic-oncology/a-script", "medical-oncology/a-tag", "medical-oncology/a-link", "medical-oncology/a-bidi")}
+    before = {name: _tree(project.root / name) for name in ("site", "build", "content")}
+    for command in ("validate", "build"):
+        result = run(command)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == expected + [f"{len(expected)} problem(s) found; nothing was written."]
+        assert "Traceback" not in result.output
+        assert {name: _tree(project.root / name) for name in ("site", "build", "content")} == before
+    assert sorted(p.name for p in project.root.iterdir()) == ["build", "content", "mkdocs.yml", "site", "site_config", "theme"]
+    assert [p.name for p in (project.root / "build").iterdir()] == ["docs"]
