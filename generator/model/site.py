@@ -24,7 +24,7 @@ class CallToAction(Strict):
     heading: Text
     text: Text
     link_label: Text
-    link: Annotated[str, Field(pattern=r"^(https?://\S+|mailto:\S+|/\S*)$")]
+    link: Annotated[str, Field(pattern=r"^(https?://[^\s\\]+|mailto:[^\s\\]+|/([^/\s\\][^\s\\]*)?)$")]
     """Where the follow-up question goes: an address, a mailto: link or a site path."""
 
 
