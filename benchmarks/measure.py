@@ -1,0 +1,159 @@
+"""What one contender costs: a fresh process timed and sized, then its output measured.
+
+Each command runs in its own process, waited for with ``os.wait4`` so that the
+peak resident memory is that process's own (not the largest of every child so
+far, which is what ``RUSAGE_CHILDREN`` would give).  The output is measured on
+disk after the process has ended: total bytes, the largest article page, and
+the bytes a reader downloads to run a first search query.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Run:
+    """How a command went: wall time, peak memory and exit status."""
+
+    wall: float
+    """Seconds from start to exit."""
+    peak_rss: int
+    """Peak resident set size of the process, in bytes."""
+    returncode: int
+    log: Path
+    """Its standard output and error."""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def last_line(self) -> str:
+        """The last non-blank line of the log: usually the reason a run failed."""
+        try:
+            lines = [line.strip() for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines()]
+        except OSError:
+            return ""
+        return next((line for line in reversed(lines) if line), "")
+
+
+def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> Run:
+    """Run ``argv`` to completion in a fresh process; its output goes to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    # Linux reports kilobytes, macOS bytes.
+    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    return Run(wall=wall, peak_rss=peak, returncode=process.returncode, log=log)
+
+
+# --- the output -------------------------------------------------------------------
+
+@dataclass
+class SearchCost:
+    """What a reader's browser fetches to answer a first search query, measured when made."""
+
+    method: str
+    files: list[Path]
+    bytes: int = 0
+    gzip_bytes: int = 0
+    """The same files compressed as a server would send them (gzip level 6)."""
+
+    def __post_init__(self) -> None:
+        self.bytes = sum(f.stat().st_size for f in self.files)
+        self.gzip_bytes = sum(len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in self.files)
+
+
+def material_search(site: Path) -> SearchCost | None:
+    """Material for MkDocs' lunr search: the whole index plus the search worker.
+
+    For the English-only site the worker loads no lunr language files.
+    """
+    index = site / "search" / "search_index.json"
+    if not index.is_file():
+        return None
+    return SearchCost("Material lunr", [index, *sorted((site / "assets" / "javascripts" / "workers").glob("search.*.js"))])
+
+
+def zensical_search(site: Path) -> SearchCost | None:
+    """Zensical's search: one ``search.json`` plus its search worker."""
+    index = site / "search.json"
+    if not index.is_file():
+        return None
+    return SearchCost("Zensical", [index, *sorted((site / "assets" / "javascripts" / "workers").glob("search.*.js"))])
+
+
+SEARCH_METHODS: tuple[Callable[[Path], SearchCost | None], ...] = (material_search, zensical_search)
+"""Ways a built site may do search, tried in order; the first that recognises the site counts.
+A new search method (a sharded index, a server-side search) is one more function here."""
+
+
+def first_search(site: Path) -> SearchCost | None:
+    """The files a first search query fetches, or None for a site without search."""
+    for method in SEARCH_METHODS:
+        if cost := method(site):
+            return cost
+    return None
+
+
+@dataclass
+class Output:
+    """What a contender wrote."""
+
+    total_bytes: int
+    files: int
+    largest_page: int | None = None
+    """Bytes of the largest article page (HTML), or None when no article page was found."""
+    largest_page_path: str | None = None
+    article_pages_found: int = 0
+    search: SearchCost | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def measure_output(site: Path, article_pages: Iterable[str]) -> Output:
+    """Total size of ``site`` and of its largest article page (``article_pages`` relative to it)."""
+    total, files = _tree_size(site)
+    largest, largest_path, found = None, None, 0
+    for relative in article_pages:
+        try:
+            size = (site / relative).stat().st_size
+        except FileNotFoundError:
+            continue
+        found += 1
+        if largest is None or size > largest:
+            largest, largest_path = size, relative
+    return Output(total, files, largest, largest_path, found, first_search(site))
+
+
+def _tree_size(root: Path) -> tuple[int, int]:
+    total = files = 0
+    stack = [str(root)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except FileNotFoundError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+                    files += 1
+    return total, files
