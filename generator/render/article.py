@@ -90,9 +90,10 @@ class ArticleView(Helpers):
             self.uses[key] = self.uses.get(key, 0) + 1
             number = self.numbers[key]
             anchor = f"{key}-{self.uses[key]}"
+            # The reference entry itself describes the link: screen readers read it on focus,
+            # and the page script shows it as a tooltip; nothing is repeated per citation.
             links.append(
-                f'<a id="cite-{anchor}" href="#ref-{key}" class="gs-cite__link" aria-label="Reference {number}" aria-describedby="tip-{anchor}">{number}</a>'
-                f'<span class="gs-cite__tip" role="tooltip" id="tip-{anchor}">{number}. {self.reference_tip(self._references[key])}</span>'
+                f'<a id="cite-{anchor}" href="#ref-{key}" class="gs-cite__link" aria-label="Reference {number}" aria-describedby="ref-text-{key}">{number}</a>'
             )
         return f'<sup class="gs-cite">{", ".join(links)}</sup>'
 
@@ -172,12 +173,6 @@ class ArticleView(Helpers):
         if ref.journal:
             return f"{title} *{plain(ref.journal)}*. {plain(where)}."
         return f"{title} {plain(where)}."
-
-    def reference_tip(self, ref: Reference) -> str:
-        """The reference as plain text for a citation's tooltip."""
-        authors, where = self._source(ref)
-        journal = f" {ref.journal}." if ref.journal else ""
-        return plain(f"{authors}. {ref.title.rstrip('.')}.{journal} {where}.")
 
     def reference_links(self, ref: Reference) -> list[tuple[str, str]]:
         links = []

@@ -37,9 +37,21 @@ def canonical_content(article: Article) -> str:
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+_hashes: dict[int, tuple[Article, str]] = {}
+"""Hash of each article object seen (articles are immutable); keyed by id, holding the object
+so the id cannot be reused while cached."""
+
+
 def content_hash(article: Article) -> str:
     """``sha256:<hex>`` of the reviewable content."""
-    return "sha256:" + hashlib.sha256(canonical_content(article).encode("utf-8")).hexdigest()
+    cached = _hashes.get(id(article))
+    if cached is not None and cached[0] is article:
+        return cached[1]
+    digest = "sha256:" + hashlib.sha256(canonical_content(article).encode("utf-8")).hexdigest()
+    if len(_hashes) > 50_000:
+        _hashes.clear()
+    _hashes[id(article)] = (article, digest)
+    return digest
 
 
 def is_author(article: Article, reviewer: Reviewer) -> bool:

@@ -46,8 +46,38 @@
     });
   }
 
+  /* Citation tooltips: hovering or focusing a citation number shows its reference,
+     read from the reference list (the link's aria-describedby), in one shared box. */
+  function citationTips() {
+    var tip = document.createElement("div");
+    tip.className = "gs-cite__tip";
+    tip.setAttribute("role", "tooltip");
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    function show(link) {
+      var source = document.getElementById(link.getAttribute("aria-describedby") || "");
+      if (!source) { return; }
+      tip.textContent = link.textContent + ". " + source.textContent;
+      tip.hidden = false;
+      var box = link.getBoundingClientRect();
+      var width = Math.min(352, window.innerWidth - 16);
+      tip.style.width = width + "px";
+      tip.style.left = Math.max(8, Math.min(box.left + window.scrollX, window.scrollX + window.innerWidth - width - 8)) + "px";
+      tip.style.top = (box.bottom + window.scrollY + 6) + "px";
+    }
+    function hide() { tip.hidden = true; }
+    document.querySelectorAll("a.gs-cite__link").forEach(function (link) {
+      link.addEventListener("mouseenter", function () { show(link); });
+      link.addEventListener("focus", function () { show(link); });
+      link.addEventListener("mouseleave", hide);
+      link.addEventListener("blur", hide);
+    });
+    document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+  }
+
   function setup() {
     nameDialogs();
+    citationTips();
     markOverdue();
     searchButtons();
     var box = document.querySelector(".gs-audience");
