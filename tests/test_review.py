@@ -9,6 +9,7 @@ committed by someone else is reported.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.review import CODEOWNERS_PATH, codeowners
+from generator.review import CODEOWNERS_PATH, codeowners, content_hash
 from generator.load import load
 from generator.validate import validate
 
@@ -225,3 +226,21 @@ def test_unknown_base_ref_is_a_clear_error(repo):
     assert result.exit_code == 1
     assert "expected a git ref for --base; 'no-such-branch' is not a commit" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_approved_content_changed_needs_a_higher_version(repo):
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve")
+    base = _git(repo.root, "rev-parse", "HEAD").strip()
+    path = repo.root / ARTICLE
+    # The reviewer re-approves the edited content by hand, forgetting the version.
+    edited = path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2")
+    path.write_text(edited, encoding="utf-8")
+    digest = content_hash(next(a for a in validate(load(repo.root)).articles if a.id == "test-question"))
+    path.write_text(re.sub(r"content: sha256:[0-9a-f]+", f"content: {digest}", edited), encoding="utf-8")
+    _commit(repo.root, REVIEWER, "Re-approve by hand")
+    result = _cli(repo, "check", "--base", base)
+    assert result.exit_code == 1
+    assert "review.version: expected the version raised above 1 for a change to approved content; got 1" in result.stderr

@@ -133,7 +133,7 @@ def _compare(article: Article, doc: RawDocument, old: Article | None, site: Site
             problems.append(doc.problem(("review", "approvals", index), f"approval by {reviewer} does not count: {why}"))
         if state.missing and not state.stale:
             problems.append(doc.problem(status_at, f"expected {state.required} current approval(s) for 'approved'; got {len(state.current)}"))
-        if old is not None and before == "approved" and changed and article.review.version <= old.review.version:
+        if old is not None and before == "approved" and changed and not state.stale and article.review.version <= old.review.version:
             problems.append(doc.problem(("review", "version"), f"expected the version raised above {old.review.version} for a change to approved content; got {article.review.version}"))
     return change
 
