@@ -151,3 +151,18 @@ def test_content_must_be_regular_files_at_specialty_slash_id(tmp_path):
     # The link was never read: nothing of the secret reaches a message or the loaded data.
     assert all("hunter2" not in str(p) for p in loaded.problems)
     assert [d.shown for d in loaded.articles] == ["content/gyn/Upper-Case.yaml"]
+
+
+def test_libyaml_and_pure_python_readings_agree(monkeypatch):
+    """The fast path (libyaml under our composer) must read exactly what the tested pure-Python path reads."""
+    import generator.load as load_module
+    from conftest import REPO
+
+    if load_module._FastLoader is None:
+        pytest.skip("PyYAML was built without libyaml")
+    files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "cases").rglob("*.yaml"))
+    fast = [load_document(f, REPO) for f in files]
+    monkeypatch.setattr(load_module, "_FastLoader", None)
+    pure = [load_document(f, REPO) for f in files]
+    for path, (a, pa), (b, pb) in zip(files, fast, pure):
+        assert (a.data, a.marks, a.key_marks, pa) == (b.data, b.marks, b.key_marks, pb), path

@@ -180,7 +180,10 @@ def rendered_links(text: str) -> list[str]:
     is checked is what would be built.  Reference definitions count even when
     unused here: another text on the same page could use them.
     """
-    if "[" not in text and "<" not in text:
+    # Citations become our own superscripts before Markdown sees the text, so a text
+    # whose only brackets are citations has no link to find (most texts: skip converting).
+    bare = CITATION.sub("", text)
+    if "[" not in bare and "<" not in bare:
         return []
     _converter.reset()
     produced = _converter.convert(text.replace("<", "&lt;").replace(">", "&gt;"))
