@@ -131,7 +131,9 @@ def _baseline_config(project: Path, site_dir: str) -> dict[str, Any] | str:
         config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         return f"mkdocs.yml is not plain YAML ({type(exc).__name__})"
-    config.update(docs_dir="build/docs", site_dir=site_dir, strict=False, nav=_every_page(docs))
+    # What a naive generator emits: every page in the nav, Material's default search.
+    config.update(docs_dir="build/docs", site_dir=site_dir, strict=False, nav=_every_page(docs), plugins=["search"])
+    config.pop("not_in_nav", None)
     return config
 
 

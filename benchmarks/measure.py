@@ -99,7 +99,23 @@ def zensical_search(site: Path) -> SearchCost | None:
     return SearchCost("Zensical", [index, *sorted((site / "assets" / "javascripts" / "workers").glob("search.*.js"))])
 
 
-SEARCH_METHODS: tuple[Callable[[Path], SearchCost | None], ...] = (material_search, zensical_search)
+def pagefind_search(site: Path) -> SearchCost | None:
+    """Pagefind's chunked index: the UI, the search library and its WebAssembly, the entry and
+    metadata files, and, for one query, one index chunk and the fragments of the first results.
+
+    The query's chunk and fragments are the largest ones (a pessimistic first query); the
+    browser test in tests/test_browser.py measures a real one.
+    """
+    bundle = site / "pagefind"
+    if not (bundle / "pagefind.js").is_file():
+        return None
+    fixed = [bundle / name for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json")]
+    fixed += sorted(bundle.glob("wasm.*.pagefind"))[:1] + sorted(bundle.glob("pagefind.*.pf_meta"))[:1]
+    largest = lambda folder, n: sorted((bundle / folder).glob("*"), key=lambda f: f.stat().st_size, reverse=True)[:n]  # noqa: E731
+    return SearchCost("Pagefind", [f for f in fixed if f.is_file()] + largest("index", 1) + largest("fragment", 5))
+
+
+SEARCH_METHODS: tuple[Callable[[Path], SearchCost | None], ...] = (pagefind_search, material_search, zensical_search)
 """Ways a built site may do search, tried in order; the first that recognises the site counts.
 A new search method (a sharded index, a server-side search) is one more function here."""
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +53,7 @@ def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path
         write_pages(pages, new_docs)
         with _epoch(source_date_epoch):
             _run_mkdocs(config_file, new_docs, new_site)
+        index_search(new_site)
         _replace(staging, new_docs)
         _replace(site_dir, new_site)
     finally:
@@ -130,6 +133,31 @@ def _run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
     hazards = check_site(site_dir, config.theme.dirs)
     if hazards:
         raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
+
+
+SEARCH_BUNDLE = "pagefind"
+"""Folder of the search index inside the site."""
+
+
+def index_search(site_dir: Path) -> None:
+    """Index the built pages with Pagefind (a static, chunked index: a query fetches only the
+    chunks it needs, so the first search stays small whatever the size of the site).
+
+    Only content marked ``data-pagefind-body`` is indexed: current articles and the site's own
+    pages, not the permanent copies of old versions.
+    """
+    command = [
+        sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", SEARCH_BUNDLE,
+        # Furniture repeated on every article (status, audience switch, disclaimer, call to action)
+        # would match every query and bloat the index.
+        *[arg for selector in (".headerlink", ".gs-backlinks", ".gs-meta", ".gs-audience", ".gs-disclaimer", ".gs-cta")
+          for arg in ("--exclude-selectors", selector)],
+        "--silent",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0 or not (site_dir / SEARCH_BUNDLE / "pagefind.js").is_file():
+        detail = (result.stderr or result.stdout).strip().replace(str(site_dir), "site")
+        raise BuildError([f"the search index could not be built: {detail or 'pagefind wrote no index'}"])
 
 
 def _replace(target: Path, fresh: Path) -> None:

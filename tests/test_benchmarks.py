@@ -63,7 +63,8 @@ def test_runner_measures_every_contender_on_the_same_articles(tmp_path):
         output = rows[key].output
         assert output.article_pages_found == 3, key
         assert output.largest_page > 0
-    assert rows["pipeline"].output.search.method == "Material lunr"
+    assert rows["pipeline"].output.search.method == "Pagefind"
+    assert rows["naive"].output.search.method == "Material lunr"
     assert rows["pipeline"].output.search.bytes > 0
     assert rows["floor"].output.search is None
     zensical = rows["zensical"]

@@ -93,6 +93,8 @@ def render(
     pages.append(_page(env, "policy.md.j2", "editorial-policy.md", "Editorial policy", helpers, site,
                        policy=markdown_block(site.editorial_policy)))
     pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
+    pages.append(Page("search.md", env.get_template("search.md.j2").render(
+        front_matter=_front_matter(title="Search", search=False), helpers=helpers, site=site)))
     if site_url:
         latest = max((a.review.updated for a in articles), default=today)
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
@@ -110,12 +112,15 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
     article = view.article
     jsonld = medical_web_page(article, view.site, url=url, citation_order=citation_order(article))
     title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
+    # A permanent copy of an old version is not offered by search; the current article is.
+    searchable = None if view.permalink is None else False
     text = env.get_template("article.md.j2").render(
         article=article,
         site=view.site,
         page=view,
         helpers=helpers,
-        front_matter=_front_matter(title=title, description=jsonld["description"], jsonld=jsonld, lastmod=article.review.updated.isoformat()),
+        front_matter=_front_matter(title=title, description=jsonld["description"], jsonld=jsonld,
+                                   lastmod=article.review.updated.isoformat(), search=searchable),
     )
     return Page(path, text)
 
@@ -144,5 +149,5 @@ def _environment(templates_dir: Path) -> Environment:
 
 
 def _front_matter(**fields: Any) -> str:
-    body = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False, width=1000)
+    body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None and v != ""}, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{body}---\n"

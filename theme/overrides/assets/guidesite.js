@@ -30,15 +30,6 @@
     if (!isNaN(date) && date < new Date()) { flag.hidden = false; }
   }
 
-  /* The 404 page's "Search the site" label opens Material's search from the keyboard too. */
-  function searchButtons() {
-    document.querySelectorAll(".gs-404-search").forEach(function (label) {
-      label.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); label.click(); }
-      });
-    });
-  }
-
   /* Material's search panel is a dialog without a name; give it one for screen readers. */
   function nameDialogs() {
     document.querySelectorAll('.md-search[role="dialog"]:not([aria-label])').forEach(function (dialog) {
@@ -75,11 +66,61 @@
     document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
   }
 
+  /* Where the site's root is, from the page: Material writes it into its __config block. */
+  function siteRoot() {
+    try {
+      var base = JSON.parse(document.getElementById("__config").textContent).base || ".";
+      return base.replace(/\/?$/, "/");
+    } catch (e) { return "/"; }
+  }
+
+  /* A search field in the header; it opens the search page with the query. */
+  function headerSearch() {
+    var header = document.querySelector(".md-header__inner");
+    if (!header || header.querySelector(".gs-header-search")) { return; }
+    var form = document.createElement("form");
+    form.className = "gs-header-search";
+    form.setAttribute("role", "search");
+    form.action = siteRoot() + "search/";
+    form.method = "get";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.name = "q";
+    input.placeholder = "Search";
+    input.setAttribute("aria-label", "Search the site");
+    form.appendChild(input);
+    header.appendChild(form);
+  }
+
+  /* The search page: Pagefind's interface on the static index built with the site. */
+  function searchPage() {
+    var box = document.getElementById("gs-search");
+    if (!box) { return; }
+    var bundle = box.getAttribute("data-bundle");
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = bundle + "pagefind-ui.css";
+    document.head.appendChild(style);
+    var script = document.createElement("script");
+    script.src = bundle + "pagefind-ui.js";
+    script.onload = function () {
+      box.textContent = "";
+      var ui = new window.PagefindUI({ element: "#gs-search", showSubResults: true, showImages: false, resetStyles: false });
+      var input = box.querySelector("input");
+      var heading = document.querySelector("h1[id]");
+      if (input && heading) { input.setAttribute("aria-labelledby", heading.id); }
+      var query = new URLSearchParams(window.location.search).get("q");
+      if (query) { ui.triggerSearch(query); }
+    };
+    document.head.appendChild(script);
+  }
+
   function setup() {
+    headerSearch();
+    searchPage();
     nameDialogs();
     citationTips();
     markOverdue();
-    searchButtons();
     var box = document.querySelector(".gs-audience");
     if (!box) { return; }
     var offered = Array.prototype.map.call(box.querySelectorAll('input[name="gs-audience"]'), function (i) { return i.value; });
