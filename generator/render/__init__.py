@@ -148,6 +148,11 @@ def _environment(templates_dir: Path) -> Environment:
     return env
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's safe dumper when PyYAML has it (same output, several times faster)."""
+
+
 def _front_matter(**fields: Any) -> str:
-    body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None and v != ""}, allow_unicode=True, sort_keys=False, width=1000)
+    data = {k: v for k, v in fields.items() if v is not None and v != ""}
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{body}---\n"
