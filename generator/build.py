@@ -8,13 +8,16 @@ the last good output exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -31,19 +34,51 @@ STAGING = Path("build") / "docs"
 """Where the rendered Markdown of the last good build is kept (git-ignored)."""
 
 
-def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path | None = None, source_date_epoch: int | None = None) -> Path:
+@dataclass
+class BuildReport:
+    """What a build did, for the command line to say."""
+
+    markdown_written: int = 0
+    """Markdown files of the staging folder that were new or changed (0: nothing to regenerate)."""
+    unchanged: bool = False
+    """Nothing changed since the last good build: MkDocs did not run and nothing was written."""
+
+
+def build(
+    pages: list[Page],
+    project: Path,
+    *,
+    site_dir: Path,
+    config_file: Path | None = None,
+    source_date_epoch: int | None = None,
+    staging_dir: Path | None = None,
+    report: BuildReport | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> Path:
     """Write ``pages``, build them strictly with MkDocs, then swap into place.
 
     ``source_date_epoch`` dates what MkDocs stamps with the build time (sitemap,
     its gzip header) unless ``SOURCE_DATE_EPOCH`` is already set, so two builds
-    of the same content give the same bytes.
+    of the same content give the same bytes.  The staging folder keeps the
+    Markdown of the last good build: only pages whose text changed are written
+    there, and when nothing changed at all (pages, mkdocs.yml, theme) the build
+    is skipped and nothing is written.
     """
+    report = report if report is not None else BuildReport()
+    stage = on_stage or (lambda _: None)
     project = Path(project).resolve()
     config_file = Path(config_file or project / "mkdocs.yml")
     site_dir = Path(site_dir).resolve()
-    staging = project / STAGING
+    staging = Path(staging_dir) if staging_dir else project / STAGING
     staging.parent.mkdir(parents=True, exist_ok=True)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+
+    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch)
+    stamp = staging / STAMP
+    if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
+        report.unchanged = True
+        log.info("nothing changed since the last build of %s", site_dir)
+        return site_dir
 
     _remove_leftovers(staging.parent, ".docs-")
     _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
@@ -51,17 +86,72 @@ def build(pages: list[Page], project: Path, *, site_dir: Path, config_file: Path
     new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     try:
         write_pages(pages, new_docs)
+        stage(f"building {len(pages)} pages with MkDocs")
         with _epoch(source_date_epoch):
             _run_mkdocs(config_file, new_docs, new_site)
+        stage("indexing search")
         index_search(new_site)
-        _replace(staging, new_docs)
+        stage(f"replacing {site_dir.name}/")
         _replace(site_dir, new_site)
+        report.markdown_written = _sync(pages, staging)
+        stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
         for leftover in (new_docs, new_site):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-    log.info("built %d pages into %s", len(pages), site_dir)
+    log.info("built %d pages into %s (%d Markdown files regenerated)", len(pages), site_dir, report.markdown_written)
     return site_dir
+
+
+STAMP = ".guidesite-build"
+"""File in the staging folder naming what the last good build was made from."""
+
+
+def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None) -> str:
+    digest = hashlib.sha256()
+    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions()):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(config_file.read_bytes() if config_file.is_file() else b"")
+    theme = config_file.parent / "theme" / "overrides"
+    for path in sorted(theme.rglob("*")) if theme.is_dir() else []:
+        if path.is_file():
+            digest.update(path.relative_to(theme).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    for page in sorted(pages, key=lambda p: p.path):
+        digest.update(page.path.encode("utf-8") + b"\0" + page.text.encode("utf-8") + b"\0")
+    return digest.hexdigest() + "\n"
+
+
+def _tool_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("guidesite", "mkdocs", "mkdocs-material", "pagefind", "nh3"):
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ",".join(found)
+
+
+def _sync(pages: list[Page], staging: Path) -> int:
+    """Make the staging folder hold exactly ``pages``, writing only what changed."""
+    staging.mkdir(parents=True, exist_ok=True)
+    wanted = {page.path for page in pages}
+    written = 0
+    for page in pages:
+        target = staging / page.path
+        data = page.text.encode("utf-8")
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written += 1
+    for stale in sorted(staging.rglob("*"), reverse=True):
+        relative = stale.relative_to(staging).as_posix()
+        if stale.is_file() and relative != STAMP and relative not in wanted:
+            stale.unlink()
+        elif stale.is_dir() and not any(stale.iterdir()):
+            stale.rmdir()
+    return written
 
 
 def site_url(project: Path, config_file: Path | None = None) -> str | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from .build import build as build_site, site_url
+from .build import BuildReport, build as build_site, site_url
 from .errors import BuildError, ContentError, GuidesiteError, Problem
 from .load import load
 from .render import build_date, content_epoch, render
@@ -41,12 +42,37 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
     """Validate content/, render it and build the site into site/."""
     project: Path = ctx.obj["project"]
     started = time.perf_counter()
-    with _reporting(ctx):
-        validated = validate(load(project))
+    progress = _Progress()
+    with _reporting(ctx), progress:
+        progress("reading content/")
+        loaded = load(project)
+        progress(f"validating {len(loaded.articles)} articles")
+        validated = validate(loaded)
+        progress("reading approved versions from git history")
         versions = article_versions(project, validated)
+        progress(f"rendering {len(validated.articles)} articles")
         pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
-        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=content_epoch(validated))
-    click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles) into {out} in {time.perf_counter() - started:.1f} s")
+        report = BuildReport()
+        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=content_epoch(validated),
+                         report=report, on_stage=progress)
+    took = time.perf_counter() - started
+    if report.unchanged:
+        click.echo(f"Nothing changed: {out} is up to date ({len(validated.articles)} articles checked in {took:.1f} s)")
+    else:
+        click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles; {report.markdown_written} Markdown file(s) regenerated) into {out} in {took:.1f} s")
+
+
+@main.command()
+@click.argument("article", metavar="ARTICLE")
+@click.pass_context
+def preview(ctx: click.Context, article: str) -> None:
+    """Build a site of just ARTICLE (an id or a file) and the articles it links to, into build/preview/site."""
+    from .preview import preview as preview_site
+
+    started = time.perf_counter()
+    with _reporting(ctx):
+        site, count = preview_site(ctx.obj["project"], article)
+    click.echo(f"Preview of {count} article(s) in {site} ({time.perf_counter() - started:.1f} s); open {site / 'index.html'} through a local server")
 
 
 @main.command(name="validate")
@@ -207,6 +233,27 @@ def schema(ctx: click.Context, only_check: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}")
+
+
+class _Progress:
+    """Stage lines on an interactive terminal (one line, rewritten); silent in CI logs and pipes."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty() and not os.environ.get("CI")
+        self.started = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        if self.live:
+            sys.stderr.write(f"\r\033[K[{time.perf_counter() - self.started:5.1f} s] {stage}…")
+            sys.stderr.flush()
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 class _reporting:

@@ -374,6 +374,8 @@ class Loaded:
     problems: list[Problem]
     only: set[str] | None = None
     """When set, report article problems only for these shown paths."""
+    partial: bool = False
+    """Only some articles were read: links to articles outside them are not errors."""
 
 
 ARTICLE_SUFFIXES = (".yaml", ".yml")
@@ -434,8 +436,13 @@ def _shown(path: Path, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def load(root: Path, paths: list[Path] | None = None) -> Loaded:
-    """Read site_config/ and every article (plus ``paths``, when given)."""
+def load(root: Path, paths: list[Path] | None = None, *, only_paths: bool = False) -> Loaded:
+    """Read site_config/ and every article (plus ``paths``, when given).
+
+    With ``only_paths`` just ``paths`` are read (a preview of a few articles at
+    any site size); checks that need the whole collection are then the caller's
+    to skip (``Loaded.partial``).
+    """
     root = Path(root)
     problems: list[Problem] = []
     site: dict[str, RawDocument] = {}
@@ -456,8 +463,11 @@ def load(root: Path, paths: list[Path] | None = None) -> Loaded:
         policy = ""
 
     content_dir = root / "content"
-    problems += layout_problems(root, content_dir)
-    files = [p for p in find_articles(content_dir) if len(p.relative_to(content_dir).parts) == 2]
+    if only_paths:
+        files = []
+    else:
+        problems += layout_problems(root, content_dir)
+        files = [p for p in find_articles(content_dir) if len(p.relative_to(content_dir).parts) == 2]
     only = None
     if paths:
         wanted: list[Path] = []
@@ -476,4 +486,4 @@ def load(root: Path, paths: list[Path] | None = None) -> Loaded:
         doc, found = load_document(path, root)
         problems += found
         articles.append(doc)
-    return Loaded(root=root, site=site, policy=policy, articles=articles, problems=problems, only=only)
+    return Loaded(root=root, site=site, policy=policy, articles=articles, problems=problems, only=only, partial=only_paths)

@@ -148,3 +148,33 @@ def test_a_killed_build_leaves_the_last_good_site(sample_project, tmp_path):
     assert _cli_build(sample_project, site).returncode == 0
     assert _tree(site) == new
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")]
+
+
+def _stamps(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_only_its_pages(sample_project, tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    def build_now():
+        result = CliRunner().invoke(main, ["--project", str(sample_project), "build"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    build_now()
+    site, staging = sample_project / "site", sample_project / "build" / "docs"
+    before_site, before_staging = _stamps(site), _stamps(staging)
+    time.sleep(0.05)
+    assert "Nothing changed" in build_now()
+    assert _stamps(site) == before_site and _stamps(staging) == before_staging
+
+    article = sample_project / "content" / "gynecologic-oncology" / "carboplatin-versus-cisplatin-paclitaxel-cervical-cancer.yaml"
+    article.write_text(article.read_text(encoding="utf-8").replace('heading: "Results"', 'heading: "Trial results"'), encoding="utf-8")
+    output = build_now()
+    after = _stamps(staging)
+    changed = sorted(path for path, stamp in after.items() if before_staging.get(path) != stamp and path != ".guidesite-build")
+    assert changed == ["gynecologic-oncology/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer.md"]
+    assert "1 Markdown file(s) regenerated" in output

@@ -53,7 +53,7 @@ def validate(loaded: Loaded) -> Validated:
         pairs.append((article, doc))
         sources.setdefault(article.id, doc)
     problems += check_collection(pairs)
-    if site is not None:
+    if site is not None and not loaded.partial:
         problems += check_cross_links(articles, sources)
     if loaded.only is not None:
         article_paths = {d.shown for d in loaded.articles}
