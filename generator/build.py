@@ -92,7 +92,7 @@ def build(
         stage("indexing search")
         index_search(new_site)
         stage(f"replacing {site_dir.name}/")
-        _replace(site_dir, new_site)
+        replace_atomically(site_dir, new_site)
         report.markdown_written = _sync(pages, staging)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
@@ -250,7 +250,7 @@ def index_search(site_dir: Path) -> None:
         raise BuildError([f"the search index could not be built: {detail or 'pagefind wrote no index'}"])
 
 
-def _replace(target: Path, fresh: Path) -> None:
+def replace_atomically(target: Path, fresh: Path) -> None:
     """Put ``fresh`` where ``target`` is, keeping the old one until the last moment."""
     old = None
     if target.exists():

@@ -201,18 +201,9 @@ def codeowners(ctx: click.Context, only_check: bool) -> None:
     """Write .github/CODEOWNERS from the reviewer registry."""
     from .review import CODEOWNERS_PATH, codeowners as codeowners_text
 
-    project: Path = ctx.obj["project"]
     with _reporting(ctx):
-        text = codeowners_text(validate(load(project)).site)
-        path = project / CODEOWNERS_PATH
-        if only_check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                raise ContentError([Problem(CODEOWNERS_PATH, 1, 1, "", "out of date with site_config/reviewers.yaml (run: guidesite codeowners)")])
-            click.echo(f"OK: {CODEOWNERS_PATH} is up to date")
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote {path}")
+        text = codeowners_text(validate(load(ctx.obj["project"])).site)
+        _write_generated(ctx, CODEOWNERS_PATH, text, only_check, source="site_config/reviewers.yaml", command="guidesite codeowners")
 
 
 @main.command()
@@ -222,16 +213,20 @@ def schema(ctx: click.Context, only_check: bool) -> None:
     """Write schema/article.schema.json (JSON Schema draft-07 of the article model, for editors)."""
     from .model.schema import SCHEMA_PATH, schema_text
 
-    path = ctx.obj["project"] / SCHEMA_PATH
     with _reporting(ctx):
-        text = schema_text()
-        if only_check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                raise ContentError([Problem(SCHEMA_PATH, 1, 1, "", "out of date with the article model (run: guidesite schema)")])
-            click.echo(f"OK: {SCHEMA_PATH} matches the model")
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        _write_generated(ctx, SCHEMA_PATH, schema_text(), only_check, source="the article model", command="guidesite schema")
+
+
+def _write_generated(ctx: click.Context, relative: str, text: str, only_check: bool, *, source: str, command: str) -> None:
+    """Write a committed, generated file, or (``--check``) fail when the committed one differs."""
+    path = ctx.obj["project"] / relative
+    if only_check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            raise ContentError([Problem(relative, 1, 1, "", f"out of date with {source} (run: {command})")])
+        click.echo(f"OK: {relative} is up to date")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}")
 
 

@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build import replace_atomically
 from .errors import GuidesiteError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -115,13 +116,7 @@ def _replace_folder(source: Path, destination: Path) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=f".{destination.name}-new-", dir=destination.parent))
     shutil.rmtree(fresh)
     shutil.copytree(source, fresh)
-    old = None
-    if destination.exists():
-        old = destination.with_name(f".{destination.name}-old-{os.getpid()}")
-        os.replace(destination, old)
-    os.replace(fresh, destination)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_atomically(destination, fresh)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -101,3 +101,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def copy_sample(destination: Path) -> Path:
+    """A copy of the bundled sample project (content, configuration, theme, mkdocs.yml)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("content", "site_config", "theme"):
+        shutil.copytree(REPO / name, destination / name)
+    shutil.copy(REPO / "mkdocs.yml", destination / "mkdocs.yml")
+    return destination

@@ -8,7 +8,6 @@ type with axe-core; keep screenshots of the seed article for people to look at.
 from __future__ import annotations
 
 import json
-import shutil
 import pytest
 
 from generator.build import build
@@ -17,7 +16,7 @@ from generator.render import render
 from generator.validate import validate
 
 from browser import ARTIFACTS, chromium, serve_folder
-from conftest import REPO, TODAY
+from conftest import TODAY, copy_sample
 
 SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
 SHORT = "/medical-oncology/bevacizumab-surgery-timing/"
@@ -33,10 +32,7 @@ PAGE_TYPES = {
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser-site")
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path_factory.mktemp("browser-site"))
     site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
     with serve_folder(site) as url:
         yield url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from generator.load import load
 from generator.render import Page, render
 from generator.validate import validate
 
-from conftest import TODAY, REPO
+from conftest import copy_sample, TODAY
 
 SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases"
 
@@ -24,10 +23,7 @@ SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases"
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory) -> Path:
     """The bundled sample site, built strictly from a copy of the repository."""
-    root = tmp_path_factory.mktemp("sample")
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path_factory.mktemp("sample"))
     pages = render(validate(load(root)), root / "theme" / "templates", today=TODAY)
     return build(pages, root, site_dir=root / "site")
 
@@ -91,11 +87,7 @@ def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def sample_project(tmp_path) -> Path:
-    root = tmp_path / "sample"
-    root.mkdir()
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path / "sample")
     return root
 
 
@@ -132,7 +124,6 @@ def test_a_killed_build_leaves_the_last_good_site(sample_project, tmp_path):
     assert _cli_build(sample_project, reference).returncode == 0
     new = _tree(reference)
     assert new != old
-    import os
     import signal
     import sys
 

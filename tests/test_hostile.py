@@ -19,12 +19,9 @@ it must leave as it was), and in a real browser.
 
 from __future__ import annotations
 
-import json
 import gzip
 import re
 import shutil
-import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path

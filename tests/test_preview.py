@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 
 from click.testing import CliRunner
 
 from generator.cli import main
 
-from conftest import REPO
+from conftest import copy_sample
 
 
 def test_preview_builds_the_article_and_its_links_only(tmp_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path / "project")
     # An unrelated broken article elsewhere does not stop a reviewer's preview.
     broken = root / "content" / "medical-oncology" / "unrelated-question.yaml"
     broken.write_text("id: unrelated-question\ntitle: not a question\n", encoding="utf-8")
@@ -35,10 +30,7 @@ def test_preview_builds_the_article_and_its_links_only(tmp_path):
 
 
 def test_preview_of_an_unknown_article_is_a_clear_error(tmp_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
+    root = copy_sample(tmp_path / "project")
     result = CliRunner().invoke(main, ["--project", str(root), "preview", "no-such-article"])
     assert result.exit_code == 1
     assert "expected one article with id 'no-such-article'; found no article" in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -12,18 +11,14 @@ from click.testing import CliRunner
 from generator.cli import main
 
 from browser import chromium, serve_folder
-from conftest import REPO
+from conftest import copy_sample
 
 PAGE = "medical-oncology/bevacizumab-surgery-timing/"
 
 
 @pytest.fixture
 def sample(tmp_path):
-    root = tmp_path / "sample"
-    root.mkdir()
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path / "sample")
     return root
 
 

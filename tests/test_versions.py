@@ -6,7 +6,6 @@ from click.testing import CliRunner
 
 from generator.cli import main
 
-from conftest import VALID_ARTICLE
 from test_review import AUTHOR, REVIEWER, _commit, repo  # noqa: F401 - the repository fixture
 
 ARTICLE = "content/gynecologic-oncology/test-question.yaml"

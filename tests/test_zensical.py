@@ -18,7 +18,7 @@ from generator.load import load
 from generator.render import render
 from generator.validate import validate
 
-from conftest import REPO, TODAY
+from conftest import copy_sample, TODAY
 
 SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/index.html"
 
@@ -31,11 +31,7 @@ def test_zensical_builds_our_docs_with_tracker_banner_and_references(tmp_path):
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("content", "site_config", "theme"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
+    root = copy_sample(tmp_path / "project")
     build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
     shutil.rmtree(root / "site")
 
