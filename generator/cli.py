@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -52,14 +53,17 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
         versions = article_versions(project, validated)
         progress(f"rendering {len(validated.articles)} articles")
         pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
+        epoch, articles = content_epoch(validated), len(validated.articles)
+        # The raw documents (every value's position) and models are done with: let MkDocs have the memory.
+        del loaded, validated, versions
+        gc.collect()
         report = BuildReport()
-        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=content_epoch(validated),
-                         report=report, on_stage=progress)
+        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=epoch, report=report, on_stage=progress)
     took = time.perf_counter() - started
     if report.unchanged:
-        click.echo(f"Nothing changed: {out} is up to date ({len(validated.articles)} articles checked in {took:.1f} s)")
+        click.echo(f"Nothing changed: {out} is up to date ({articles} articles checked in {took:.1f} s)")
     else:
-        click.echo(f"Built {len(pages)} pages ({len(validated.articles)} articles; {report.markdown_written} Markdown file(s) regenerated) into {out} in {took:.1f} s")
+        click.echo(f"Built {len(pages)} pages ({articles} articles; {report.markdown_written} Markdown file(s) regenerated) into {out} in {took:.1f} s")
 
 
 @main.command()

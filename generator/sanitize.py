@@ -137,6 +137,8 @@ class SanitizePlugin(BasePlugin):
                         page.file.src_uri, hazard.what, hazard.line)
         for item in _toc_items(page.toc):
             item.title = nh3.clean(item.title, tags={"code", "em", "strong", "sub", "sup"}, attributes={}, link_rel=None)
+        # The Markdown source is not read again once converted; on a large site it is a lot of memory.
+        page.markdown = ""
         return clean_body(html)
 
 
