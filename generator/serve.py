@@ -37,7 +37,8 @@ def serve(project: Path, *, dev_addr: str = "127.0.0.1:8000", drafts: bool = Tru
     watcher = threading.Thread(target=_watch, args=(project, staging, drafts, poll_seconds, stop), daemon=True)
     watcher.start()
     try:
-        mkdocs_serve(str(project / "mkdocs.yml"), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging))
+        hooks = [str(Path(__file__).with_name("serve_hooks.py"))]  # the sanitizer, as in a build
+        mkdocs_serve(str(project / "mkdocs.yml"), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging), hooks=hooks)
     finally:
         stop.set()
 
