@@ -93,7 +93,7 @@ def build(
         index_search(new_site)
         stage(f"replacing {site_dir.name}/")
         replace_atomically(site_dir, new_site)
-        report.markdown_written = _sync(pages, staging)
+        report.markdown_written = sync_pages(pages, staging)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
         for leftover in (new_docs, new_site):
@@ -133,7 +133,7 @@ def _tool_versions() -> str:
     return ",".join(found)
 
 
-def _sync(pages: list[Page], staging: Path) -> int:
+def sync_pages(pages: list[Page], staging: Path) -> int:
     """Make the staging folder hold exactly ``pages``, writing only what changed."""
     staging.mkdir(parents=True, exist_ok=True)
     wanted = {page.path for page in pages}

@@ -45,20 +45,8 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
     started = time.perf_counter()
     progress = _Progress()
     with _reporting(ctx), progress:
-        progress("reading content/")
-        loaded = load(project)
-        progress(f"validating {len(loaded.articles)} articles")
-        validated = validate(loaded)
-        progress("reading approved versions from git history")
-        versions = article_versions(project, validated)
-        progress(f"rendering {len(validated.articles)} articles")
-        pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
-        epoch, articles = content_epoch(validated), len(validated.articles)
-        # The raw documents (every value's position) and models are done with: let MkDocs have the memory.
-        del loaded, validated, versions
-        gc.collect()
         report = BuildReport()
-        out = build_site(pages, project, site_dir=site_dir or project / "site", source_date_epoch=epoch, report=report, on_stage=progress)
+        out, pages, articles, _ = _build(project, site_dir or project / "site", drafts=drafts, report=report, progress=progress)
     took = time.perf_counter() - started
     if report.unchanged:
         click.echo(f"Nothing changed: {out} is up to date ({articles} articles checked in {took:.1f} s)")
@@ -136,14 +124,13 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], f
     project: Path = ctx.obj["project"]
     site_dir = site_dir or project / "site"
     with _reporting(ctx):
-        validated = validate(load(project))
-        policy = validated.site.settings.publishing
+        if no_build:
+            site = validate(load(project)).site
+        else:
+            *_, site = _build(project, site_dir, drafts=False, report=BuildReport(), progress=_Progress())
+        policy = site.settings.publishing
         edition = edition or build_date().strftime(policy.edition)
         names = list(aliases) or [policy.alias]
-        if not no_build:
-            versions = article_versions(project, validated)
-            pages = render(validated, project / "theme" / "templates", today=build_date(), versions=versions, site_url=site_url(project))
-            build_site(pages, project, site_dir=site_dir, source_date_epoch=content_epoch(validated))
         if folder is not None:
             result = publish_to_folder(site_dir, folder, edition, names, default=policy.alias)
         else:
@@ -232,6 +219,25 @@ def _write_generated(ctx: click.Context, relative: str, text: str, only_check: b
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}")
+
+
+def _build(project: Path, site_dir: Path, *, drafts: bool, report: BuildReport, progress: "_Progress"):
+    """The whole pipeline: load → validate → versions → render → build.  Returns
+    ``(site folder, pages, article count, site configuration)``."""
+    progress("reading content/")
+    loaded = load(project)
+    progress(f"validating {len(loaded.articles)} articles")
+    validated = validate(loaded)
+    progress("reading approved versions from git history")
+    versions = article_versions(project, validated)
+    progress(f"rendering {len(validated.articles)} articles")
+    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
+    epoch, articles, site = content_epoch(validated), len(validated.articles), validated.site
+    # The raw documents (every value's position) and models are done with: let MkDocs have the memory.
+    del loaded, validated, versions
+    gc.collect()
+    out = build_site(pages, project, site_dir=site_dir, source_date_epoch=epoch, report=report, on_stage=progress)
+    return out, pages, articles, site
 
 
 class _Progress:

@@ -265,6 +265,15 @@ def _convert(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Problem
 def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, list[Problem]]:
     """Read one YAML file; never raises for bad content, returns its problems."""
     shown = display_path(path, root)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return RawDocument(path=Path(path), shown=shown, data=None), [Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+    return parse_document(raw, Path(path), shown)
+
+
+def parse_document(raw: bytes, path: Path, shown: str) -> tuple[RawDocument, list[Problem]]:
+    """Read YAML bytes (a file, or a file as it was at a git commit) with every check of ``load_document``."""
     doc = RawDocument(path=Path(path), shown=shown, data=None)
     problems: list[Problem] = []
 
@@ -272,10 +281,6 @@ def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, li
         problems.append(Problem(shown, line, col, "", message))
         return doc, problems
 
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return fail(f"cannot read the file: {exc.strerror or exc}")
     if len(raw) > MAX_FILE_BYTES:
         return fail(f"expected a file of at most {MAX_FILE_BYTES // 1024} KiB, got {len(raw) // 1024} KiB")
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.commands.serve import serve as mkdocs_serve
 
-from .build import STAGING, site_url
+from .build import STAGING, site_url, sync_pages
 from .errors import ContentError
 from .load import load
 from .render import build_date, render
@@ -53,19 +53,7 @@ def refresh(project: Path, staging: Path, *, drafts: bool) -> int:
         log.error("preview not updated: %d problem(s)", len(exc.problems))
         return 0
     pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=article_versions(project, validated), site_url=site_url(project))
-    wanted = {page.path for page in pages}
-    written = 0
-    for page in pages:
-        target = staging / page.path
-        if not target.exists() or target.read_text(encoding="utf-8") != page.text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.text, encoding="utf-8")
-            written += 1
-    for stale in staging.rglob("*.md"):
-        if stale.relative_to(staging).as_posix() not in wanted:
-            stale.unlink()
-            written += 1
-    return written
+    return sync_pages(pages, staging)
 
 
 def _snapshot(project: Path) -> dict[str, float]:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .model import Article, SiteConfig
 from .review.approvals import approval_state, content_hash
-from .review.history import commits_touching, data_at, is_repository
+from .review.history import history_of, is_repository, parse_at
 from .validate import Validated
 
 log = logging.getLogger(__name__)
@@ -46,16 +46,16 @@ class ArticleVersion:
 def article_versions(project: Path, validated: Validated) -> dict[str, list[ArticleVersion]]:
     """Approved versions of every article, oldest first, by article id."""
     project = Path(project)
-    in_git = is_repository(project)
+    history = history_of(project, "content") if is_repository(project) else {}
     out: dict[str, list[ArticleVersion]] = {}
     for article in validated.articles:
         candidates: dict[int, tuple[Article, str | None]] = {}
-        if in_git:
-            path = validated.sources[article.id].shown
-            for commit in commits_touching(project, path):
-                old = _article(data_at(project, commit.sha, path))
-                if old is not None and old.id == article.id and _approved(old, validated.site):
-                    candidates[old.review.version] = (old, commit.sha)
+        for sha, raw in history.get(validated.sources[article.id].shown, []):
+            if b"approved" not in raw:
+                continue  # most past states were never approved: not worth reading
+            old = _article(parse_at(raw, validated.sources[article.id].shown))
+            if old is not None and old.id == article.id and _approved(old, validated.site):
+                candidates[old.review.version] = (old, sha)
         if _approved(article, validated.site):
             known = candidates.get(article.review.version)
             same = known is not None and content_hash(known[0]) == content_hash(article)

@@ -31,6 +31,9 @@ from .fields import (
 Status = Literal["draft", "submitted", "under_review", "approved", "retired"]
 """Where the article is in editorial review."""
 
+STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under Review", "approved": "Approved", "retired": "Retired"}
+"""How each status is shown to readers and reviewers."""
+
 
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, (int, str)) and not isinstance(value, bool) else value

@@ -20,7 +20,6 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..feed import FEED_PATH, atom_feed
-from ..model.walk import citation_order
 from ..validate import Validated
 from .article import ArticleView, Helpers
 from .jsonld import medical_web_page
@@ -110,7 +109,7 @@ def content_epoch(validated: Validated) -> int:
 
 def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpers, url: str | None) -> Page:
     article = view.article
-    jsonld = medical_web_page(article, view.site, url=url, citation_order=citation_order(article))
+    jsonld = medical_web_page(article, view.site, url=url, citation_order=list(view.numbers))
     title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
     # A permanent copy of an old version is not offered by search; the current article is.
     searchable = None if view.permalink is None else False

@@ -15,12 +15,12 @@ from typing import Any
 from markupsafe import Markup
 
 from ..model import Article, Reference, SiteConfig, format_minutes
+from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import approval_state, effective_status
 from .text import CITED, attr, html_text, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
-STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "under_review": "Under Review", "approved": "Approved", "retired": "Retired"}
 
 
 class Helpers:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import GuidesiteError
-from ..load import load_document
+from ..load import parse_document
 
 
 class GitError(GuidesiteError):
@@ -46,14 +45,47 @@ def read_at(root: Path, ref: str, path: str) -> bytes | None:
 
 def data_at(root: Path, ref: str, path: str) -> Any:
     """A content file at ``ref``, read by our own loader (no aliases, no surprises); None if unreadable."""
-    raw = read_at(root, ref, path)
+    return parse_at(read_at(root, ref, path), path)
+
+
+def parse_at(raw: bytes | None, path: str) -> Any:
+    """Bytes of a content file from git history as data; None if absent or not readable."""
     if raw is None:
         return None
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / Path(path).name
-        copy.write_bytes(raw)
-        doc, problems = load_document(copy, Path(scratch))
+    doc, problems = parse_document(raw, Path(path), path)
     return None if problems else doc.data
+
+
+def history_of(root: Path, folder: str) -> dict[str, list[tuple[str, bytes]]]:
+    """Every version of every file under ``folder`` on the current branch, oldest first:
+    ``path → [(commit, bytes), …]``.  Two git processes for the whole folder, not several per file."""
+    prefix = _prefix(root)
+    log = git(root, "log", "--reverse", "--format=>%H", "--name-only", "--diff-filter=AMR", "HEAD", "--", f"{prefix}{folder}", check=False)
+    wanted: list[tuple[str, str]] = []
+    commit = ""
+    for line in log.splitlines():
+        if line.startswith(">"):
+            commit = line[1:]
+        elif line.startswith(prefix) and line.endswith((".yaml", ".yml")):
+            wanted.append((commit, line[len(prefix):]))
+    if not wanted:
+        return {}
+    request = "".join(f"{sha}:{prefix}{path}\n" for sha, path in wanted).encode("utf-8")
+    result = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True)
+    if result.returncode != 0:
+        raise GitError(f"git cat-file: {result.stderr.decode('utf-8', 'replace').strip() or 'failed'}")
+    out: dict[str, list[tuple[str, bytes]]] = {}
+    data, at = result.stdout, 0
+    for sha, path in wanted:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue  # "missing": the path was renamed or removed in that commit
+        size = int(header[2])
+        out.setdefault(path, []).append((sha, data[at:at + size]))
+        at += size + 1
+    return out
 
 
 def is_repository(root: Path) -> bool:

@@ -6,9 +6,10 @@ article's status moves, who must still approve, and which approvals are stale.
 
 from __future__ import annotations
 
+from ..model.article import STATUS_LABELS
 from .check import Analysis
 
-_LABELS = {None: "—", "draft": "Draft", "submitted": "Submitted", "under_review": "Under Review", "approved": "Approved", "retired": "Retired"}
+_LABELS = {None: "—", **STATUS_LABELS}
 
 
 def _cell(text: str) -> str:

@@ -24,7 +24,7 @@ from ..load import RawDocument
 from ..model.fields import KEY_PATTERN, MarkdownText
 from ..model.walk import CITATION, citation_keys
 from .messages import visible
-from .text import TAG_START, snippet
+from .text import TAG_START, raw_strings, snippet
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -42,7 +42,9 @@ def check_markdown(doc: RawDocument) -> list[Problem]:
     refs = data.get("references")
     keys = [r.get("key") for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
     known = ", ".join(str(k) for k in keys) or "none defined"
-    for loc, text in _raw_texts(data, ()):
+    for loc, text in raw_strings(data):
+        if loc[:1] == ("references",):
+            continue  # reference fields are plain text, checked by the model
         cite_list = len(loc) >= 2 and loc[-2] == "cite"
         if not cite_list and not _is_markdown(loc):
             continue
@@ -59,18 +61,6 @@ def check_markdown(doc: RawDocument) -> list[Problem]:
             if key not in keys:
                 out.append(doc.problem(loc, f"expected a citation key from references ({known}); got '[@{key}]'"))
     return out
-
-
-def _raw_texts(value: Any, loc: tuple):
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key != "references":
-                yield from _raw_texts(child, loc + (key,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _raw_texts(child, loc + (i,))
-    elif isinstance(value, str):
-        yield loc, value
 
 
 def _is_markdown(loc: tuple) -> bool:
