@@ -161,8 +161,71 @@ def test_libyaml_and_pure_python_readings_agree(monkeypatch):
     if load_module._FastLoader is None:
         pytest.skip("PyYAML was built without libyaml")
     files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "cases").rglob("*.yaml"))
+    monkeypatch.setattr(load_module, "_read_events", lambda text: None)  # compare the careful readings
     fast = [load_document(f, REPO) for f in files]
     monkeypatch.setattr(load_module, "_FastLoader", None)
     pure = [load_document(f, REPO) for f in files]
     for path, (a, pa), (b, pb) in zip(files, fast, pure):
         assert (a.data, a.marks, a.key_marks, pa) == (b.data, b.marks, b.key_marks, pb), path
+
+
+def _careful_reading(monkeypatch, read):
+    """``read()`` with the event reading switched off: every file through nodes and the converter."""
+    import generator.load as load_module
+
+    with monkeypatch.context() as patched:
+        patched.setattr(load_module, "_read_events", lambda text: None)
+        return read()
+
+
+def _same_reading(a, b) -> bool:
+    (doc_a, problems_a), (doc_b, problems_b) = a, b
+    # repr: 1, 1.0 and True are equal in Python but not the same value in an article.
+    return (repr(doc_a.data), doc_a.marks, doc_a.key_marks, doc_a.written, problems_a) == (repr(doc_b.data), doc_b.marks, doc_b.key_marks, doc_b.written, problems_b)
+
+
+def test_reading_from_events_agrees_with_composing_nodes(monkeypatch):
+    """Plain files are read straight from libyaml's events; the rest take the careful path.  Both must read the same."""
+    import generator.load as load_module
+    from conftest import REPO
+
+    if load_module._CParser is None:
+        pytest.skip("PyYAML was built without libyaml")
+    files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests" / "cases").rglob("*.yaml")) + sorted((REPO / "site_config").glob("*.yaml"))
+    fast = [load_document(f, REPO) for f in files]
+    careful = _careful_reading(monkeypatch, lambda: [load_document(f, REPO) for f in files])
+    for path, a, b in zip(files, fast, careful):
+        assert _same_reading(a, b), path
+    # The sample articles are plain YAML: they are read from events, not through the careful path.
+    articles = sorted((REPO / "content").rglob("*.yaml"))
+    assert all(load_module._read_events(f.read_text(encoding="utf-8")) is not None for f in articles)
+
+
+_DAMAGE = ["\t", ": ", "- ", "&a ", "*a", "!!str ", "!x ", "{", "[", "]", '"', "'", "~", "null", "yes", "1.0", "01", "? ", "---\n", "...\n",
+           '"\\u202e"', "\u202e", "#", "|\n", ">", "\n  ", "{a: 1, a: 2}", "[" * 40, "x: y\nx: z\n", "%YAML 1.2\n", "1e3", "+1", "-.5", "TRUE", "Null"]
+
+
+def test_reading_from_events_agrees_with_composing_nodes_on_damaged_files(monkeypatch):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    import generator.load as load_module
+    from conftest import VALID_ARTICLE
+
+    if load_module._CParser is None:
+        pytest.skip("PyYAML was built without libyaml")
+    article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def agree(data):
+        text = article
+        for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+            at = data.draw(st.integers(min_value=0, max_value=len(text)))
+            cut = data.draw(st.integers(min_value=0, max_value=20))
+            text = text[:at] + data.draw(st.one_of(st.sampled_from(_DAMAGE), st.text(alphabet="ab:-[]{}\"' \n,#&*!?|>0", max_size=8))) + text[at + cut:]
+        raw = text.encode("utf-8")
+        fast = load_module.parse_document(raw, Path("x.yaml"), "x.yaml")
+        careful = _careful_reading(monkeypatch, lambda: load_module.parse_document(raw, Path("x.yaml"), "x.yaml"))
+        assert _same_reading(fast, careful), text
+
+    agree()
