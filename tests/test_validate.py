@@ -100,3 +100,37 @@ def test_grading_legend_must_explain_every_value_of_the_model(project):
     with pytest.raises(ContentError) as caught:
         validate(load(project.root))
     assert [p.message for p in caught.value.problems] == ["expected a legend line for every value; missing 2B"]
+
+
+def _problems(run) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        run()
+    return [str(p) for p in caught.value.problems]
+
+
+def test_guidesite_validate_reports_what_validate_reports_in_one_process_or_several(project):
+    """``check_content`` (``guidesite validate``: one file at a time, in worker processes
+    on a large site) finds exactly the problems ``validate`` (the build's path) finds."""
+    from generator.validate import check_content
+
+    for case in CASES:  # every bad article at once, each in its own file; most share the id test-question
+        project.write(f"content/gynecologic-oncology/{case.stem}.yaml", case.read_text(encoding="utf-8"))
+    project.article(id="replaced", text=VALID_ARTICLE.format(id="replaced", specialty="gynecologic-oncology").replace(
+        "  status: submitted\n", "  status: retired\n  replaced_by: retired-too\n").replace("tags: [chemotherapy]", "tags: [chemotherapy]\nsee_also: [nowhere, replaced]"))
+    project.article(id="retired-too", text=VALID_ARTICLE.format(id="retired-too", specialty="gynecologic-oncology").replace("  status: submitted\n", "  status: retired\n"))
+    expected = _problems(lambda: validate(load(project.root)))
+    assert len(expected) > len(CASES)
+    for workers in (1, 2):
+        assert _problems(lambda: check_content(load(project.root, read_articles=False), workers=workers)) == expected
+    one = project.root / "content" / "gynecologic-oncology" / "replaced.yaml"
+    expected_one = _problems(lambda: validate(load(project.root, [one])))
+    assert {p.split(":")[0] for p in expected_one} == {"content/gynecologic-oncology/replaced.yaml"}
+    assert _problems(lambda: check_content(load(project.root, [one], read_articles=False), workers=2)) == expected_one
+
+
+def test_guidesite_validate_counts_the_valid_articles(project):
+    from generator.validate import check_content
+
+    for i in range(3):
+        project.article(id=f"question-{i}", text=VALID_ARTICLE.format(id=f"question-{i}", specialty="gynecologic-oncology"))
+    assert check_content(load(project.root, read_articles=False), workers=2) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -51,18 +51,52 @@ def citation_order(article: BaseModel) -> list[str]:
     return list(seen)
 
 
-def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+def _walk(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:
+    """Every wording (a dict) and ``cite`` list below ``value``, in page order."""
+    out: list[tuple[Loc, Any]] = []
+    if isinstance(value, dict):
+        out.append((loc, value))
+    elif isinstance(value, (BaseModel, list)):
+        _collect(value, loc, out)
+    return out
+
+
+def _collect(value: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
+    # A plain recursive walk (a generator per level would pass every text up through
+    # each level) into just the fields that can hold a text.
     if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            if name == "references":
-                continue  # the reference list is where citations point, not a citing text
-            child = getattr(value, name)
-            if name == "cite":
-                yield loc + (name,), child
-            else:
-                yield from _walk(child, loc + (name,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _walk(item, loc + (i,))
-    elif isinstance(value, dict):
-        yield loc, value
+        children: Any = ((name, getattr(value, name)) for name in _field_names(type(value)))
+    else:
+        children = enumerate(value)
+    for name, child in children:
+        if isinstance(child, dict):
+            out.append((loc + (name,), child))
+        elif name == "cite":
+            out.append((loc + (name,), child))
+        elif isinstance(child, (BaseModel, list)):
+            _collect(child, loc + (name,), out)
+
+
+_fields: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` that can hold a text or a ``cite`` list, in declaration order
+    (a dose or a date cannot; the reference list is where citations point, not a citing text)."""
+    if _fields.get(cls) is None:
+        _fields[cls] = None  # being answered (ListItem holds ListItems)
+        _fields[cls] = tuple(
+            name for name, info in cls.model_fields.items()
+            if name != "references" and (name == "cite" or _may_hold_text(info.annotation))
+        )
+    return _fields[cls]
+
+
+def _may_hold_text(annotation: Any) -> bool:
+    if annotation is Any:
+        return True
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return (annotation in _fields and _fields[annotation] is None) or bool(_field_names(annotation))
+        return issubclass(annotation, dict)
+    return get_origin(annotation) is dict or any(_may_hold_text(arg) for arg in get_args(annotation))

@@ -4,20 +4,26 @@ Per article: Markdown checks on the raw data (markdown.py), the model
 (pydantic, messages.py), then what the article names in the site
 configuration (article.py).  Then the articles against each other.  The
 site configuration is checked first (site.py).
+
+``validate`` keeps every typed article (the build renders them);
+``check_content`` is ``guidesite validate``: it reads and checks the articles one
+file at a time, on a large site in a process per core (workers.py), and
+keeps only problems and what the checks across articles need.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ContentError
-from ..load import Loaded, RawDocument
+from ..errors import ContentError, Problem
+from ..load import Loaded, RawDocument, collection_paused
 from ..model import Article, SiteConfig
-from .article import check_article, check_collection, check_cross_links
+from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links
 from .markdown import check_markdown
 from .messages import to_model
 from .site import check_site_texts, validate_site
-from .text import check_text
+from .text import check_text, raw_strings
+from .workers import check_files
 
 
 @dataclass
@@ -32,33 +38,73 @@ class Validated:
 
 def validate(loaded: Loaded) -> Validated:
     """Check everything that was loaded; raise ContentError listing every problem."""
-    problems = list(loaded.problems)
-    site = validate_site(loaded, problems)
-    problems += check_site_texts(loaded)
-    articles: list[Article] = []
-    sources: dict[str, RawDocument] = {}
-    pairs: list[tuple[Article, RawDocument]] = []
-    for doc in loaded.articles:
-        if doc.data is None:
-            continue  # already reported by load
-        # Text checks read the raw data, so they run even when the model refuses the file.
-        problems += check_text(doc, Article)
-        problems += check_markdown(doc)
-        article = to_model(Article, doc, problems)
-        if article is None:
-            continue
-        if site is not None:
-            problems += check_article(article, doc, site)
-        articles.append(article)
-        pairs.append((article, doc))
-        sources.setdefault(article.id, doc)
-    problems += check_collection(pairs)
-    if site is not None and not loaded.partial:
-        problems += check_cross_links(articles, sources)
-    if loaded.only is not None:
-        article_paths = {d.shown for d in loaded.articles}
-        problems = [p for p in problems if p.path in loaded.only or p.path not in article_paths]
-    if problems:
-        raise ContentError(problems)
+    with collection_paused():
+        problems = list(loaded.problems)
+        site = _check_site(loaded, problems)
+        articles: list[Article] = []
+        sources: dict[str, RawDocument] = {}
+        links: list[ArticleLinks] = []
+        for doc in loaded.articles:
+            if doc.data is None:
+                continue  # already reported by load
+            article = check_document(doc, site, problems)
+            if article is None:
+                continue
+            articles.append(article)
+            links.append(article_links(article, doc))
+            sources.setdefault(article.id, doc)
+        _finish(loaded, site, links, [d.shown for d in loaded.articles], problems)
     assert site is not None
     return Validated(site=site, articles=articles, sources=sources)
+
+
+def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
+    """``guidesite validate``: raise ContentError listing every problem, or return the number of articles.
+
+    The same checks and messages as :func:`validate`, but the article files
+    (``loaded.files``; load them with ``read_articles=False``) are read here, one
+    at a time, and no typed article is kept.  ``workers`` processes share them
+    (default: one per usable core on a large site, none on a small one).
+    """
+    problems = list(loaded.problems)
+    site = _check_site(loaded, problems)
+    links: list[ArticleLinks] = []
+    shown: list[str] = []
+    for path_shown, found, article in check_files(loaded.root, loaded.files, site, workers=workers):
+        shown.append(path_shown)
+        problems += found
+        if article is not None:
+            links.append(article)
+    _finish(loaded, site, links, shown, problems)
+    return len(links)
+
+
+def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem]) -> Article | None:
+    """One article on its own: its texts and Markdown as written, the model, and
+    (when the site configuration is valid) what it names there.  Adds to ``problems``."""
+    # Text checks read the raw data, so they run even when the model refuses the file.
+    strings = raw_strings(doc.data)
+    problems += check_text(doc, Article, strings)
+    problems += check_markdown(doc, strings)
+    article = to_model(Article, doc, problems)
+    if article is not None and site is not None:
+        problems += check_article(article, doc, site)
+    return article
+
+
+def _check_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:
+    site = validate_site(loaded, problems)
+    problems += check_site_texts(loaded)
+    return site
+
+
+def _finish(loaded: Loaded, site: SiteConfig | None, links: list[ArticleLinks], article_paths: list[str], problems: list[Problem]) -> None:
+    """The articles against each other; then raise if anything is wrong."""
+    problems += check_collection(links)
+    if site is not None and not loaded.partial:
+        problems += check_cross_links(links)
+    if loaded.only is not None:
+        known = set(article_paths)
+        problems[:] = [p for p in problems if p.path in loaded.only or p.path not in known]
+    if problems:
+        raise ContentError(problems)

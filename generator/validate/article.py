@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from ..errors import Problem
 from ..load import RawDocument
@@ -112,10 +113,30 @@ def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[
 
 
 
-def check_collection(pairs: list[tuple[Article, RawDocument]]) -> list[Problem]:
+@dataclass(frozen=True)
+class ArticleLinks:
+    """What the checks across articles need of one valid article: small enough to
+    send from a worker process (see ``validate.check``)."""
+
+    id: str
+    status: str
+    see_also: tuple[str, ...]
+    replaced_by: str | None
+    source: RawDocument
+    """The article's file, with the positions of just the fields checked here."""
+
+
+def article_links(article: Article, doc: RawDocument) -> ArticleLinks:
+    locs = [("id",), ("review", "replaced_by")] + [("see_also", i) for i in range(len(article.see_also))]
+    source = RawDocument(path=doc.path, shown=doc.shown, data=None, marks={loc: doc.where(loc) for loc in locs})
+    return ArticleLinks(article.id, article.review.status, tuple(article.see_also), article.review.replaced_by, source)
+
+
+def check_collection(articles: list[ArticleLinks]) -> list[Problem]:
     out = []
     first_of: dict[str, RawDocument] = {}
-    for article, doc in pairs:
+    for article in articles:
+        doc = article.source
         folded = unicodedata.normalize("NFKC", article.id).casefold()
         if folded in first_of:
             out.append(doc.problem(("id",), f"expected a unique id; '{article.id}' is also the id of {first_of[folded].shown}"))
@@ -124,7 +145,7 @@ def check_collection(pairs: list[tuple[Article, RawDocument]]) -> list[Problem]:
     return out
 
 
-def check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) -> list[Problem]:
+def check_cross_links(articles: list[ArticleLinks]) -> list[Problem]:
     """Links between articles: to existing articles, not to themselves, once each.
 
     Related articles may link to each other (a cycle is fine: each page lists
@@ -133,6 +154,9 @@ def check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) 
     """
     out = []
     by_id = {a.id: a for a in articles}
+    sources: dict[str, RawDocument] = {}
+    for article in articles:
+        sources.setdefault(article.id, article.source)
     for article in articles:
         doc = sources[article.id]
         for i, other in enumerate(article.see_also):
@@ -142,11 +166,11 @@ def check_cross_links(articles: list[Article], sources: dict[str, RawDocument]) 
                 out.append(doc.problem(("see_also", i), f"expected the id of an existing article; got '{other}'"))
             elif other in article.see_also[:i]:
                 out.append(doc.problem(("see_also", i), f"expected each related article once; got '{other}' again"))
-        replaced_by = article.review.replaced_by
+        replaced_by = article.replaced_by
         if replaced_by == article.id:
             out.append(doc.problem(("review", "replaced_by"), "expected another article; got the article itself"))
         elif replaced_by and replaced_by not in by_id:
             out.append(doc.problem(("review", "replaced_by"), f"expected the id of an existing article; got '{replaced_by}'"))
-        elif replaced_by and by_id[replaced_by].review.status == "retired":
+        elif replaced_by and by_id[replaced_by].status == "retired":
             out.append(doc.problem(("review", "replaced_by"), f"expected an article that is not retired; '{replaced_by}' is retired too"))
     return out

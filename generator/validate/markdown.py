@@ -35,14 +35,18 @@ _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 
 
 
-def check_markdown(doc: RawDocument) -> list[Problem]:
-    """Checks on every Markdown text as written: safety, and citations that resolve."""
+def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = None) -> list[Problem]:
+    """Checks on every Markdown text as written: safety, and citations that resolve.
+
+    ``strings`` is ``raw_strings(doc.data)`` when the caller has it already."""
     out = []
     data = doc.data if isinstance(doc.data, dict) else {}
     refs = data.get("references")
     keys = [r.get("key") for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
     known = ", ".join(str(k) for k in keys) or "none defined"
-    for loc, text in raw_strings(data):
+    if strings is None or data is not doc.data:
+        strings = raw_strings(data)
+    for loc, text in strings:
         if loc[:1] == ("references",):
             continue  # reference fields are plain text, checked by the model
         cite_list = len(loc) >= 2 and loc[-2] == "cite"

@@ -54,11 +54,13 @@ def character_reference(text: str) -> str | None:
     return None
 
 
-def check_text(doc: RawDocument, model: type[BaseModel]) -> list[Problem]:
-    """Plain and Markdown texts of ``doc`` (read against ``model``): HTML, character references, size."""
+def check_text(doc: RawDocument, model: type[BaseModel], strings: list[tuple[Loc, str]] | None = None) -> list[Problem]:
+    """Plain and Markdown texts of ``doc`` (read against ``model``): HTML, character references, size.
+
+    ``strings`` is ``raw_strings(doc.data)`` when the caller has it already."""
     out: list[Problem] = []
     markdown_names, plain_names = text_fields(model)
-    for loc, text in raw_strings(doc.data):
+    for loc, text in raw_strings(doc.data) if strings is None else strings:
         kind = field_kind(loc, markdown_names, plain_names)
         if kind is None:
             continue
@@ -80,16 +82,23 @@ def text_problems(doc: RawDocument, loc: Loc, text: str, *, markdown: bool, prin
     return out
 
 
-def raw_strings(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
-    """Every string of the raw data with its place."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from raw_strings(child, loc + (key,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from raw_strings(child, loc + (i,))
-    elif isinstance(value, str):
-        yield loc, value
+def raw_strings(value: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Every string of the raw data with its place, in the order written."""
+    if isinstance(value, str):
+        return [(loc, value)]
+    out: list[tuple[Loc, str]] = []
+    _collect_strings(value, loc, out)
+    return out
+
+
+def _collect_strings(value: Any, loc: Loc, out: list[tuple[Loc, str]]) -> None:
+    # A plain recursive walk: a generator per level would pass every string up through each level.
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        if isinstance(child, str):
+            out.append((loc + (key,), child))
+        elif isinstance(child, (dict, list)):
+            _collect_strings(child, loc + (key,), out)
 
 
 _ITEM_LISTS = frozenset({"list", "numbered", "items"})

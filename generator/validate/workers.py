@@ -1,0 +1,79 @@
+"""Reading and checking article files one at a time, in a process per core on a large site.
+
+Each file is read and checked on its own (``check_document``); what comes
+back is its problems and, for a valid article, the little the checks across
+articles need (``ArticleLinks``), never the typed article: sending thousands
+of models between processes would cost more than checking them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..errors import Problem
+from ..load import load_document
+from ..model import SiteConfig
+from .article import ArticleLinks, article_links
+
+PARALLEL_FROM = 200
+"""Fewer article files than this are checked in this process: starting workers would cost more."""
+
+FILES_PER_WORKER = 100
+"""At least this many files for each worker process."""
+
+Checked = tuple[str, list[Problem], ArticleLinks | None]
+"""One file: its path as shown, its problems, and its links when it is a valid article."""
+
+
+def check_files(root: Path, files: list[Path], site: SiteConfig | None, *, workers: int | None = None) -> Iterator[Checked]:
+    """Each file checked on its own, in the order of ``files``."""
+    if workers is None:
+        workers = min(usable_cpus(), len(files) // FILES_PER_WORKER) if len(files) >= PARALLEL_FROM else 1
+    if workers <= 1:
+        for path in files:
+            yield _check_file(root, site, path)
+        return
+    chunk = max(1, min(64, len(files) // (workers * 8)))  # small chunks keep both workers busy to the end
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(root, site)) as pool:
+        yield from pool.map(_check_in_worker, files, chunksize=chunk)
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _check_file(root: Path, site: SiteConfig | None, path: Path) -> Checked:
+    from . import check_document  # the package imports this module
+
+    doc, problems = load_document(path, root)
+    if doc.data is None:
+        return doc.shown, problems, None  # load said why
+    article = check_document(doc, site, problems)
+    return doc.shown, problems, None if article is None else article_links(article, doc)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # A forked worker starts with everything imported and the site configuration in memory;
+    # elsewhere (macOS, Windows) forking is unsafe or absent, and workers start afresh.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+_worker: dict = {}
+
+
+def _start_worker(root: Path, site: SiteConfig | None) -> None:
+    _worker.update(root=root, site=site)
+
+
+def _check_in_worker(path: Path) -> Checked:
+    return _check_file(_worker["root"], _worker["site"], path)
