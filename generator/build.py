@@ -18,15 +18,14 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
+from . import parts
 from .errors import BuildError
 from .render import Page
-from .sanitize import SanitizePlugin, check_site
+from .sanitize import check_site
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +84,21 @@ def build(
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
     new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     try:
-        write_pages(pages, new_docs)
+        stage(f"writing {len(pages)} Markdown pages")
+        changed = write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
         stage(f"building {len(pages)} pages with MkDocs")
         with _epoch(source_date_epoch):
-            _run_mkdocs(config_file, new_docs, new_site)
+            parts.run(config_file, new_docs, new_site, [page.path for page in pages],
+                      on_part=lambda done, count: stage(f"building: {done} of {count} parts done"))
+        stage("checking the built pages")
+        hazards = check_site(new_site, load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
+        if hazards:
+            raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
         stage("indexing search")
         index_search(new_site)
         stage(f"replacing {site_dir.name}/")
         replace_atomically(site_dir, new_site)
-        report.markdown_written = sync_pages(pages, staging)
+        report.markdown_written = _keep_pages(pages, new_docs, staging, changed)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
         for leftover in (new_docs, new_site):
@@ -145,13 +150,17 @@ def sync_pages(pages: list[Page], staging: Path) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             written += 1
+    _remove_stale(staging, wanted)
+    return written
+
+
+def _remove_stale(staging: Path, wanted: set[str]) -> None:
     for stale in sorted(staging.rglob("*"), reverse=True):
         relative = stale.relative_to(staging).as_posix()
         if stale.is_file() and relative != STAMP and relative not in wanted:
             stale.unlink()
         elif stale.is_dir() and not any(stale.iterdir()):
             stale.rmdir()
-    return written
 
 
 def site_url(project: Path, config_file: Path | None = None) -> str | None:
@@ -186,43 +195,52 @@ def _epoch(seconds: int | None):
         del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def write_pages(pages: list[Page], docs_dir: Path) -> None:
-    """Write each page below ``docs_dir`` (which must be ours to write)."""
+def write_pages(pages: list[Page], docs_dir: Path, *, previous: Path | None = None) -> list[str]:
+    """Write each page below ``docs_dir`` (which must be ours to write); the paths of those that changed.
+
+    A page whose text is the same as in the ``previous`` folder (the last good
+    build's Markdown) is hard-linked from there rather than written again.
+    """
     root = Path(docs_dir).resolve()
+    made: set[Path] = set()
+    changed = []
     for page in pages:
-        target = (root / page.path).resolve()
-        if root not in target.parents:
+        relative = PurePosixPath(page.path)
+        if relative.is_absolute() or not relative.parts or ".." in relative.parts:
             raise BuildError([f"refusing to write outside the docs folder: {page.path}"])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.text, encoding="utf-8")
+        target = root.joinpath(*relative.parts)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        data = page.text.encode("utf-8")
+        if previous is not None and _same(previous / page.path, data):
+            try:
+                os.link(previous / page.path, target)
+                continue
+            except OSError:  # a file system without hard links: write it
+                pass
+        target.write_bytes(data)
+        changed.append(page.path)
+    return changed
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def _run_mkdocs(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
-    collector = _Collect()
-    mkdocs_logger = logging.getLogger("mkdocs")
-    mkdocs_logger.addHandler(collector)
+def _same(path: Path, data: bytes) -> bool:
     try:
-        config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
-        # The second wall (sanitize.py): page bodies cleaned as they are built, then every page checked.
-        config.plugins["guidesite/sanitize"] = SanitizePlugin()
-        mkdocs_build(config)
-    except (Abort, ConfigurationError, MkDocsException) as exc:
-        messages = [m.replace(str(docs_dir), "build/docs") for m in collector.messages]
-        raise BuildError(messages or [str(exc)]) from exc
-    finally:
-        mkdocs_logger.removeHandler(collector)
-    hazards = check_site(site_dir, config.theme.dirs)
-    if hazards:
-        raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _keep_pages(pages: list[Page], built_from: Path, staging: Path, changed: list[str]) -> int:
+    """Make the staging folder hold the Markdown just built: changed pages are moved in from the
+    build's folder (unchanged ones are already there), pages that are gone are removed."""
+    staging.mkdir(parents=True, exist_ok=True)
+    for path in changed:
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(built_from / path, target)
+    _remove_stale(staging, {page.path for page in pages})
+    return len(changed)
 
 
 SEARCH_BUNDLE = "pagefind"

@@ -38,8 +38,9 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
 @main.command()
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: <project>/site).")
 @click.option("--drafts", is_flag=True, help="Include draft articles (for previews only).")
+@click.option("--timings", is_flag=True, help="Print how long each stage took.")
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
+def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool) -> None:
     """Validate content/, render it and build the site into site/."""
     project: Path = ctx.obj["project"]
     started = time.perf_counter()
@@ -52,6 +53,9 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool) -> None:
         click.echo(f"Nothing changed: {out} is up to date ({articles} articles checked in {took:.1f} s)")
     else:
         click.echo(f"Built {len(pages)} pages ({articles} articles; {report.markdown_written} Markdown file(s) regenerated) into {out} in {took:.1f} s")
+    if timings:
+        for stage, seconds in progress.timings():
+            click.echo(f"{seconds:7.2f} s  {stage}")
 
 
 @main.command()
@@ -246,8 +250,15 @@ class _Progress:
     def __init__(self) -> None:
         self.live = sys.stderr.isatty() and not os.environ.get("CI")
         self.started = time.perf_counter()
+        self.stages: list[tuple[str, float]] = []
+
+    def timings(self) -> list[tuple[str, float]]:
+        """Each stage and how long it lasted (the last one until now)."""
+        ends = [at for _, at in self.stages[1:]] + [time.perf_counter()]
+        return [(stage, end - at) for (stage, at), end in zip(self.stages, ends)]
 
     def __call__(self, stage: str) -> None:
+        self.stages.append((stage, time.perf_counter()))
         if self.live:
             sys.stderr.write(f"\r\033[K[{time.perf_counter() - self.started:5.1f} s] {stage}…")
             sys.stderr.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,20 +38,19 @@ def canonical_content(article: Article) -> str:
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-_hashes: dict[int, tuple[Article, str]] = {}
-"""Hash of each article object seen (articles are immutable); keyed by id, holding the object
-so the id cannot be reused while cached."""
+_hashes: dict[int, tuple[weakref.ref, str]] = {}
+"""Hash of each article object alive (articles are immutable), keyed by id; an entry goes when
+its article does, so the cache neither keeps articles in memory nor outlives their ids."""
 
 
 def content_hash(article: Article) -> str:
     """``sha256:<hex>`` of the reviewable content."""
-    cached = _hashes.get(id(article))
-    if cached is not None and cached[0] is article:
+    key = id(article)
+    cached = _hashes.get(key)
+    if cached is not None and cached[0]() is article:
         return cached[1]
     digest = "sha256:" + hashlib.sha256(canonical_content(article).encode("utf-8")).hexdigest()
-    if len(_hashes) > 50_000:
-        _hashes.clear()
-    _hashes[id(article)] = (article, digest)
+    _hashes[key] = (weakref.ref(article, lambda _, key=key: _hashes.pop(key, None)), digest)
     return digest
 
 

@@ -1,0 +1,217 @@
+"""The MkDocs build in parts: a large site is built by several processes at once.
+
+MkDocs builds one page after another in one process, and keeps every page in
+memory until the end.  Articles do not depend on each other's HTML, so a large
+site is cut into parts of at most ``PART_PAGES`` pages; each part is an
+ordinary strict MkDocs build of the whole docs folder in its own process and
+its own output folder, in which only the part's own pages are converted and
+written.  Every part still sees every file, so links between parts are checked
+and rewritten exactly as in a single build, and every part carries the same
+navigation.  The folders are then moved together.
+
+What each page is in a part (``Part.role``):
+
+* ``build`` — its own pages: converted and written;
+* ``convert`` — the site's top-level pages (advisory board, topics, evidence
+  grades…), which articles link into by anchor: converted in every part so
+  those anchors are checked, written by the first part only;
+* ``read`` — pages read for their title and date but not converted or written:
+  pages of the navigation in every part, and all other pages in the first part,
+  which also writes the sitemap, the 404 page and the static files;
+* excluded — everything else (MkDocs still resolves links to them).
+
+A small site is one part, built in-process: exactly the plain MkDocs build.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import InclusionLevel
+
+from .errors import BuildError
+from .sanitize import SanitizePlugin
+
+PART_PAGES = 1500
+"""Most pages one part converts: bounds the memory of a worker whatever the size of the site."""
+
+SPLIT_FROM = 300
+"""Below this many pages to split, the site is built in one part, in-process."""
+
+UNWRITTEN = "guidesite-unwritten.html"
+"""Template (empty) given to pages a part does not write: MkDocs skips a page whose output is empty."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a build: which pages it converts and writes."""
+
+    index: int
+    count: int
+    own: frozenset[str]
+    """Docs-relative paths of the pages this part builds."""
+
+    @property
+    def main(self) -> bool:
+        """The first part also writes the site's own pages, the sitemap, the 404 page and static files."""
+        return self.index == 0
+
+    def role(self, src_uri: str, in_nav: bool) -> str | None:
+        if src_uri in self.own:
+            return "build"
+        if "/" not in src_uri:
+            return "build" if self.main else "convert"
+        if self.main or in_nav:
+            return "read"
+        return None
+
+
+def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGES,
+         split_from: int = SPLIT_FROM) -> list[Part]:
+    """Cut the pages below the top level into parts of near-equal size (one part: no split)."""
+    split = sorted(p for p in page_paths if "/" in p and p.endswith(".md"))
+    if workers < 2 or len(split) < split_from:
+        return []
+    count = max(workers, math.ceil(len(split) / part_pages))
+    size = math.ceil(len(split) / count)
+    chunks = [split[i:i + size] for i in range(0, len(split), size)]
+    return [Part(i, len(chunks), frozenset(chunk)) for i, chunk in enumerate(chunks)]
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[str], *,
+        workers: int | None = None, part_pages: int = PART_PAGES, split_from: int = SPLIT_FROM,
+        on_part: Callable[[int, int], None] | None = None) -> None:
+    """Build ``docs_dir`` into ``site_dir`` (which must be empty), in parts when the site is large.
+
+    Every part's problems are collected; any problem fails the whole build.
+    """
+    workers = cpu_count() if workers is None else workers
+    parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from)
+    if not parts:
+        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None))
+        return
+    folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
+    problems: list[str] = []
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+            futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part)
+                       for part, folder in zip(parts, folders)]
+            for done, future in enumerate(futures, start=1):
+                problems.extend(future.result())
+                if on_part:
+                    on_part(done, len(parts))
+        _raise(problems)
+        for folder in folders[1:]:
+            _move_into(folder, site_dir)
+    finally:
+        for folder in folders[1:]:
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise BuildError(list(dict.fromkeys(problems)))
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None) -> list[str]:
+    """One strict MkDocs build (of one part, or of everything); its problems, or [] when it succeeded."""
+    collector = _Collect()
+    mkdocs_logger = logging.getLogger("mkdocs")
+    mkdocs_logger.addHandler(collector)
+    try:
+        config = load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True)
+        # The second wall (sanitize.py): page bodies cleaned as they are built.
+        config.plugins["guidesite/sanitize"] = SanitizePlugin()
+        if part is not None:
+            config.plugins["guidesite/part"] = PartPlugin(part)
+        mkdocs_build(config)
+    except (Abort, ConfigurationError, MkDocsException) as exc:
+        return [m.replace(docs_dir, "build/docs") for m in collector.messages] or [str(exc)]
+    finally:
+        mkdocs_logger.removeHandler(collector)
+    return []
+
+
+class PartPlugin(BasePlugin):
+    """Makes one MkDocs build convert and write only its part's pages (see the module docstring)."""
+
+    def __init__(self, part: Part) -> None:
+        super().__init__()
+        self.part = part
+        self.roles: dict[str, str] = {}
+
+    def on_config(self, config: Any) -> Any:
+        if not self.part.main:
+            config.theme.static_templates = set()
+            config.extra_templates = []
+        return config
+
+    def on_files(self, files: Any, config: Any) -> Any:
+        for file in files:
+            if file.is_documentation_page():
+                role = self.part.role(file.src_uri, file.inclusion.is_in_nav())
+            else:
+                role = "build" if self.part.main else None
+            if role is None:
+                file.inclusion = InclusionLevel.EXCLUDED
+            else:
+                self.roles[file.src_uri] = role
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Any, **_: Any) -> str:
+        role = self.roles.get(page.file.src_uri)
+        if role == "build":
+            return markdown
+        page.meta["template"] = UNWRITTEN
+        return markdown if role == "convert" else ""
+
+    def on_page_content(self, html: str, page: Any, **_: Any) -> str:
+        if self.roles.get(page.file.src_uri) == "read":
+            page.present_anchor_ids = None  # not converted here: its anchors are checked by the part that builds it
+        return html
+
+    def on_env(self, env: jinja2.Environment, **_: Any) -> jinja2.Environment:
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({UNWRITTEN: ""}), env.loader])
+        return env
+
+
+def _move_into(folder: Path, site_dir: Path) -> None:
+    """Move every file of a part's output folder into the site; two parts never write one file."""
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            source = Path(root, name)
+            target = site_dir / source.relative_to(folder)
+            if target.exists():
+                raise BuildError([f"two parts of the build wrote {target.relative_to(site_dir).as_posix()}"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
