@@ -2,7 +2,9 @@
 
 Each command runs in its own process, waited for with ``os.wait4`` so that the
 peak resident memory is that process's own (not the largest of every child so
-far, which is what ``RUSAGE_CHILDREN`` would give).  The output is measured on
+far, which is what ``RUSAGE_CHILDREN`` would give).  A command that works in
+several processes at once is also sampled as a whole: the peak, over its run,
+of the proportional memory (PSS) of the process and all its descendants.  The output is measured on
 disk after the process has ended: total bytes, the largest article page, and
 the bytes a reader downloads to run a first search query.
 """
@@ -13,6 +15,7 @@ import gzip
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,9 +29,11 @@ class Run:
     wall: float
     """Seconds from start to exit."""
     peak_rss: int
-    """Peak resident set size of the process, in bytes."""
-    returncode: int
-    log: Path
+    """Peak resident set size of the process, in bytes (of its largest process, if it has children)."""
+    peak_tree: int | None = None
+    """Peak of the summed PSS of the process and its descendants, in bytes (sampled; Linux only)."""
+    returncode: int = 0
+    log: Path = Path()
     """Its standard output and error."""
 
     @property
@@ -50,17 +55,76 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        sampler = _TreeMemory(process.pid)
         try:
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:
             process.kill()
             process.wait()
             raise
+        finally:
+            sampler.stop()
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     # Linux reports kilobytes, macOS bytes.
     peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-    return Run(wall=wall, peak_rss=peak, returncode=process.returncode, log=log)
+    return Run(wall=wall, peak_rss=peak, peak_tree=sampler.peak, returncode=process.returncode, log=log)
+
+
+class _TreeMemory:
+    """Samples, every ``interval`` seconds, the summed PSS of a process and its descendants.
+
+    PSS shares each page among the processes that map it, so forked workers are
+    not counted twice for what they share with their parent.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak: int | None = None
+        if not Path(f"/proc/{pid}/smaps_rollup").exists():
+            return
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.peak = max(self.peak or 0, sum(_pss(pid) for pid in _tree(self.pid)))
+
+    def stop(self) -> None:
+        if self.peak is not None:
+            self._done.set()
+            self._thread.join()
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 # --- the output -------------------------------------------------------------------

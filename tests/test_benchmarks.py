@@ -103,3 +103,20 @@ def test_the_command_refuses_bad_arguments(argv):
     with pytest.raises(SystemExit) as exit:
         main(argv)
     assert exit.value.code == 2
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc")
+def test_memory_of_a_command_working_in_several_processes_counts_all_of_them(tmp_path):
+    from benchmarks.measure import run_process
+
+    # A parent holding ~80 MB starts a child that holds ~160 MB while the parent waits.
+    script = (
+        "import subprocess, sys\n"
+        "held = b'x' * (80 * 2**20)\n"
+        "subprocess.run([sys.executable, '-c', 'import time; more = b\"y\" * (160 * 2**20); time.sleep(1.0)'])\n"
+    )
+    run = run_process([sys.executable, "-c", script], cwd=tmp_path, env={}, log=tmp_path / "log")
+    mb = 2**20
+    assert run.ok
+    assert run.peak_rss < 200 * mb  # the largest single process (the child)
+    assert run.peak_tree >= 230 * mb  # parent and child together
