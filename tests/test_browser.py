@@ -94,6 +94,10 @@ def test_without_javascript_the_default_text_shows_and_no_dead_switch(browser, s
     assert "preferred first-line treatment" in page.locator(".gs-summary").inner_text()
     assert "fatty apron" not in page.locator(".gs-summary").inner_text()
     assert not page.locator(".gs-audience").is_visible()
+    # Back-links are in the page itself, to the citations of the text shown.
+    back_links = page.locator(".gs-references .gs-backlinks a")
+    assert back_links.count() >= 10
+    assert page.locator(back_links.first.get_attribute("href")).is_visible()
     context.close()
 
 
@@ -104,9 +108,10 @@ def test_single_audience_article_has_no_switch(page, site_url):
 
 def test_focusing_a_citation_shows_its_reference(page, site_url):
     page.goto(site_url + SEED)
-    first = page.locator(".gs-summary .gs-cite__link").first
+    first = page.locator(".gs-summary sup a").first
     tip = page.locator(".gs-cite__tip")
     assert not tip.is_visible()
+    assert first.get_attribute("aria-label") == "Reference 1"
     first.focus()
     assert tip.is_visible()
     assert tip.inner_text().startswith("1. National Comprehensive Cancer Network. NCCN Clinical Practice Guidelines")
@@ -127,6 +132,27 @@ def test_a_reference_cited_many_times_is_one_entry_with_back_links(page, site_ur
     back_links = gog.locator(".gs-backlinks a")
     assert back_links.count() >= 3
     assert gog.get_by_role("link", name="PubMed 24552320").get_attribute("href") == "https://pubmed.ncbi.nlm.nih.gov/24552320/"
+
+
+def test_back_links_lead_to_citations_the_reader_can_see_in_either_audience(page, site_url):
+    page.goto(site_url + SEED)
+
+    def visible_targets() -> list[str]:
+        targets = page.locator(".gs-references .gs-backlinks a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert targets
+        for target in targets:
+            assert page.locator(target).is_visible(), target
+        return targets
+
+    clinician = visible_targets()
+    page.get_by_label("Patient or caregiver").check()
+    patient = visible_targets()
+    assert patient != clinician
+    back = page.locator("#ref-gog240-2014").locator("xpath=..").locator(".gs-backlinks a").first
+    target = back.get_attribute("href")
+    back.click()
+    assert page.url.endswith(target)
+    assert page.locator(target).is_visible()
 
 
 def test_evidence_badge_names_its_system_and_links_to_the_legend(page, site_url):

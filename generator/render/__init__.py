@@ -113,12 +113,13 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
     title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
     # A permanent copy of an old version is not offered by search; the current article is.
     searchable = None if view.permalink is None else False
+    description = plain_summary(article.summary.get("all") or article.summary[article.audiences[0]])
     text = env.get_template("article.md.j2").render(
         article=article,
         site=view.site,
         page=view,
         helpers=helpers,
-        front_matter=_front_matter(title=title, description=jsonld["description"], jsonld=jsonld,
+        front_matter=_front_matter(title=title, description=description, jsonld=jsonld,
                                    lastmod=article.review.updated.isoformat(), search=searchable),
     )
     return Page(path, text)

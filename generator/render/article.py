@@ -76,33 +76,46 @@ class ArticleView(Helpers):
 
     # Markdown text -----------------------------------------------------------------
 
-    def md(self, text: str) -> Markup:
-        """Author Markdown: HTML escaped, citations numbered and linked."""
+    def md(self, text: str, shown: bool = True) -> Markup:
+        """Author Markdown: HTML escaped, citations numbered and linked.
+
+        ``shown``: whether the text is shown before the reader picks an audience.
+        """
         escaped = text.replace("<", "&lt;").replace(">", "&gt;")
-        return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1))), escaped))
+        return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1)), shown), escaped))
 
     def cite(self, keys: list[str]) -> Markup:
-        return Markup(self._cite_group(keys)) if keys else Markup("")
+        return Markup(self._cite_group(keys, self._default_in_scope())) if keys else Markup("")
 
-    def _cite_group(self, keys: list[str]) -> str:
+    def _cite_group(self, keys: list[str], shown: bool) -> str:
+        # The bare minimum per citation, as a page may hold a hundred: the page script labels
+        # each link "Reference N", describes it by the entry it points to (for screen readers)
+        # and shows that entry as a tooltip.  Only a citation in the text shown by default has
+        # an id and a back-link from its entry (a back-link to hidden text would lead nowhere);
+        # the script numbers them again for the audience the reader picks.
         links = []
         for key in sorted(dict.fromkeys(keys), key=lambda k: self.numbers[k]):
-            self.uses[key] = self.uses.get(key, 0) + 1
             number = self.numbers[key]
-            anchor = f"{key}-{self.uses[key]}"
-            # The reference entry itself describes the link: screen readers read it on focus,
-            # and the page script shows it as a tooltip; nothing is repeated per citation.
-            links.append(
-                f'<a id="cite-{anchor}" href="#ref-{key}" class="gs-cite__link" aria-label="Reference {number}" aria-describedby="ref-text-{key}">{number}</a>'
-            )
-        return f'<sup class="gs-cite">{", ".join(links)}</sup>'
+            if shown:
+                self.uses[key] = self.uses.get(key, 0) + 1
+                links.append(f'<a id="{self.citation_anchor(key, self.uses[key])}" href="#ref-{key}">{number}</a>')
+            else:
+                links.append(f'<a href="#ref-{key}">{number}</a>')
+        return f'<sup>{", ".join(links)}</sup>'
+
+    def citation_anchor(self, key: str, use: int) -> str:
+        """Id of the ``use``-th citation of a reference in the text shown, which its back-link returns to."""
+        return f"cite-{self.numbers[key]}-{use}"
+
+    def _default_in_scope(self) -> bool:
+        return self.article.audiences[0] in self.scope
 
     def variants(self, wording: dict[str, str]) -> list[tuple[str | None, bool, Markup]]:
         """``(audience, hidden, markdown)`` for each wording; audience None means shared."""
         if "all" in wording:
-            return [(None, False, self.md(wording["all"]))]
+            return [(None, False, self.md(wording["all"], self._default_in_scope()))]
         default = self.article.audiences[0]
-        return [(aud, aud != default, self.md(wording[aud])) for aud in self.scope]
+        return [(aud, aud != default, self.md(wording[aud], aud == default)) for aud in self.scope]
 
     def inline(self, wording: dict[str, str]) -> str:
         """A wording inside a line (list item, table cell): one span per audience."""
@@ -111,7 +124,7 @@ class ArticleView(Helpers):
             if audience is None:
                 out.append(str(text))
             else:
-                out.append(f'<span class="gs-variant" data-audience="{audience}"{" hidden" if hidden else ""}>{text}</span>')
+                out.append(f'<span data-audience="{audience}"{" hidden" if hidden else ""}>{text}</span>')
         return "".join(out)
 
     def enter_section(self, audiences: list[str] | None) -> str:
@@ -124,15 +137,35 @@ class ArticleView(Helpers):
             return None, False
         return " ".join(audiences), self.article.audiences[0] not in audiences
 
-    def list_md(self, items: list, numbered: bool = False, depth: int = 0) -> str:
-        """A (nested) Markdown list; sub-items are always bulleted."""
+    def list_md(self, items: list, numbered: bool = False) -> str:
+        """A (nested) Markdown list; sub-items are always bulleted.
+
+        When every item is worded per audience and carries nothing shared (no evidence
+        badge), the list is written once per audience, shown or hidden as a whole like a
+        paragraph: far less markup than two spans in every item, and each audience reads
+        one plain list.
+        """
+        if len(self.scope) > 1 and all("all" not in item.text and not item.evidence for item in _items_within(items)):
+            default = self.article.audiences[0]
+            lists = []
+            for audience in self.scope:
+                hidden = "" if audience == default else ' hidden=""'
+                lists.append(f'<div data-audience="{audience}"{hidden} markdown>\n\n{self._list_lines(items, numbered, 0, audience)}\n\n</div>')
+            return "\n\n".join(lists)
+        return self._list_lines(items, numbered, 0, None)
+
+    def _list_lines(self, items: list, numbered: bool, depth: int, audience: str | None) -> str:
         lines = []
         for item in items:
             marker = "1." if numbered else "-"
-            text = (self.inline(item.text) + self.badges(item.evidence)).strip()
+            if audience:
+                words = str(self.md(item.text[audience], shown=audience == self.article.audiences[0]))
+            else:
+                words = self.inline(item.text)
+            text = (words + self.badges(item.evidence)).strip()
             lines.append("    " * depth + f"{marker} " + text.replace("\n", "\n" + "    " * (depth + 1)))
             if item.items:
-                lines.append(self.list_md(item.items, False, depth + 1))
+                lines.append(self._list_lines(item.items, False, depth + 1, audience))
         return "\n".join(lines)
 
     def badges(self, evidence: list) -> str:
@@ -141,7 +174,7 @@ class ArticleView(Helpers):
         for grade in evidence:
             legend = self.site.grading[grade.system]
             meaning = "; ".join(
-                f"{dimension} {getattr(grade, dimension)}: {legend.dimensions[dimension][getattr(grade, dimension)]}"
+                f"{dimension} {getattr(grade, dimension)}: {legend.dimensions[dimension][getattr(grade, dimension)].rstrip('.')}"
                 for dimension in legend.dimensions
                 if getattr(grade, dimension, None) is not None
             )
@@ -152,7 +185,7 @@ class ArticleView(Helpers):
     # References ----------------------------------------------------------------------
 
     def ordered_references(self) -> list[tuple[int, Reference, int]]:
-        """``(number, reference, times cited)`` in citation order."""
+        """``(number, reference, times cited in the text shown by default)`` in citation order."""
         return [(self.numbers[key], self._references[key], self.uses.get(key, 0)) for key in self.numbers]
 
     def _source(self, ref: Reference) -> tuple[str, str]:
@@ -272,3 +305,10 @@ class ArticleView(Helpers):
 
     def html(self, text: Any) -> str:
         return html_text(text)
+
+
+def _items_within(items: list):
+    """The items of a list and of all its sub-lists."""
+    for item in items:
+        yield item
+        yield from _items_within(item.items)

@@ -6,20 +6,20 @@ from typing import Any
 
 from ..model import Article, Reference, SiteConfig
 from ..review.approvals import approval_state, effective_status
-from .text import plain_summary
 
 _AUDIENCE_TYPES = {"clinician": "Clinician", "patient": "Patient"}
 
 
 def medical_web_page(article: Article, site: SiteConfig, *, url: str | None, citation_order: list[str]) -> dict[str, Any]:
-    """The structured description search engines and citation tools read."""
+    """The structured description search engines and citation tools read.
+
+    The summary is the page's ``<meta name="description">``; it is not written twice.
+    """
     review = article.review
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "name": article.title,
-        "headline": article.title,
-        "description": plain_summary(article.summary.get("all") or article.summary[article.audiences[0]]),
         "about": _about(article, site),
         "audience": [_audience(a, site) for a in article.audiences],
         "datePublished": review.created.isoformat(),
@@ -65,16 +65,9 @@ def _reviewer(site: SiteConfig, reviewer_id: str) -> dict[str, Any]:
 
 
 def _citation(ref: Reference) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "@type": "ScholarlyArticle" if ref.journal else "CreativeWork",
-        "name": ref.title,
-        "author": ", ".join(ref.authors),
-        "datePublished": str(ref.year),
-    }
-    if ref.journal:
-        entry["isPartOf"] = {"@type": "Periodical", "name": ref.journal}
-    else:
-        entry["publisher"] = {"@type": "Organization", "name": ref.publisher}
+    """The cited work by its identifiers (DOI, PubMed, ClinicalTrials.gov, address), or by its
+    title when it has none; authors, journal and year are in the page's reference list."""
+    entry: dict[str, Any] = {"@type": "ScholarlyArticle" if ref.journal else "CreativeWork"}
     same_as = []
     if ref.doi:
         same_as.append(f"https://doi.org/{ref.doi}")
@@ -86,4 +79,6 @@ def _citation(ref: Reference) -> dict[str, Any]:
         same_as.append(ref.url)
     if same_as:
         entry["sameAs"] = same_as
+    else:
+        entry["name"] = ref.title
     return entry

@@ -38,7 +38,8 @@
   }
 
   /* Citation tooltips: hovering or focusing a citation number shows its reference,
-     read from the reference list (the link's aria-describedby), in one shared box. */
+     read from the reference list entry the link points to, in one shared box; the
+     same entry becomes the link's description for screen readers. */
   function citationTips() {
     var tip = document.createElement("div");
     tip.className = "gs-cite__tip";
@@ -57,13 +58,50 @@
       tip.style.top = (box.bottom + window.scrollY + 6) + "px";
     }
     function hide() { tip.hidden = true; }
-    document.querySelectorAll("a.gs-cite__link").forEach(function (link) {
+    document.querySelectorAll("sup > a[href^='#ref-']").forEach(function (link) {
+      link.setAttribute("aria-label", "Reference " + link.textContent);
+      link.setAttribute("aria-describedby", link.getAttribute("href").slice(1));
       link.addEventListener("mouseenter", function () { show(link); });
       link.addEventListener("focus", function () { show(link); });
       link.addEventListener("mouseleave", hide);
       link.addEventListener("blur", hide);
     });
     document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+  }
+
+  /* Back-links: each reference entry links back to every citation of it in the text shown,
+     numbered in reading order.  The page is built with those of the default audience; after
+     a switch they are made again, so that none leads to a wording the reader has hidden. */
+  function backLinks() {
+    var uses = {}, numbers = {};
+    document.querySelectorAll("sup > a[href^='#ref-']").forEach(function (link) {
+      var key = link.getAttribute("href").slice(5);
+      if (link.closest("[hidden]")) { link.removeAttribute("id"); return; }
+      uses[key] = (uses[key] || 0) + 1;
+      numbers[key] = link.textContent;
+      link.id = "cite-" + numbers[key] + "-" + uses[key];
+    });
+    document.querySelectorAll(".gs-references li [id^='ref-']").forEach(function (entry) {
+      var key = entry.id.slice(4);
+      var count = uses[key] || 0;
+      var box = entry.closest("li").querySelector(".gs-backlinks");
+      if (!box) {
+        if (!count) { return; }
+        box = document.createElement("span");
+        box.className = "gs-backlinks";
+        entry.parentNode.appendChild(document.createTextNode(" "));
+        entry.parentNode.appendChild(box);
+      }
+      box.textContent = "Cited at:";
+      for (var n = 1; n <= count; n += 1) {
+        var back = document.createElement("a");
+        back.href = "#cite-" + numbers[key] + "-" + n;
+        back.textContent = "\u21a9" + (count > 1 ? n : "");
+        box.appendChild(document.createTextNode(" "));
+        box.appendChild(back);
+      }
+      box.hidden = !count;
+    });
   }
 
   /* Where the site's root is, from the page: Material writes it into its __config block. */
@@ -122,16 +160,18 @@
     citationTips();
     markOverdue();
     var box = document.querySelector(".gs-audience");
-    if (!box) { return; }
+    if (!box) { backLinks(); return; }
     var offered = Array.prototype.map.call(box.querySelectorAll('input[name="gs-audience"]'), function (i) { return i.value; });
     var choice = stored();
     if (offered.indexOf(choice) === -1) { choice = box.getAttribute("data-default"); }
     box.hidden = false;
     apply(document, choice);
+    backLinks();
     box.addEventListener("change", function (event) {
       if (event.target && event.target.name === "gs-audience") {
         remember(event.target.value);
         apply(document, event.target.value);
+        backLinks();
       }
     });
   }
