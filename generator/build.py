@@ -117,7 +117,7 @@ def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: in
     for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions()):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(config_file.read_bytes() if config_file.is_file() else b"")
-    theme = config_file.parent / "theme" / "overrides"
+    theme = config_file.parent / "theme"  # overrides and hooks; templates show in the pages anyway
     for path in sorted(theme.rglob("*")) if theme.is_dir() else []:
         if path.is_file():
             digest.update(path.relative_to(theme).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
@@ -165,6 +165,17 @@ def _remove_stale(staging: Path, wanted: set[str]) -> None:
 
 def site_url(project: Path, config_file: Path | None = None) -> str | None:
     """``site_url`` from mkdocs.yml, if set."""
+    value = _setting(project, config_file, "site_url")
+    return value if isinstance(value, str) and value else None
+
+
+def hooks(project: Path, config_file: Path | None = None) -> list[str]:
+    """The ``hooks`` files named in mkdocs.yml, as paths relative to it."""
+    value = _setting(project, config_file, "hooks")
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _setting(project: Path, config_file: Path | None, name: str) -> object:
     import yaml
 
     path = Path(config_file or Path(project) / "mkdocs.yml")
@@ -172,8 +183,7 @@ def site_url(project: Path, config_file: Path | None = None) -> str | None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
-    value = data.get("site_url") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value else None
+    return data.get(name) if isinstance(data, dict) else None
 
 
 def _remove_leftovers(folder: Path, prefix: str) -> None:

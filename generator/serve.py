@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.commands.serve import serve as mkdocs_serve
 
-from .build import STAGING, site_url, sync_pages
+from .build import STAGING, hooks, site_url, sync_pages
 from .errors import ContentError
 from .load import load
 from .render import build_date, render
@@ -37,8 +37,9 @@ def serve(project: Path, *, dev_addr: str = "127.0.0.1:8000", drafts: bool = Tru
     watcher = threading.Thread(target=_watch, args=(project, staging, drafts, poll_seconds, stop), daemon=True)
     watcher.start()
     try:
-        hooks = [str(Path(__file__).with_name("serve_hooks.py"))]  # the sanitizer, as in a build
-        mkdocs_serve(str(project / "mkdocs.yml"), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging), hooks=hooks)
+        # The site's own hooks, then the sanitizer, as in a build.
+        serve_hooks = [*hooks(project), str(Path(__file__).with_name("serve_hooks.py"))]
+        mkdocs_serve(str(project / "mkdocs.yml"), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging), hooks=serve_hooks)
     finally:
         stop.set()
 

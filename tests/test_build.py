@@ -169,3 +169,20 @@ def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_o
     changed = sorted(path for path, stamp in after.items() if before_staging.get(path) != stamp and path != ".guidesite-build")
     assert changed == ["gynecologic-oncology/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer.md"]
     assert "1 Markdown file(s) regenerated" in output
+
+
+def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    def build_now():
+        result = CliRunner().invoke(main, ["--project", str(sample_project), "build"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    build_now()
+    assert "Nothing changed" in build_now()
+    hook = sample_project / "theme" / "hooks.py"
+    hook.write_text(hook.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert "Built" in build_now()

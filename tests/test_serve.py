@@ -72,7 +72,8 @@ def test_serve_reloads_when_an_article_changes(project):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        _wait_for(base + ARTICLE_URL, "Does drug A improve survival in condition B?")
+        served = _wait_for(base + ARTICLE_URL, "Does drug A improve survival in condition B?")
+        assert "\n    " not in served.split("</head>")[0]  # the site's own hooks (theme/hooks.py) ran, as in a build
         text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
         project.article(text=text.replace("Does drug A improve survival", "Does drug A lengthen survival"))
         _wait_for(base + ARTICLE_URL, "Does drug A lengthen survival in condition B?")
