@@ -543,21 +543,24 @@ def layout_problems(root: Path, content_dir: Path) -> list[Problem]:
     out: list[Problem] = []
     for folder, dirs, names in os.walk(content_dir):
         dirs.sort()
-        for name in sorted(dirs) + sorted(names):
-            path = Path(folder) / name
-            shown = _shown(path, root)
-            depth = len(path.relative_to(content_dir).parts)
-            if path.is_symlink():
-                out.append(Problem(shown, 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
+        depth = len(Path(folder).relative_to(content_dir).parts) + 1  # of the entries of this folder
+        for name in dirs + sorted(names):
+            path = Path(folder, name)
+            if os.path.islink(path):
+                message = "expected a regular file or folder; got a symbolic link (content must not point outside content/)"
             elif name in dirs:
-                if depth == 1 and not _SLUG.match(name):
-                    out.append(Problem(shown, 1, 1, "", f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"))
+                if depth != 1 or _SLUG.match(name):
+                    continue
+                message = f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"
             elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
-                out.append(Problem(shown, 1, 1, "", f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"))
+                message = f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"
             elif path.suffix in ARTICLE_SUFFIXES and depth != 2:
-                out.append(Problem(shown, 1, 1, "", f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"))
+                message = f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"
             elif path.suffix in ARTICLE_SUFFIXES and not _SLUG.match(path.stem):
-                out.append(Problem(shown, 1, 1, "", f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"))
+                message = f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"
+            else:
+                continue
+            out.append(Problem(_shown(path, root), 1, 1, "", message))
     return out
 
 

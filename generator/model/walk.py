@@ -65,16 +65,18 @@ def _collect(value: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
     # A plain recursive walk (a generator per level would pass every text up through
     # each level) into just the fields that can hold a text.
     if isinstance(value, BaseModel):
-        children: Any = ((name, getattr(value, name)) for name in _field_names(type(value)))
+        for name in _field_names(type(value)):
+            child = getattr(value, name)
+            if isinstance(child, dict) or name == "cite":
+                out.append((loc + (name,), child))
+            elif isinstance(child, (BaseModel, list)):
+                _collect(child, loc + (name,), out)
     else:
-        children = enumerate(value)
-    for name, child in children:
-        if isinstance(child, dict):
-            out.append((loc + (name,), child))
-        elif name == "cite":
-            out.append((loc + (name,), child))
-        elif isinstance(child, (BaseModel, list)):
-            _collect(child, loc + (name,), out)
+        for i, child in enumerate(value):
+            if isinstance(child, dict):
+                out.append((loc + (i,), child))
+            elif isinstance(child, (BaseModel, list)):
+                _collect(child, loc + (i,), out)
 
 
 _fields: dict[type, tuple[str, ...] | None] = {}

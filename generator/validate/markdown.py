@@ -13,6 +13,7 @@ and tabs and newlines dropped.  A regular expression over the source misses
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any, get_args
 
@@ -67,6 +68,7 @@ def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = N
     return out
 
 
+@lru_cache(maxsize=16384)  # articles repeat the same places: each is worked out once
 def _is_markdown(loc: tuple) -> bool:
     """Whether a raw value sits in a Markdown field (directly, in a list, or as an audience wording)."""
     names = [p for p in loc if isinstance(p, str)]
@@ -120,7 +122,7 @@ def unsafe_markdown(text: str) -> list[tuple[int, str]]:
         else:
             bad_targets.setdefault(target, m.start())
     # Autolinks are reported above; blank them so they are not also called raw HTML.
-    masked = _AUTOLINK.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _AUTOLINK.sub(lambda m: " " * len(m.group(0)), text) if autolinks else text
     if m := TAG_START.search(masked):
         out.append((m.start(), f"expected Markdown without raw HTML; got '{snippet(text, m.start())}'"))
     if m := _ATTR_LIST.search(text):

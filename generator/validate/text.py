@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -59,9 +60,8 @@ def check_text(doc: RawDocument, model: type[BaseModel], strings: list[tuple[Loc
 
     ``strings`` is ``raw_strings(doc.data)`` when the caller has it already."""
     out: list[Problem] = []
-    markdown_names, plain_names = text_fields(model)
     for loc, text in raw_strings(doc.data) if strings is None else strings:
-        kind = field_kind(loc, markdown_names, plain_names)
+        kind = _kind_in(model, loc)
         if kind is None:
             continue
         out += text_problems(doc, loc, text, markdown=kind == "markdown", printed_raw=loc in PRINTED_RAW)
@@ -120,6 +120,12 @@ def field_kind(loc: Loc, markdown_names: frozenset[str], plain_names: frozenset[
     if last in plain_names:
         return "plain"
     return None
+
+
+@lru_cache(maxsize=16384)
+def _kind_in(model: type[BaseModel], loc: Loc) -> str | None:
+    # Articles repeat the same places (sections[0].blocks[1].prose…): each is worked out once.
+    return field_kind(loc, *text_fields(model))
 
 
 _fields_cache: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
