@@ -199,8 +199,8 @@ def _read_events(text: str) -> tuple[Any, dict, dict, dict] | None:
     root: Any = None
     container: Any = None  # the open mapping or list (None: at the top)
     loc: Loc = ()  # its place
-    key: str | None = None  # in a mapping, the key awaiting its value
-    enclosing: list[tuple[Any, Loc, str | None]] = []
+    key: Loc | None = None  # in a mapping, the place of the key awaiting its value
+    enclosing: list[tuple[Any, Loc, Loc | None]] = []
     parser = _CParser(text)
     get = parser.get_event
     try:
@@ -218,20 +218,19 @@ def _read_events(text: str) -> tuple[Any, dict, dict, dict] | None:
             if event.anchor is not None or event.tag is not None:
                 raise _Careful
             mark = event.start_mark
-            at = (mark.line + 1, mark.column + 1)
-            if container is None:
-                here: Loc = ()
-            elif type(container) is dict:
-                if key is None:  # this node is a key
-                    if kind is not scalar or event.value in container:
-                        raise _Careful
-                    key = event.value
-                    key_marks[loc + (key,)] = at
-                    continue
-                here = loc + (key,)
+            if key is not None:  # the value of a mapping's key: its place is the key's
+                here = key
+            elif type(container) is dict:  # a key
+                if kind is not scalar or event.value in container:
+                    raise _Careful
+                key = loc + (event.value,)
+                key_marks[key] = (mark.line + 1, mark.column + 1)
+                continue
+            elif container is None:
+                here = ()
             else:
                 here = loc + (len(container),)
-            marks[here] = at
+            marks[here] = (mark.line + 1, mark.column + 1)
             if kind is scalar:
                 value = event.value
                 if not event.style:
@@ -246,11 +245,11 @@ def _read_events(text: str) -> tuple[Any, dict, dict, dict] | None:
                 raise _Careful  # near the nesting limit: the careful reading decides
             else:
                 value = {} if kind is mapping_start else []
-            if container is None:
-                root = value
-            elif key is not None:
-                container[key] = value
+            if key is not None:
+                container[key[-1]] = value
                 key = None
+            elif container is None:
+                root = value
             else:
                 container.append(value)
             if kind is not scalar:
