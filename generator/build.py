@@ -90,12 +90,17 @@ def build(
         with _epoch(source_date_epoch):
             parts.run(config_file, new_docs, new_site, [page.path for page in pages],
                       on_part=lambda done, count: stage(f"building: {done} of {count} parts done"))
-        stage("checking the built pages")
-        hazards = check_site(new_site, load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
+        stage("checking the built pages while indexing search")
+        indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
+        try:
+            hazards = check_site(new_site, load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
+        except BaseException:
+            _stop(indexing)
+            raise
         if hazards:
+            _stop(indexing)
             raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
-        stage("indexing search")
-        index_search(new_site)
+        finish_search_index(indexing, new_site)
         stage(f"replacing {site_dir.name}/")
         replace_atomically(site_dir, new_site)
         report.markdown_written = _keep_pages(pages, new_docs, staging, changed)
@@ -257,8 +262,8 @@ SEARCH_BUNDLE = "pagefind"
 """Folder of the search index inside the site."""
 
 
-def index_search(site_dir: Path) -> None:
-    """Index the built pages with Pagefind (a static, chunked index: a query fetches only the
+def start_search_index(site_dir: Path) -> subprocess.Popen:
+    """Start indexing the built pages with Pagefind (a static, chunked index: a query fetches only the
     chunks it needs, so the first search stays small whatever the size of the site).
 
     Only content marked ``data-pagefind-body`` is indexed: current articles and the site's own
@@ -272,10 +277,25 @@ def index_search(site_dir: Path) -> None:
           for arg in ("--exclude-selectors", selector)],
         "--silent",
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0 or not (site_dir / SEARCH_BUNDLE / "pagefind.js").is_file():
-        detail = (result.stderr or result.stdout).strip().replace(str(site_dir), "site")
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+
+def finish_search_index(indexing: subprocess.Popen, site_dir: Path) -> None:
+    """Wait for Pagefind; a failed index fails the build."""
+    stdout, stderr = indexing.communicate()
+    if indexing.returncode != 0 or not (site_dir / SEARCH_BUNDLE / "pagefind.js").is_file():
+        detail = (stderr or stdout).strip().replace(str(site_dir), "site")
         raise BuildError([f"the search index could not be built: {detail or 'pagefind wrote no index'}"])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.kill()
+    process.communicate()
+
+
+def index_search(site_dir: Path) -> None:
+    """Index the built pages with Pagefind, and wait for it."""
+    finish_search_index(start_search_index(site_dir), site_dir)
 
 
 def replace_atomically(target: Path, fresh: Path) -> None:

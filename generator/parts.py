@@ -11,14 +11,17 @@ navigation.  The folders are then moved together.
 
 What each page is in a part (``Part.role``):
 
-* ``build`` — its own pages: converted and written;
-* ``convert`` — the site's top-level pages (advisory board, topics, evidence
-  grades…), which articles link into by anchor: converted in every part so
-  those anchors are checked, written by the first part only;
+* ``build`` — its own pages: converted and written (the first part also owns
+  the site's top-level pages, the sitemap, the 404 page and the static files);
 * ``read`` — pages read for their title and date but not converted or written:
-  pages of the navigation in every part, and all other pages in the first part,
-  which also writes the sitemap, the 404 page and the static files;
+  pages of the navigation in every part, and all other pages in the first part
+  (its sitemap lists every page);
 * excluded — everything else (MkDocs still resolves links to them).
+
+A link into another part's page with an ``#anchor`` cannot be checked by the
+part that holds the link; each part hands such links back, with the anchors of
+its own pages, and they are checked once all parts are done, with MkDocs' own
+wording.
 
 A small site is one part, built in-process: exactly the plain MkDocs build.
 """
@@ -31,7 +34,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +73,24 @@ class Part:
         return self.index == 0
 
     def role(self, src_uri: str, in_nav: bool) -> str | None:
-        if src_uri in self.own:
+        if src_uri in self.own or (self.main and "/" not in src_uri):
             return "build"
-        if "/" not in src_uri:
-            return "build" if self.main else "convert"
-        if self.main or in_nav:
+        if self.main or in_nav or "/" not in src_uri:
             return "read"
         return None
+
+
+@dataclass
+class PartResult:
+    """What a part hands back: its problems, and what is needed to check anchors across parts."""
+
+    problems: list[str] = field(default_factory=list)
+    anchors: dict[str, set[str]] = field(default_factory=dict)
+    """Anchor ids present on each page the part built."""
+    links: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """``(page, target page, anchor, link as written)`` for anchors in pages the part did not build."""
+    anchor_level: int = logging.WARNING
+    """Level at which the site reports a missing anchor (``validation.anchors``)."""
 
 
 def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGES,
@@ -108,25 +122,41 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     workers = cpu_count() if workers is None else workers
     parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from)
     if not parts:
-        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None))
+        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None).problems)
         return
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
-    problems: list[str] = []
+    results: list[PartResult] = []
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
             futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part)
                        for part, folder in zip(parts, folders)]
             for done, future in enumerate(futures, start=1):
-                problems.extend(future.result())
+                results.append(future.result())
                 if on_part:
                     on_part(done, len(parts))
-        _raise(problems)
+        _raise([problem for result in results for problem in result.problems] + _missing_anchors(results))
         for folder in folders[1:]:
             _move_into(folder, site_dir)
     finally:
         for folder in folders[1:]:
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _missing_anchors(results: list[PartResult]) -> list[str]:
+    """Links into another part's page whose anchor that page does not have (MkDocs' message)."""
+    present: dict[str, set[str]] = {}
+    for result in results:
+        present.update(result.anchors)
+    problems = []
+    for result in results:
+        if result.anchor_level < logging.WARNING:
+            continue
+        for page, target, anchor, link in result.links:
+            if target in present and anchor not in present[target]:
+                problems.append(f"Doc file '{page}' contains a link '{link}', but the doc '{target}' "
+                                f"does not contain an anchor '#{anchor}'.")
+    return problems
 
 
 def _raise(problems: list[str]) -> None:
@@ -143,23 +173,24 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None) -> list[str]:
-    """One strict MkDocs build (of one part, or of everything); its problems, or [] when it succeeded."""
+def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None) -> PartResult:
+    """One strict MkDocs build (of one part, or of everything) and what it found."""
     collector = _Collect()
     mkdocs_logger = logging.getLogger("mkdocs")
     mkdocs_logger.addHandler(collector)
+    plugin = PartPlugin(part) if part is not None else None
     try:
         config = load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True)
         # The second wall (sanitize.py): page bodies cleaned as they are built.
         config.plugins["guidesite/sanitize"] = SanitizePlugin()
-        if part is not None:
-            config.plugins["guidesite/part"] = PartPlugin(part)
+        if plugin is not None:
+            config.plugins["guidesite/part"] = plugin
         mkdocs_build(config)
     except (Abort, ConfigurationError, MkDocsException) as exc:
-        return [m.replace(docs_dir, "build/docs") for m in collector.messages] or [str(exc)]
+        return PartResult([m.replace(docs_dir, "build/docs") for m in collector.messages] or [str(exc)])
     finally:
         mkdocs_logger.removeHandler(collector)
-    return []
+    return plugin.result if plugin is not None else PartResult()
 
 
 class PartPlugin(BasePlugin):
@@ -169,8 +200,11 @@ class PartPlugin(BasePlugin):
         super().__init__()
         self.part = part
         self.roles: dict[str, str] = {}
+        self.result = PartResult()
+        self._pages: list[Any] = []
 
     def on_config(self, config: Any) -> Any:
+        self.result.anchor_level = config.validation.links.anchors
         if not self.part.main:
             config.theme.static_templates = set()
             config.extra_templates = []
@@ -189,20 +223,28 @@ class PartPlugin(BasePlugin):
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, **_: Any) -> str:
-        role = self.roles.get(page.file.src_uri)
-        if role == "build":
+        if self.roles.get(page.file.src_uri) == "build":
+            self._pages.append(page)
             return markdown
         page.meta["template"] = UNWRITTEN
-        return markdown if role == "convert" else ""
+        return ""
 
     def on_page_content(self, html: str, page: Any, **_: Any) -> str:
         if self.roles.get(page.file.src_uri) == "read":
-            page.present_anchor_ids = None  # not converted here: its anchors are checked by the part that builds it
+            page.present_anchor_ids = None  # not converted here: MkDocs skips anchor checks into it
         return html
 
     def on_env(self, env: jinja2.Environment, **_: Any) -> jinja2.Environment:
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({UNWRITTEN: ""}), env.loader])
         return env
+
+    def on_post_build(self, **_: Any) -> None:
+        for page in self._pages:
+            self.result.anchors[page.file.src_uri] = set(page.present_anchor_ids or ())
+            for target, links in (page.links_to_anchors or {}).items():
+                if self.roles.get(target.src_uri) != "build":
+                    for anchor, link in links.items():
+                        self.result.links.append((page.file.src_uri, target.src_uri, anchor, link))
 
 
 def _move_into(folder: Path, site_dir: Path) -> None:

@@ -81,5 +81,5 @@ def test_a_small_site_is_one_part_and_a_large_one_is_cut_into_parts_of_bounded_s
     assert len(chosen) == 4 and max(len(part.own) for part in chosen) <= 1500
     owned = [path for part in chosen for path in part.own]
     assert sorted(owned) == sorted(paths[2:])  # every article in exactly one part
-    assert [part.role("tags.md", True) for part in chosen] == ["build", "convert", "convert", "convert"]
+    assert [part.role("tags.md", True) for part in chosen] == ["build", "read", "read", "read"]
     assert chosen[1].role("s/a0000.md", False) is None and chosen[0].role("s/a4999.md", False) == "read"
