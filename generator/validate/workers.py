@@ -38,7 +38,7 @@ def check_files(root: Path, files: list[Path], site: SiteConfig | None, *, worke
         for path in files:
             yield _check_file(root, site, path)
         return
-    chunk = max(1, min(64, len(files) // (workers * 8)))  # small chunks keep both workers busy to the end
+    chunk = max(1, min(64, len(files) // (workers * 8)))  # small chunks keep every worker busy to the end
     with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(root, site)) as pool:
         yield from pool.map(_check_in_worker, files, chunksize=chunk)
 
