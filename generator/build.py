@@ -127,7 +127,7 @@ def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: in
         if path.is_file():
             digest.update(path.relative_to(theme).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
     for page in sorted(pages, key=lambda p: p.path):
-        digest.update(page.path.encode("utf-8") + b"\0" + page.text.encode("utf-8") + b"\0")
+        digest.update(page.path.encode("utf-8") + b"\0" + page.data + b"\0")
     return digest.hexdigest() + "\n"
 
 
@@ -150,7 +150,7 @@ def sync_pages(pages: list[Page], staging: Path) -> int:
     written = 0
     for page in pages:
         target = staging / page.path
-        data = page.text.encode("utf-8")
+        data = page.data
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -227,7 +227,7 @@ def write_pages(pages: list[Page], docs_dir: Path, *, previous: Path | None = No
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        data = page.text.encode("utf-8")
+        data = page.data
         if previous is not None and _same(previous / page.path, data):
             try:
                 os.link(previous / page.path, target)

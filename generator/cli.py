@@ -240,8 +240,20 @@ def _build(project: Path, site_dir: Path, *, drafts: bool, report: BuildReport, 
     # The raw documents (every value's position) and models are done with: let MkDocs have the memory.
     del loaded, validated, versions
     gc.collect()
+    _give_back_memory()
     out = build_site(pages, project, site_dir=site_dir, source_date_epoch=epoch, report=report, on_stage=progress)
     return out, pages, articles, site
+
+
+def _give_back_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps it otherwise) before the build's
+    worker processes start: they would share it for nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 class _Progress:

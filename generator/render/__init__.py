@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -36,13 +35,30 @@ def build_date(environ: Mapping[str, str] = os.environ) -> date:
     return datetime.now(tz=timezone.utc).date()
 
 
-@dataclass
 class Page:
-    """One Markdown file of the staging docs folder."""
+    """One Markdown file of the staging docs folder.
 
-    path: str
-    """Path inside the docs folder: ``gynecologic-oncology/slug.md``."""
-    text: str
+    The text is kept as UTF-8 bytes, as it is written: a large site holds
+    thousands of pages, and one dash or arrow makes Python keep a whole page
+    at two bytes a character.
+    """
+
+    __slots__ = ("path", "data")
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        """Path inside the docs folder: ``gynecologic-oncology/slug.md``."""
+        self.data = text.encode("utf-8")
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Page) and (self.path, self.data) == (other.path, other.data)
+
+    def __repr__(self) -> str:
+        return f"Page({self.path!r}, <{len(self.data)} bytes>)"
 
 
 def render(
