@@ -229,8 +229,8 @@ def _build(project: Path, site_dir: Path, *, drafts: bool, report: BuildReport, 
     """The whole pipeline: load → validate → versions → render → build.  Returns
     ``(site folder, pages, article count, site configuration)``."""
     progress("reading content/")
-    loaded = load(project)
-    progress(f"validating {len(loaded.articles)} articles")
+    loaded = load(project, read_articles=False)  # validate reads each article in turn
+    progress(f"reading and validating {len(loaded.files)} articles")
     validated = validate(loaded)
     progress("reading approved versions from git history")
     versions = article_versions(project, validated)

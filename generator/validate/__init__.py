@@ -13,10 +13,11 @@ keeps only problems and what the checks across articles need.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import ContentError, Problem
-from ..load import Loaded, RawDocument, collection_paused
+from ..load import Loaded, RawDocument, collection_paused, load_document
 from ..model import Article, SiteConfig
 from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links
 from .markdown import check_markdown
@@ -37,25 +38,46 @@ class Validated:
 
 
 def validate(loaded: Loaded) -> Validated:
-    """Check everything that was loaded; raise ContentError listing every problem."""
+    """Check everything that was loaded; raise ContentError listing every problem.
+
+    When the article files were not read (``load(read_articles=False)``, as the
+    build does), each is read, checked and typed in turn, and only a slim
+    source (its paths, no data or positions) is kept: a large site never holds
+    every raw document at once.
+    """
     with collection_paused():
         problems = list(loaded.problems)
         site = _check_site(loaded, problems)
         articles: list[Article] = []
         sources: dict[str, RawDocument] = {}
         links: list[ArticleLinks] = []
-        for doc in loaded.articles:
+        shown: list[str] = []
+        for doc in _documents(loaded, problems):
+            shown.append(doc.shown)
             if doc.data is None:
-                continue  # already reported by load
+                continue  # load said why
             article = check_document(doc, site, problems)
             if article is None:
                 continue
             articles.append(article)
             links.append(article_links(article, doc))
-            sources.setdefault(article.id, doc)
-        _finish(loaded, site, links, [d.shown for d in loaded.articles], problems)
+            if loaded.articles:
+                sources.setdefault(article.id, doc)
+            else:
+                sources.setdefault(article.id, RawDocument(path=doc.path, shown=doc.shown, data=None))
+        _finish(loaded, site, links, shown, problems)
     assert site is not None
     return Validated(site=site, articles=articles, sources=sources)
+
+
+def _documents(loaded: Loaded, problems: list[Problem]) -> Iterator[RawDocument]:
+    if loaded.articles or not loaded.files:
+        yield from loaded.articles
+        return
+    for path in loaded.files:
+        doc, found = load_document(path, loaded.root)
+        problems += found
+        yield doc
 
 
 def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
