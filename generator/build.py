@@ -267,10 +267,12 @@ def start_search_index(site_dir: Path) -> subprocess.Popen:
     chunks it needs, so the first search stays small whatever the size of the site).
 
     Only content marked ``data-pagefind-body`` is indexed: current articles and the site's own
-    pages, not the permanent copies of old versions.
+    pages, not the permanent copies of old versions — which Pagefind is not even given to read
+    (``<specialty>/<id>/v<N>/``, one level deeper): its memory grows with what it reads.
     """
     command = [
         sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", SEARCH_BUNDLE,
+        "--glob", "{index.html,*/index.html,*/*/index.html}",
         # Furniture repeated on every article (status, audience switch, disclaimer, call to action)
         # would match every query and bloat the index.
         *[arg for selector in (".headerlink", ".gs-backlinks", ".gs-meta", ".gs-audience", ".gs-disclaimer", ".gs-cta")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 from click.testing import CliRunner
 
 from generator.cli import main
@@ -51,6 +54,12 @@ def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo
     # The page lists both versions with their change summary and links to each permalink.
     assert 'href="v1/"' in current and 'href="v2/"' in current
     assert "Drug A dose raised to 60 mg/m2." in current
+    # Search finds the current article, never a superseded copy.
+    index = repo.root / "site" / "pagefind"
+    fragments = [gzip.decompress(f.read_bytes()).decode("utf-8") for f in (index / "fragment").iterdir()]
+    urls = [json.loads(text[text.index("{"):])["url"] for text in fragments]  # after Pagefind's signature
+    assert "/gynecologic-oncology/test-question/" in urls
+    assert not [url for url in urls if "/v1/" in url or "/v2/" in url]
 
 
 def test_unapproved_edits_do_not_make_a_version(repo):  # noqa: F811
