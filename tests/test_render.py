@@ -143,3 +143,24 @@ def test_a_retired_article_says_so_and_points_to_its_replacement(project):
     assert "See [Does drug A improve survival in condition B?](../gynecologic-oncology/new-question.md) instead." in text
     assert "Educational purpose only" not in text
     assert "gs-tracker__steps" not in text
+
+
+def test_a_large_site_is_rendered_by_several_processes_into_the_same_pages(monkeypatch):
+    import generator.render as rendering
+
+    validated = validate(load(REPO))
+    alone = render(validated, REPO / "theme" / "templates", today=TODAY, site_url="https://example.org/")
+    pools = []
+
+    class CountedPool(rendering.ProcessPoolExecutor):
+        def __init__(self, workers, **options):
+            pools.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(rendering, "PARALLEL_FROM", 2)  # the sample's 3 articles count as a large site
+    monkeypatch.setattr(rendering, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(rendering, "ProcessPoolExecutor", CountedPool)
+    together = render(validated, REPO / "theme" / "templates", today=TODAY, site_url="https://example.org/")
+    assert [p.path for p in together] == [p.path for p in alone]
+    assert together == alone
+    assert pools == [2]  # two worker processes did the rendering

@@ -9,8 +9,12 @@ doors and the article view.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,9 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..feed import FEED_PATH, atom_feed
+from ..model import Article
 from ..validate import Validated
+from ..validate.workers import usable_cpus
 from .article import ArticleView, Helpers
 from .jsonld import medical_web_page
 from .text import attr, long_date, markdown_block, plain, plain_summary
@@ -85,15 +91,8 @@ def render(
     helpers = Helpers(site)
     pages: list[Page] = []
 
-    for article in articles:
-        history = versions.get(article.id, [])
-        base = f"{article.specialty}/{article.id}"
-        url = f"{site_url.rstrip('/')}/{base}/" if site_url else None
-        view = ArticleView(article, site, by_id, today, versions=history)
-        pages.append(_article_page(env, f"{base}.md", view, helpers, url))
-        for version in history:
-            view = ArticleView(version.article, site, by_id, today, versions=history, permalink=version, up="../../")
-            pages.append(_article_page(env, f"{base}/v{version.number}.md", view, helpers, url and f"{url}v{version.number}/"))
+    job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url)
+    pages += _render_articles(job, articles)
 
     for specialty in site.specialties:
         listed = [a for a in articles if a.specialty == specialty.id]
@@ -115,6 +114,64 @@ def render(
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
         pages.append(Page(FEED_PATH, feed))
     return pages
+
+
+@dataclass(frozen=True)
+class _ArticleJob:
+    """What rendering one article needs (shared, read-only, by every article)."""
+
+    env: Environment
+    site: Any
+    by_id: dict[str, Article]
+    today: date
+    versions: dict[str, list]
+    helpers: Helpers
+    site_url: str | None
+
+    def pages(self, article: Article) -> list[Page]:
+        """The article's page and one permanent page per approved version."""
+        history = self.versions.get(article.id, [])
+        base = f"{article.specialty}/{article.id}"
+        url = f"{self.site_url.rstrip('/')}/{base}/" if self.site_url else None
+        view = ArticleView(article, self.site, self.by_id, self.today, versions=history)
+        out = [_article_page(self.env, f"{base}.md", view, self.helpers, url)]
+        for version in history:
+            view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../")
+            out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/"))
+        return out
+
+
+PARALLEL_FROM = 200
+"""Fewer articles than this are rendered in this process: starting workers would cost more."""
+
+_work: tuple[_ArticleJob, list[Article]] | None = None
+"""What a forked worker renders from (inherited from the parent, never sent)."""
+
+
+def _render_articles(job: _ArticleJob, articles: list[Article]) -> list[Page]:
+    """Every article's pages, in order; on a large site split between a forked process per core.
+
+    Articles are independent once validated: each worker renders a contiguous
+    slice and sends back only the pages' bytes.
+    """
+    global _work
+    workers = min(usable_cpus(), len(articles) // (PARALLEL_FROM // 2)) if len(articles) >= PARALLEL_FROM else 1
+    if workers <= 1 or not sys.platform.startswith("linux"):  # workers inherit the job by forking
+        return [page for article in articles for page in job.pages(article)]
+    size = -(-len(articles) // workers)
+    _work = (job, articles)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            slices = pool.map(_render_slice, range(0, len(articles), size), [size] * workers)
+            return [page for chunk in slices for page in chunk]
+    finally:
+        _work = None
+
+
+def _render_slice(start: int, size: int) -> list[Page]:
+    assert _work is not None, "a render worker must be forked from render()"
+    job, articles = _work
+    return [page for article in articles[start:start + size] for page in job.pages(article)]
 
 
 def content_epoch(validated: Validated) -> int:
