@@ -11,7 +11,9 @@ which slipped past it still cannot run in a reader's browser.
   Page titles and descriptions from the front matter are escaped, because
   Material prints them unescaped.  The table of contents is cleaned too.
 * After the build, every HTML file of the site is scanned as a whole
-  (:func:`check_site`).  A script is allowed only if it is one of the
+  (:func:`check_site`): first with an HTML5 parser (Lexbor, which parses as
+  browsers do, and fast), then, where it finds anything, with a careful scan
+  that names each hazard with its line.  A script is allowed only if it is one of the
   site's own ``.js`` files, a JSON data block, or an inline script the
   theme's templates wrote; event handlers, ``javascript:``/``data:`` URLs,
   frames, ``<base>``, ``<meta http-equiv>`` and styles that hide text are
@@ -33,6 +35,7 @@ from typing import Any
 
 import nh3
 from mkdocs.plugins import BasePlugin
+from selectolax.lexbor import LexborHTMLParser
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +257,38 @@ def find_hazards(html: str, *, allow_script) -> list[Hazard]:
     return scanner.hazards
 
 
+def quick_hazards(html: str, *, allow_script) -> list[str]:
+    """What :func:`find_hazards` looks for, found with an HTML5 parser (Lexbor, as browsers parse),
+    about ten times faster but without line numbers.  ``["<template>"]`` when the page holds
+    inert ``<template>`` content, which this parser keeps apart: the careful scan then decides."""
+    if "<template" in html.lower():
+        return ["<template>"]
+    found: list[str] = []
+    for node in LexborHTMLParser(html).root.traverse(include_text=False):
+        tag = node.tag
+        attrs = node.attributes
+        if tag in ELEMENTS_NEVER:
+            found.append(f"a <{tag}> element")
+        for name, value in attrs.items():
+            value = value or ""
+            if name.startswith("on"):
+                found.append(f"an event handler ({name}=) on <{tag}>")
+            elif name == "srcdoc":
+                found.append(f"a srcdoc document on <{tag}>")
+            elif name in URL_ATTRIBUTES:
+                for part in value.split(",") if name in ("srcset", "imagesrcset") else [value]:
+                    scheme = url_scheme(part)
+                    if scheme and scheme not in PAGE_SCHEMES:
+                        found.append(f"a {scheme}: address in {name}= on <{tag}>")
+            elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
+                found.append(f"a style that hides or moves text on <{tag}>")
+        if tag == "meta" and "http-equiv" in attrs:
+            found.append("a <meta http-equiv> (it can redirect the reader)")
+        if tag == "script" and not allow_script(attrs, node.text(deep=True)):
+            found.append("a script the theme did not write")
+    return found
+
+
 def theme_scripts(template_dirs: Iterable[str | Path]) -> list[re.Pattern[str]]:
     """The inline scripts the theme's templates can write, as patterns.
 
@@ -312,8 +347,16 @@ def _check_pages(pages: list[Path], site_dir: Path, sources: list[str]) -> list[
             return any(p.fullmatch(body) for p in patterns)
 
         html = page.read_text(encoding="utf-8", errors="replace")
-        for hazard in find_hazards(html, allow_script=allow_script):
-            messages.append(f"{page.relative_to(site_dir).as_posix()}:{hazard.line}: {hazard.what}")
+        quick = quick_hazards(html, allow_script=allow_script)
+        if not quick:
+            continue
+        # Something is there: the careful scan names it with its line.
+        shown = page.relative_to(site_dir).as_posix()
+        hazards = find_hazards(html, allow_script=allow_script)
+        messages += [f"{shown}:{hazard.line}: {hazard.what}" for hazard in hazards]
+        if not hazards and quick != ["<template>"]:
+            # The two parsers disagree; a browser parses as the HTML5 one does.
+            messages += [f"{shown}:0: {what} (line not known)" for what in quick]
     return messages
 
 
