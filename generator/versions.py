@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .load import collection_paused
 from .model import Article, SiteConfig
 from .review.approvals import approval_state, content_hash
 from .review.history import history_of, is_repository, parse_at
@@ -45,7 +46,11 @@ class ArticleVersion:
 
 def article_versions(project: Path, validated: Validated) -> dict[str, list[ArticleVersion]]:
     """Approved versions of every article, oldest first, by article id."""
-    project = Path(project)
+    with collection_paused():  # thousands of content hashes: see load.collection_paused
+        return _article_versions(Path(project), validated)
+
+
+def _article_versions(project: Path, validated: Validated) -> dict[str, list[ArticleVersion]]:
     history = history_of(project, "content") if is_repository(project) else {}
     out: dict[str, list[ArticleVersion]] = {}
     for article in validated.articles:

@@ -21,8 +21,14 @@ from ..model.site import Reviewer
 
 
 
+_FOLDABLE = re.compile(r"[^\S ]|  |^ | $")
+"""A string without these (any whitespace but a single inner space) is already folded."""
+
+
 def _fold(value: Any) -> Any:
     if isinstance(value, str):
+        if not _FOLDABLE.search(value):
+            return value
         paragraphs = re.split(r"\n[ \t]*\n\s*", value.strip())
         return "\n\n".join(" ".join(p.split()) for p in paragraphs)
     if isinstance(value, list):
