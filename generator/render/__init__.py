@@ -27,7 +27,7 @@ from ..model import Article
 from ..validate import Validated
 from ..validate.workers import usable_cpus
 from .article import ArticleView, Helpers
-from .jsonld import medical_web_page
+from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
 __all__ = ["Page", "build_date", "content_epoch", "render"]
@@ -192,7 +192,7 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
         site=view.site,
         page=view,
         helpers=helpers,
-        front_matter=_front_matter(title=title, description=description, jsonld=jsonld,
+        front_matter=_front_matter(title=title, description=description, jsonld=script_json(jsonld),
                                    lastmod=article.review.updated.isoformat(), search=searchable),
     )
     return Page(path, text)
