@@ -27,7 +27,7 @@ import logging
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -208,23 +208,8 @@ class _Scanner(HTMLParser):
         self.hazards.append(Hazard(self.getpos()[0], what))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ELEMENTS_NEVER:
-            self._found(f"a <{tag}> element")
-        for name, value in attrs:
-            value = value or ""
-            if name.startswith("on"):
-                self._found(f"an event handler ({name}=) on <{tag}>")
-            elif name == "srcdoc":
-                self._found(f"a srcdoc document on <{tag}>")
-            elif name in URL_ATTRIBUTES:
-                for part in value.split(",") if name in ("srcset", "imagesrcset") else [value]:
-                    scheme = url_scheme(part)
-                    if scheme and scheme not in PAGE_SCHEMES:
-                        self._found(f"a {scheme}: address in {name}= on <{tag}>")
-            elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
-                self._found(f"a style that hides or moves text on <{tag}>")
-        if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
-            self._found("a <meta http-equiv> (it can redirect the reader)")
+        for what in _element_hazards(tag, attrs):
+            self._found(what)
         if tag == "script":
             self._script = (self.getpos()[0], dict(attrs))
             self._body = []
@@ -252,6 +237,29 @@ class _Scanner(HTMLParser):
             self.handle_endtag("script")
 
 
+def _element_hazards(tag: str, attrs: Iterable[tuple[str, str | None]]) -> Iterator[str]:
+    """What one element could do by its name and attributes (scripts are judged apart)."""
+    if tag in ELEMENTS_NEVER:
+        yield f"a <{tag}> element"
+    redirects = False
+    for name, value in attrs:
+        value = value or ""
+        if name.startswith("on"):
+            yield f"an event handler ({name}=) on <{tag}>"
+        elif name == "srcdoc":
+            yield f"a srcdoc document on <{tag}>"
+        elif name in URL_ATTRIBUTES:
+            for part in value.split(",") if name in ("srcset", "imagesrcset") else [value]:
+                scheme = url_scheme(part)
+                if scheme and scheme not in PAGE_SCHEMES:
+                    yield f"a {scheme}: address in {name}= on <{tag}>"
+        elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
+            yield f"a style that hides or moves text on <{tag}>"
+        redirects = redirects or name == "http-equiv"
+    if tag == "meta" and redirects:
+        yield "a <meta http-equiv> (it can redirect the reader)"
+
+
 def find_hazards(html: str, *, allow_script) -> list[Hazard]:
     """Hazards in one HTML document or fragment; ``allow_script(attrs, body)`` decides on each script."""
     scanner = _Scanner(allow_script)
@@ -268,25 +276,8 @@ def quick_hazards(html: str, *, allow_script) -> list[str]:
         return ["<template>"]
     found: list[str] = []
     for node in LexborHTMLParser(html).root.traverse(include_text=False):
-        tag = node.tag
-        attrs = node.attributes
-        if tag in ELEMENTS_NEVER:
-            found.append(f"a <{tag}> element")
-        for name, value in attrs.items():
-            value = value or ""
-            if name.startswith("on"):
-                found.append(f"an event handler ({name}=) on <{tag}>")
-            elif name == "srcdoc":
-                found.append(f"a srcdoc document on <{tag}>")
-            elif name in URL_ATTRIBUTES:
-                for part in value.split(",") if name in ("srcset", "imagesrcset") else [value]:
-                    scheme = url_scheme(part)
-                    if scheme and scheme not in PAGE_SCHEMES:
-                        found.append(f"a {scheme}: address in {name}= on <{tag}>")
-            elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
-                found.append(f"a style that hides or moves text on <{tag}>")
-        if tag == "meta" and "http-equiv" in attrs:
-            found.append("a <meta http-equiv> (it can redirect the reader)")
+        tag, attrs = node.tag, node.attributes
+        found += _element_hazards(tag, attrs.items())
         if tag == "script" and not allow_script(attrs, node.text(deep=True)):
             found.append("a script the theme did not write")
     return found
