@@ -89,6 +89,7 @@ def build(
         stage(f"building {len(pages)} pages with MkDocs")
         with _epoch(source_date_epoch):
             parts.run(config_file, new_docs, new_site, [page.path for page in pages],
+                      sizes={page.path: len(page.data) for page in pages},
                       on_part=lambda done, count: stage(f"building: {done} of {count} parts done"))
         stage("checking the built pages while indexing search")
         indexing = start_search_index(new_site)  # the two only read the pages: they run side by side

@@ -32,7 +32,7 @@ import logging
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,18 +93,36 @@ class PartResult:
     """Level at which the site reports a missing anchor (``validation.anchors``)."""
 
 
+PAGE_COST = 4096
+"""What a page costs besides its Markdown (theme template, cleaning, writing), in Markdown bytes."""
+
+
 def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGES,
-         split_from: int = SPLIT_FROM) -> list[Part]:
-    """Cut the pages below the top level into parts of near-equal size (one part: no split)."""
+         split_from: int = SPLIT_FROM, sizes: Mapping[str, int] | None = None) -> list[Part]:
+    """Cut the pages below the top level into parts (none: build in one part).
+
+    Without ``sizes`` the parts hold near-equal numbers of pages.  With the size
+    of each page's Markdown, they hold near-equal work, counting the site's
+    top-level pages (the topics page lists every article) as the first part's.
+    """
     split = sorted(p for p in page_paths if "/" in p and p.endswith(".md"))
     if workers < 2 or len(split) < split_from:
         return []
     count = max(workers, math.ceil(len(split) / part_pages))
-    size = math.ceil(len(split) / count)
-    chunks = [split[i:i + size] for i in range(0, len(split), size)]
+    if sizes is None:
+        size = math.ceil(len(split) / count)
+        chunks = [split[i:i + size] for i in range(0, len(split), size)]
+    else:
+        cost = {path: PAGE_COST + sizes.get(path, 0) for path in sizes}
+        head = sum(c for path, c in cost.items() if "/" not in path and path.endswith(".md"))
+        share = (head + sum(cost.get(path, PAGE_COST) for path in split)) / count
+        chunks, done = [[]], head
+        for path in split:
+            if done >= share * len(chunks) and len(chunks) < count:
+                chunks.append([])
+            chunks[-1].append(path)
+            done += cost.get(path, PAGE_COST)
     return [Part(i, len(chunks), frozenset(chunk)) for i, chunk in enumerate(chunks)]
-
-
 def cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -114,13 +132,13 @@ def cpu_count() -> int:
 
 def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[str], *,
         workers: int | None = None, part_pages: int = PART_PAGES, split_from: int = SPLIT_FROM,
-        on_part: Callable[[int, int], None] | None = None) -> None:
+        sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None) -> None:
     """Build ``docs_dir`` into ``site_dir`` (which must be empty), in parts when the site is large.
 
     Every part's problems are collected; any problem fails the whole build.
     """
     workers = cpu_count() if workers is None else workers
-    parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from)
+    parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from, sizes=sizes)
     if not parts:
         _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None).problems)
         return

@@ -83,3 +83,13 @@ def test_a_small_site_is_one_part_and_a_large_one_is_cut_into_parts_of_bounded_s
     assert sorted(owned) == sorted(paths[2:])  # every article in exactly one part
     assert [part.role("tags.md", True) for part in chosen] == ["build", "read", "read", "read"]
     assert chosen[1].role("s/a0000.md", False) is None and chosen[0].role("s/a4999.md", False) == "read"
+
+
+def test_with_page_sizes_the_parts_share_the_work_and_the_first_carries_the_site_pages():
+    articles = {f"s/a{i:04}.md": 20_000 for i in range(1000)}
+    sizes = {"index.md": 2_000, "tags.md": 2_000_000, **articles}  # a topics page as long as ~80 articles
+    chosen = parts.plan(list(sizes), workers=2, sizes=sizes)
+    assert len(chosen) == 2
+    first, second = (len(part.own) for part in chosen)
+    assert first + second == 1000 and 400 < first < 500  # the first part takes fewer articles
+    assert sorted(p for part in chosen for p in part.own) == sorted(articles)
