@@ -191,7 +191,7 @@ def _read_events(text: str) -> tuple[Any, dict, dict, dict] | None:
     """
     if _CParser is None:
         return None
-    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    scalar, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
     mapping_end, sequence_end, document_end = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentEndEvent
     marks: dict[Loc, tuple[int, int]] = {}
     key_marks: dict[Loc, tuple[int, int]] = {}

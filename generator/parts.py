@@ -33,7 +33,6 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import InclusionLevel
 
 from .errors import BuildError
+from .pool import process_pool, usable_cpus
 from .sanitize import SanitizePlugin
 
 PART_PAGES = 1500
@@ -63,7 +63,6 @@ class Part:
     """One part of a build: which pages it converts and writes."""
 
     index: int
-    count: int
     own: frozenset[str]
     """Docs-relative paths of the pages this part builds."""
 
@@ -99,37 +98,28 @@ PAGE_COST = 4096
 
 def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGES,
          split_from: int = SPLIT_FROM, sizes: Mapping[str, int] | None = None) -> list[Part]:
-    """Cut the pages below the top level into parts (none: build in one part).
+    """Cut the pages below the top level into parts of near-equal work (none: build in one part).
 
-    Without ``sizes`` the parts hold near-equal numbers of pages.  With the size
-    of each page's Markdown, they hold near-equal work, counting the site's
-    top-level pages (the topics page lists every article) as the first part's.
+    A page's work is its Markdown's size (``sizes``; unknown: none) plus
+    :data:`PAGE_COST`; the site's top-level pages (the topics page lists every
+    article) count as the first part's.
     """
     split = sorted(p for p in page_paths if "/" in p and p.endswith(".md"))
     if workers < 2 or len(split) < split_from:
         return []
     count = max(workers, math.ceil(len(split) / part_pages))
-    if sizes is None:
-        size = math.ceil(len(split) / count)
-        chunks = [split[i:i + size] for i in range(0, len(split), size)]
-    else:
-        cost = {path: PAGE_COST + sizes.get(path, 0) for path in sizes}
-        head = sum(c for path, c in cost.items() if "/" not in path and path.endswith(".md"))
-        share = (head + sum(cost.get(path, PAGE_COST) for path in split)) / count
-        chunks, done = [[]], head
-        for path in split:
-            if done >= share * len(chunks) and len(chunks) < count:
-                chunks.append([])
-            chunks[-1].append(path)
-            done += cost.get(path, PAGE_COST)
-    return [Part(i, len(chunks), frozenset(chunk)) for i, chunk in enumerate(chunks)]
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
+    sizes = sizes or {}
+    cost = {path: PAGE_COST + sizes.get(path, 0) for path in page_paths if path.endswith(".md")}
+    head = sum(c for path, c in cost.items() if "/" not in path)
+    share = (head + sum(cost[path] for path in split)) / count
+    chunks: list[list[str]] = [[]]
+    done = head
+    for path in split:
+        if done >= share * len(chunks) and len(chunks) < count:
+            chunks.append([])
+        chunks[-1].append(path)
+        done += cost[path]
+    return [Part(i, frozenset(chunk)) for i, chunk in enumerate(chunks)]
 def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[str], *,
         workers: int | None = None, part_pages: int = PART_PAGES, split_from: int = SPLIT_FROM,
         sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None) -> None:
@@ -137,7 +127,7 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
 
     Every part's problems are collected; any problem fails the whole build.
     """
-    workers = cpu_count() if workers is None else workers
+    workers = usable_cpus() if workers is None else workers
     parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from, sizes=sizes)
     if not parts:
         _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None).problems)
@@ -145,7 +135,7 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
     results: list[PartResult] = []
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+        with process_pool(min(workers, len(parts))) as pool:
             futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part)
                        for part, folder in zip(parts, folders)]
             for done, future in enumerate(futures, start=1):

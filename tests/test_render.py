@@ -151,15 +151,15 @@ def test_a_large_site_is_rendered_by_several_processes_into_the_same_pages(monke
     validated = validate(load(REPO))
     alone = render(validated, REPO / "theme" / "templates", today=TODAY, site_url="https://example.org/")
     pools = []
+    real_pool = rendering.process_pool
 
-    class CountedPool(rendering.ProcessPoolExecutor):
-        def __init__(self, workers, **options):
-            pools.append(workers)
-            super().__init__(workers, **options)
+    def counted_pool(workers, **options):
+        pools.append(workers)
+        return real_pool(workers, **options)
 
     monkeypatch.setattr(rendering, "PARALLEL_FROM", 2)  # the sample's 3 articles count as a large site
     monkeypatch.setattr(rendering, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(rendering, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(rendering, "process_pool", counted_pool)
     together = render(validated, REPO / "theme" / "templates", today=TODAY, site_url="https://example.org/")
     assert [p.path for p in together] == [p.path for p in alone]
     assert together == alone

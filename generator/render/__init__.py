@@ -9,11 +9,8 @@ doors and the article view.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -25,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..feed import FEED_PATH, atom_feed
 from ..model import Article
 from ..validate import Validated
-from ..validate.workers import usable_cpus
+from ..pool import CAN_FORK, process_pool, usable_cpus
 from .article import ArticleView, Helpers
 from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
@@ -156,12 +153,12 @@ def _render_articles(job: _ArticleJob, articles: list[Article]) -> list[Page]:
     """
     global _work
     workers = min(usable_cpus(), len(articles) // (PARALLEL_FROM // 2)) if len(articles) >= PARALLEL_FROM else 1
-    if workers <= 1 or not sys.platform.startswith("linux"):  # workers inherit the job by forking
+    if workers <= 1 or not CAN_FORK:  # workers inherit the job by forking
         return [page for article in articles for page in job.pages(article)]
     size = -(-len(articles) // workers)
     _work = (job, articles)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with process_pool(workers) as pool:
             slices = pool.map(_render_slice, range(0, len(articles), size), [size] * workers)
             return [page for chunk in slices for page in chunk]
     finally:

@@ -8,16 +8,13 @@ of models between processes would cost more than checking them.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..errors import Problem
 from ..load import load_document
 from ..model import SiteConfig
+from ..pool import process_pool, usable_cpus
 from .article import ArticleLinks, article_links
 
 PARALLEL_FROM = 200
@@ -39,15 +36,8 @@ def check_files(root: Path, files: list[Path], site: SiteConfig | None, *, worke
             yield _check_file(root, site, path)
         return
     chunk = max(1, min(64, len(files) // (workers * 8)))  # small chunks keep every worker busy to the end
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker, initargs=(root, site)) as pool:
+    with process_pool(workers, initializer=_start_worker, initargs=(root, site)) as pool:
         yield from pool.map(_check_in_worker, files, chunksize=chunk)
-
-
-def usable_cpus() -> int:
-    """Cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def _check_file(root: Path, site: SiteConfig | None, path: Path) -> Checked:
@@ -58,14 +48,6 @@ def _check_file(root: Path, site: SiteConfig | None, path: Path) -> Checked:
         return doc.shown, problems, None  # load said why
     article = check_document(doc, site, problems)
     return doc.shown, problems, None if article is None else article_links(article, doc)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    # A forked worker starts with everything imported and the site configuration in memory;
-    # elsewhere (macOS, Windows) forking is unsafe or absent, and workers start afresh.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
 
 
 _worker: dict = {}

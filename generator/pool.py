@@ -1,0 +1,30 @@
+"""Worker processes for the stages that use every core (validate, render, build).
+
+On Linux a worker is forked: it starts with everything imported and the
+parent's data in memory, so only small results travel back.  Elsewhere
+(macOS, Windows) forking is unsafe or absent and workers start afresh.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+CAN_FORK = sys.platform.startswith("linux")
+"""Whether workers are forked (and so inherit the parent's data)."""
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def process_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, forked where that is safe."""
+    context = multiprocessing.get_context("fork") if CAN_FORK else multiprocessing.get_context()
+    return ProcessPoolExecutor(workers, mp_context=context, **options)
