@@ -151,10 +151,9 @@ def sync_pages(pages: list[Page], staging: Path) -> int:
     written = 0
     for page in pages:
         target = staging / page.path
-        data = page.data
-        if not target.is_file() or target.read_bytes() != data:
+        if not _same(target, page.data):
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target.write_bytes(page.data)
             written += 1
     _remove_stale(staging, wanted)
     return written
@@ -228,14 +227,13 @@ def write_pages(pages: list[Page], docs_dir: Path, *, previous: Path | None = No
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        data = page.data
-        if previous is not None and _same(previous / page.path, data):
+        if previous is not None and _same(previous / page.path, page.data):
             try:
                 os.link(previous / page.path, target)
-                continue
-            except OSError:  # a file system without hard links: write it
-                pass
-        target.write_bytes(data)
+            except OSError:  # a file system without hard links: a copy, still unchanged
+                target.write_bytes(page.data)
+            continue
+        target.write_bytes(page.data)
         changed.append(page.path)
     return changed
 
