@@ -53,6 +53,7 @@ def build(
     staging_dir: Path | None = None,
     report: BuildReport | None = None,
     on_stage: Callable[[str], None] | None = None,
+    theme_dirs: list[str] | None = None,
 ) -> Path:
     """Write ``pages``, build them strictly with MkDocs, then swap into place.
 
@@ -61,7 +62,9 @@ def build(
     of the same content give the same bytes.  The staging folder keeps the
     Markdown of the last good build: only pages whose text changed are written
     there, and when nothing changed at all (pages, mkdocs.yml, theme) the build
-    is skipped and nothing is written.
+    is skipped and nothing is written.  ``theme_dirs`` are the engine's
+    template folders (read from mkdocs.yml when not given), whose templates the
+    page check must know.
     """
     report = report if report is not None else BuildReport()
     stage = on_stage or (lambda _: None)
@@ -79,6 +82,14 @@ def build(
         log.info("nothing changed since the last build of %s", site_dir)
         return site_dir
 
+    duplicates = _repeated_paths(pages)
+    if duplicates:
+        raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
+    # From here on the last good build is being replaced: until this build succeeds, nothing may
+    # pass for up to date (a build that fails after the swap must not be skipped next time).
+    stamp.unlink(missing_ok=True)
+    if theme_dirs is None:
+        theme_dirs = list(load_config(str(config_file), docs_dir=str(staging if staging.is_dir() else project)).theme.dirs)
     _remove_leftovers(staging.parent, ".docs-")
     _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
@@ -94,7 +105,7 @@ def build(
         stage("checking the built pages while indexing search")
         indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
         try:
-            hazards = check_site(new_site, load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
+            hazards = check_site(new_site, theme_dirs)
         except BaseException:
             _stop(indexing)
             raise
@@ -168,29 +179,6 @@ def _remove_stale(staging: Path, wanted: set[str]) -> None:
             stale.rmdir()
 
 
-def site_url(project: Path, config_file: Path | None = None) -> str | None:
-    """``site_url`` from mkdocs.yml, if set."""
-    value = _setting(project, config_file, "site_url")
-    return value if isinstance(value, str) and value else None
-
-
-def hooks(project: Path, config_file: Path | None = None) -> list[str]:
-    """The ``hooks`` files named in mkdocs.yml, as paths relative to it."""
-    value = _setting(project, config_file, "hooks")
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-
-def _setting(project: Path, config_file: Path | None, name: str) -> object:
-    import yaml
-
-    path = Path(config_file or Path(project) / "mkdocs.yml")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    return data.get(name) if isinstance(data, dict) else None
-
-
 def _remove_leftovers(folder: Path, prefix: str) -> None:
     """Temporary folders of an earlier build that was killed before it could clean up."""
     for leftover in folder.glob(prefix + "*"):
@@ -236,6 +224,16 @@ def write_pages(pages: list[Page], docs_dir: Path, *, previous: Path | None = No
         target.write_bytes(page.data)
         changed.append(page.path)
     return changed
+
+
+def _repeated_paths(pages: list[Page]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for page in pages:
+        if page.path in seen and page.path not in repeated:
+            repeated.append(page.path)
+        seen.add(page.path)
+    return repeated
 
 
 def _same(path: Path, data: bytes) -> bool:

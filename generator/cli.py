@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -11,12 +10,9 @@ from pathlib import Path
 
 import click
 
-from .build import BuildReport, build as build_site, site_url
-from .errors import BuildError, ContentError, GuidesiteError, Problem
-from .load import load
-from .render import build_date, content_epoch, render
-from .versions import article_versions
-from .validate import check_content, validate
+from .build import BuildReport
+from .errors import BuildError, ContentError, GuidesiteError, Problem, UsageProblem
+from .pipeline import Pipeline
 
 log = logging.getLogger("generator")
 
@@ -47,12 +43,12 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     progress = _Progress()
     with _reporting(ctx), progress:
         report = BuildReport()
-        out, pages, articles, _ = _build(project, site_dir or project / "site", drafts=drafts, report=report, progress=progress)
+        built = Pipeline(project, progress=progress).build(site_dir or project / "site", drafts=drafts, report=report)
     took = time.perf_counter() - started
     if report.unchanged:
-        click.echo(f"Nothing changed: {out} is up to date ({articles} articles checked in {took:.1f} s)")
+        click.echo(f"Nothing changed: {built.site_dir} is up to date ({built.articles} articles checked in {took:.1f} s)")
     else:
-        click.echo(f"Built {len(pages)} pages ({articles} articles; {report.markdown_written} Markdown file(s) regenerated) into {out} in {took:.1f} s")
+        click.echo(f"Built {built.pages} pages ({built.articles} articles; {report.markdown_written} Markdown file(s) regenerated) into {built.site_dir} in {took:.1f} s")
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")
@@ -67,8 +63,10 @@ def preview(ctx: click.Context, article: str) -> None:
 
     started = time.perf_counter()
     with _reporting(ctx):
-        site, count = preview_site(ctx.obj["project"], article)
-    click.echo(f"Preview of {count} article(s) in {site} ({time.perf_counter() - started:.1f} s); open {site / 'index.html'} through a local server")
+        made = preview_site(Pipeline(ctx.obj["project"]), article)
+    click.echo(f"Preview of {made.articles} article(s) in {made.site_dir} ({time.perf_counter() - started:.1f} s)")
+    click.echo(f"The article: {made.site_dir / made.page}")
+    click.echo(f"Serve it with: python3 -m http.server -d {made.site_dir} 8000, then open http://127.0.0.1:8000/{made.page.removesuffix('index.html')}")
 
 
 @main.command(name="validate")
@@ -80,8 +78,9 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> N
     ctx.obj["format"] = fmt
     project: Path = ctx.obj["project"]
     with _reporting(ctx):
-        count = check_content(load(project, list(paths) or None, read_articles=False))
-    click.echo(f"OK: {count} article(s) and the site configuration are valid")
+        count = Pipeline(project).check(list(paths) or None)
+    checked = "the site configuration" if not paths else "the site configuration (and every other article, for links)"
+    click.echo(f"OK: {count} article(s) and {checked} are valid")
 
 
 @main.command()
@@ -96,7 +95,7 @@ def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     logging.getLogger("mkdocs").propagate = True  # show "Serving on …" and rebuilds
     with _reporting(ctx):
-        serve_site(ctx.obj["project"], dev_addr=dev_addr, drafts=not no_drafts)
+        serve_site(Pipeline(ctx.obj["project"]), dev_addr=dev_addr, drafts=not no_drafts)
 
 
 @main.command()
@@ -127,13 +126,14 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], f
         raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
     project: Path = ctx.obj["project"]
     site_dir = site_dir or project / "site"
+    pipeline = Pipeline(project)
     with _reporting(ctx):
         if no_build:
-            site = validate(load(project)).site
+            site = pipeline.validate().site
         else:
-            *_, site = _build(project, site_dir, drafts=False, report=BuildReport(), progress=_Progress())
+            site = pipeline.build(site_dir).site
         policy = site.settings.publishing
-        edition = edition or build_date().strftime(policy.edition)
+        edition = edition or pipeline.today.strftime(policy.edition)
         names = list(aliases) or [policy.alias]
         if folder is not None:
             result = publish_to_folder(site_dir, folder, edition, names, default=policy.alias)
@@ -154,7 +154,7 @@ def check(ctx: click.Context, base: str, fmt: str, no_provenance: bool) -> None:
 
     ctx.obj["format"] = fmt
     with _reporting(ctx):
-        problems = check_change(ctx.obj["project"], base, provenance=not no_provenance)
+        problems = check_change(Pipeline(ctx.obj["project"]), base, provenance=not no_provenance)
         if problems:
             raise ContentError(problems)
     click.echo(f"OK: the change since {base} keeps the editorial rules")
@@ -169,8 +169,9 @@ def approve(ctx: click.Context, article_id: str, reviewer: str, on) -> None:
     """Record REVIEWER's approval of ARTICLE's current content."""
     from .review import approve as approve_article
 
+    pipeline = Pipeline(ctx.obj["project"])
     with _reporting(ctx):
-        result = approve_article(ctx.obj["project"], article_id, reviewer, on=(on.date() if on else build_date()))
+        result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today))
     click.echo(f"Approved {article_id} by {reviewer}: status {result.status}, version {result.version}, wrote {result.path}")
     if result.dropped:
         click.echo(f"Dropped approvals of earlier content by: {', '.join(result.dropped)}")
@@ -186,7 +187,7 @@ def review_report_command(ctx: click.Context, base: str) -> None:
     from .review import analyse, review_report
 
     with _reporting(ctx):
-        click.echo(review_report(analyse(ctx.obj["project"], base)))
+        click.echo(review_report(analyse(Pipeline(ctx.obj["project"]), base)))
 
 
 @main.command()
@@ -197,7 +198,7 @@ def codeowners(ctx: click.Context, only_check: bool) -> None:
     from .review import CODEOWNERS_PATH, codeowners as codeowners_text
 
     with _reporting(ctx):
-        text = codeowners_text(validate(load(ctx.obj["project"])).site)
+        text = codeowners_text(Pipeline(ctx.obj["project"]).validate().site)
         _write_generated(ctx, CODEOWNERS_PATH, text, only_check, source="site_config/reviewers.yaml", command="guidesite codeowners")
 
 
@@ -223,37 +224,6 @@ def _write_generated(ctx: click.Context, relative: str, text: str, only_check: b
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {path}")
-
-
-def _build(project: Path, site_dir: Path, *, drafts: bool, report: BuildReport, progress: "_Progress"):
-    """The whole pipeline: load → validate → versions → render → build.  Returns
-    ``(site folder, pages, article count, site configuration)``."""
-    progress("reading content/")
-    loaded = load(project, read_articles=False)  # validate reads each article in turn
-    progress(f"reading and validating {len(loaded.files)} articles")
-    validated = validate(loaded)
-    progress("reading approved versions from git history")
-    versions = article_versions(project, validated)
-    progress(f"rendering {len(validated.articles)} articles")
-    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=drafts, versions=versions, site_url=site_url(project))
-    epoch, articles, site = content_epoch(validated), len(validated.articles), validated.site
-    # The raw documents (every value's position) and models are done with: let MkDocs have the memory.
-    del loaded, validated, versions
-    gc.collect()
-    _give_back_memory()
-    out = build_site(pages, project, site_dir=site_dir, source_date_epoch=epoch, report=report, on_stage=progress)
-    return out, pages, articles, site
-
-
-def _give_back_memory() -> None:
-    """Hand freed heap memory back to the system (glibc keeps it otherwise) before the build's
-    worker processes start: they would share it for nothing."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 class _Progress:
@@ -306,6 +276,9 @@ class _reporting:
             for message in exc.messages:
                 click.echo(f"build: {message}", err=True)
             click.echo("The site build failed; the previous site/ was left as it was.", err=True)
+        elif isinstance(exc, UsageProblem):
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         elif isinstance(exc, GuidesiteError):
             click.echo(f"error: {exc}", err=True)
         else:

@@ -36,6 +36,10 @@ class GuidesiteError(Exception):
     """Base of every error the generator reports to a user (exit status 1)."""
 
 
+class UsageProblem(GuidesiteError):
+    """The command was asked something it cannot do as given (a busy port, a bad argument): exit status 2."""
+
+
 class ContentError(GuidesiteError):
     """Content or site configuration is invalid; carries every problem found."""
 

@@ -9,26 +9,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import build, site_url
+from dataclasses import dataclass
+
 from .errors import ContentError, Problem
-from .load import load, load_document
-from .render import build_date, content_epoch, render
-from .validate import validate
+from .load import load_document
+from .pipeline import Pipeline
 
 PREVIEW_DIR = Path("build") / "preview"
 
 
-def preview(project: Path, article: str) -> tuple[Path, int]:
-    """Build the preview; returns the site folder and the number of articles in it."""
-    project = Path(project).resolve()
+@dataclass(frozen=True)
+class Preview:
+    site_dir: Path
+    articles: int
+    page: str
+    """The previewed article's page, relative to the site folder: ``<specialty>/<id>/index.html``."""
+
+
+def preview(pipeline: Pipeline, article: str) -> Preview:
+    """Build the preview of ``article`` (an id or a file) with the same chain as a full build."""
+    project = pipeline.root
     target = _article_file(project, article)
     linked = _linked_files(project, target)
-    loaded = load(project, [target, *linked], only_paths=True)
-    validated = validate(loaded)
-    pages = render(validated, project / "theme" / "templates", today=build_date(), drafts=True, site_url=site_url(project))
-    site = build(pages, project, site_dir=project / PREVIEW_DIR / "site", source_date_epoch=content_epoch(validated),
-                 staging_dir=project / PREVIEW_DIR / "docs")
-    return site, len(validated.articles)
+    built = pipeline.build(project / PREVIEW_DIR / "site", drafts=True, paths=[target, *linked], staging_dir=project / PREVIEW_DIR / "docs")
+    return Preview(built.site_dir, built.articles, f"{target.parent.name}/{target.stem}/index.html")
 
 
 def _article_file(project: Path, article: str) -> Path:

@@ -9,20 +9,16 @@ sections and regimens changed since the previous approved version.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from pydantic import ValidationError
-
+from .errors import ContentError, Problem
+from .history import History, PastDocument, parse_revision
 from .load import collection_paused
 from .model import Article, SiteConfig
 from .review.approvals import approval_state, content_hash
-from .review.history import history_of, is_repository, parse_at
 from .validate import Validated
-
-log = logging.getLogger(__name__)
+from .validate.messages import to_model
 
 
 @dataclass(frozen=True)
@@ -44,23 +40,32 @@ class ArticleVersion:
         return self.article.review.changes
 
 
-def article_versions(project: Path, validated: Validated) -> dict[str, list[ArticleVersion]]:
-    """Approved versions of every article, oldest first, by article id."""
+def article_versions(history: History | None, validated: Validated) -> dict[str, list[ArticleVersion]]:
+    """Approved versions of every article, oldest first, by article id.
+
+    A past state that was approved but no longer fits the article model (or
+    can no longer be read) is a problem: its permanent copy would otherwise
+    vanish from the site without a word.  Raises ContentError listing them all.
+    """
     with collection_paused():  # thousands of content hashes: see load.collection_paused
-        return _article_versions(Path(project), validated)
+        problems: list[Problem] = []
+        out = _article_versions(history, validated, problems)
+    if problems:
+        raise ContentError(problems)
+    return out
 
 
-def _article_versions(project: Path, validated: Validated) -> dict[str, list[ArticleVersion]]:
-    history = history_of(project, "content") if is_repository(project) else {}
+def _article_versions(history: History | None, validated: Validated, problems: list[Problem]) -> dict[str, list[ArticleVersion]]:
+    revisions = history.revisions("content") if history is not None else {}
     out: dict[str, list[ArticleVersion]] = {}
     for article in validated.articles:
         candidates: dict[int, tuple[Article, str | None]] = {}
-        for sha, raw in history.get(validated.sources[article.id].shown, []):
-            if b"approved" not in raw:
+        for revision in revisions.get(validated.sources[article.id].shown, []):
+            if b"approved" not in revision.data:
                 continue  # most past states were never approved: not worth reading
-            old = _article(parse_at(raw, validated.sources[article.id].shown))
+            old = _past_article(parse_revision(revision), problems)
             if old is not None and old.id == article.id and _approved(old, validated.site):
-                candidates[old.review.version] = (old, sha)
+                candidates[old.review.version] = (old, revision.commit)
         if _approved(article, validated.site):
             known = candidates.get(article.review.version)
             same = known is not None and content_hash(known[0]) == content_hash(article)
@@ -106,11 +111,15 @@ def _approved(article: Article, site: SiteConfig) -> bool:
     return article.review.status == "approved" and approval_state(article, site).rules_met
 
 
-def _article(data) -> Article | None:
-    if data is None:
-        return None
-    try:
-        return Article.model_validate(data)
-    except ValidationError:
-        log.info("skipping a past version that no longer fits the model")
-        return None
+def _past_article(past: PastDocument, problems: list[Problem]) -> Article | None:
+    """The article a past approved state held; a problem (naming its commit) when it cannot be read."""
+    review = past.data.get("review") if isinstance(past.data, dict) else None
+    if past.data is not None and not (isinstance(review, dict) and review.get("status") == "approved"):
+        return None  # "approved" appeared in some text, not as the status
+    found: list[Problem] = list(past.problems)
+    article = to_model(Article, past.doc, found) if past.data is not None else None
+    for problem in found:
+        problems.append(Problem(problem.path, problem.line, problem.col, problem.field,
+                                f"the approved state at commit {past.commit[:10]} no longer fits the article model, so its permanent "
+                                f"copy cannot be published: {problem.message} (the model must keep reading what was approved)"))
+    return article

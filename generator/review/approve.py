@@ -13,19 +13,22 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import ContentError, GuidesiteError, Problem
-from ..load import load
-from ..validate import validate
 from ..model import Approval
 from .approvals import approval_state, content_hash, is_author
 
 
 class ApprovalRefused(GuidesiteError):
     """The reviewer may not approve this article."""
+
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
 
 
 @dataclass
@@ -38,10 +41,9 @@ class Approved:
     missing: int
 
 
-def approve(project: Path, article_id: str, reviewer_id: str, *, on: date) -> Approved:
+def approve(pipeline: "Pipeline", article_id: str, reviewer_id: str, *, on: date) -> Approved:
     """Write ``reviewer_id``'s approval of the article's current content."""
-    project = Path(project).resolve()
-    validated = validate(load(project))
+    validated = pipeline.validate()
     article = next((a for a in validated.articles if a.id == article_id), None)
     if article is None:
         raise ApprovalRefused(f"no article with id '{article_id}' in content/")
@@ -73,7 +75,7 @@ def approve(project: Path, article_id: str, reviewer_id: str, *, on: date) -> Ap
     path = validated.sources[article_id].path
     original = _rewrite(path, approvals=[(a.reviewer, a.date, a.content) for a in approvals], status=status, version=version)
     try:
-        validate(load(project, [path]))
+        pipeline.validate([path])
     except ContentError as exc:  # never leave a file we broke
         path.write_text(original, encoding="utf-8")
         shown = validated.sources[article_id].shown

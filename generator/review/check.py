@@ -12,16 +12,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Any
+
 from pydantic import ValidationError
 
 from ..errors import Problem
-from ..load import RawDocument, load
+from ..history import Commit, GitError, History, PastDocument
+from ..load import RawDocument
 from ..model import Article, SiteConfig
 from ..model.site import Reviewer
-from ..validate import validate
 from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers
 from .codeowners import CODEOWNERS_PATH, codeowners
-from .history import Commit, commits_touching, data_at, files_at, resolve
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
 
 ALLOWED_MOVES = {
     None: {"draft", "submitted", "under_review", "approved"},
@@ -58,12 +62,33 @@ class Analysis:
     problems: list[Problem]
 
 
-def analyse(project: Path, base: str, *, provenance: bool = True) -> Analysis:
+@dataclass(frozen=True)
+class Before:
+    """An article as the base ref holds it.
+
+    A file that no longer fits today's model (a model change, a migration in
+    this very change) is not "new": its status, id and title are read from
+    the raw data, so the lifecycle rules still apply, and its content counts
+    as changed.
+    """
+
+    path: str
+    status: str | None
+    id: str
+    title: str
+    version: int | None
+    article: Article | None
+    """The typed article, when it still fits the model."""
+
+
+def analyse(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> Analysis:
     """Everything ``check`` and ``review-report`` say about the change since ``base``."""
-    project = Path(project).resolve()
-    base_sha = resolve(project, base)
-    validated = validate(load(project))
-    before = _articles_at(project, base_sha)
+    history = pipeline.history
+    if history is None:
+        raise GitError(f"expected a git repository to compare with '{base}'; {pipeline.root} is not in one")
+    base_sha = history.resolve(base)
+    validated = pipeline.validate()
+    before = _articles_at(history, base_sha)
     problems: list[Problem] = []
     changes: list[ArticleChange] = []
     seen_paths = set()
@@ -74,43 +99,56 @@ def analyse(project: Path, base: str, *, provenance: bool = True) -> Analysis:
         old = before.get(path)
         change = _compare(article, doc, old, validated.site)
         if provenance:
-            change.problems += _provenance(project, article, doc, old, validated.site, base_sha)
+            change.problems += _provenance(history, article, doc, old, validated.site, base_sha)
         changes.append(change)
         problems += change.problems
     for path, old in sorted(before.items()):
-        if path in seen_paths or old is None:
+        if path in seen_paths:
             continue
-        change = ArticleChange(path, old.id, old.title, "removed", old.review.status, None, True, None)
-        if old.review.status == "approved":
+        change = ArticleChange(path, old.id, old.title, "removed", old.status, None, True, None)
+        if old.status == "approved":
             change.problems.append(Problem(path, 1, 1, "", "expected an approved article to be retired (review.status: retired), not deleted; readers and citations point to it"))
         changes.append(change)
         problems += change.problems
-    problems += _codeowners_problems(project, validated.site)
+    problems += _codeowners_problems(pipeline.root, validated.site)
     return Analysis(base=base, changes=changes, problems=problems)
 
 
-def check(project: Path, base: str, *, provenance: bool = True) -> list[Problem]:
+def check(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> list[Problem]:
     """Every problem with the change since ``base`` (empty when it may be merged)."""
-    return analyse(project, base, provenance=provenance).problems
+    return analyse(pipeline, base, provenance=provenance).problems
 
 
-def _articles_at(project: Path, ref: str) -> dict[str, Article | None]:
-    """Articles at ``ref`` by path; None where the old file no longer parses under today's model."""
-    out: dict[str, Article | None] = {}
-    for path in files_at(project, ref, "content"):
-        data = data_at(project, ref, path)
-        try:
-            out[path] = None if data is None else Article.model_validate(data)
-        except ValidationError:
-            out[path] = None
-    return out
+def _articles_at(history: History, ref: str) -> dict[str, Before]:
+    """Articles at ``ref`` by path, typed where they still fit the model."""
+    return {path: _before(past) for path, past in history.documents_at(ref, "content").items()}
 
 
-def _compare(article: Article, doc: RawDocument, old: Article | None, site: SiteConfig) -> ArticleChange:
+def _before(past: PastDocument) -> Before:
+    data = past.data if isinstance(past.data, dict) else {}
+    review = data.get("review") if isinstance(data.get("review"), dict) else {}
+    status = review.get("status") if isinstance(review.get("status"), str) else None
+    try:
+        article = Article.model_validate(data) if past.data is not None else None
+    except ValidationError:
+        article = None
+    if article is not None:
+        return Before(past.path, article.review.status, article.id, article.title, article.review.version, article)
+    version = review.get("version", 1)
+    version = version if isinstance(version, int) and not isinstance(version, bool) else None
+    return Before(past.path, status, _text(data.get("id"), Path(past.path).stem), _text(data.get("title"), past.path), version, None)
+
+
+def _text(value: Any, fallback: str) -> str:
+    return value if isinstance(value, str) and value else fallback
+
+
+def _compare(article: Article, doc: RawDocument, previous: Before | None, site: SiteConfig) -> ArticleChange:
     after = article.review.status
-    before = old.review.status if old else None
+    before = previous.status if previous else None
+    old = previous.article if previous else None
     changed = old is None or content_hash(old) != content_hash(article)
-    kind = "added" if old is None else ("changed" if changed or old != article else "unchanged")
+    kind = "added" if previous is None else ("changed" if changed or old != article else "unchanged")
     state = approval_state(article, site)
     change = ArticleChange(doc.shown, article.id, article.title, kind, before, after, changed, state, eligible_reviewers(article, site))
     problems = change.problems
@@ -133,8 +171,9 @@ def _compare(article: Article, doc: RawDocument, old: Article | None, site: Site
             problems.append(doc.problem(("review", "approvals", index), f"approval by {reviewer} does not count: {why}"))
         if state.missing and not state.stale:
             problems.append(doc.problem(status_at, f"expected {state.required} current approval(s) for 'approved'; got {len(state.current)}"))
-        if old is not None and before == "approved" and changed and not state.stale and article.review.version <= old.review.version:
-            problems.append(doc.problem(("review", "version"), f"expected the version raised above {old.review.version} for a change to approved content; got {article.review.version}"))
+        old_version = previous.version if previous else None
+        if previous is not None and before == "approved" and changed and not state.stale and old_version is not None and article.review.version <= old_version:
+            problems.append(doc.problem(("review", "version"), f"expected the version raised above {old_version} for a change to approved content; got {article.review.version}"))
     return change
 
 
@@ -150,20 +189,22 @@ def identity_matches(commit: Commit, reviewer: Reviewer) -> bool:
     return bool(reviewer.github and match and match["login"].casefold() == reviewer.github.casefold())
 
 
-def _provenance(project: Path, article: Article, doc: RawDocument, old: Article | None, site: SiteConfig, base: str) -> list[Problem]:
+def _provenance(history: History, article: Article, doc: RawDocument, previous: Before | None, site: SiteConfig, base: str) -> list[Problem]:
     """Each approval added since ``base`` must come from a commit by its reviewer."""
-    previous = {(a.reviewer, a.content) for a in (old.review.approvals if old else [])}
-    added = [(i, a) for i, a in enumerate(article.review.approvals) if (a.reviewer, a.content) not in previous]
+    old = previous.article if previous else None
+    earlier = {(a.reviewer, a.content) for a in (old.review.approvals if old else [])}
+    added = [(i, a) for i, a in enumerate(article.review.approvals) if (a.reviewer, a.content) not in earlier]
     if not added:
         return []
     reviewers = {r.id: r for r in site.reviewers}
-    commits = commits_touching(project, doc.shown, since=base)
+    commits = history.commits_touching(doc.shown, since=base)
+    states = [p.data for p in (history.documents_at_commits(doc.shown, [c.sha for c in commits]))]
     problems = []
     for index, approval in added:
         reviewer = reviewers.get(approval.reviewer)
         if reviewer is None:
             continue  # reported by validation
-        commit = _introducing_commit(project, doc.shown, commits, approval.reviewer, approval.content)
+        commit = _introducing_commit(commits, states, approval.reviewer, approval.content)
         where = ("review", "approvals", index)
         if commit is None:
             problems.append(doc.problem(where, f"approval by {approval.reviewer} is not in any commit since the base; commit it as the reviewer"))
@@ -173,9 +214,8 @@ def _provenance(project: Path, article: Article, doc: RawDocument, old: Article 
     return problems
 
 
-def _introducing_commit(project: Path, path: str, commits: list[Commit], reviewer: str, digest: str | None) -> Commit | None:
-    for commit in commits:
-        data = data_at(project, commit.sha, path)
+def _introducing_commit(commits: list[Commit], states: list[Any], reviewer: str, digest: str | None) -> Commit | None:
+    for commit, data in zip(commits, states):
         review = data.get("review") if isinstance(data, dict) else None
         approvals = review.get("approvals") if isinstance(review, dict) else None
         if isinstance(approvals, list) and any(

@@ -1,0 +1,161 @@
+"""The one place the stages are chained: load → validate → versions → render → build.
+
+``guidesite build``, ``serve``, ``preview``, ``publish``, ``check``,
+``review-report``, ``approve`` and the tests all go through a
+:class:`Pipeline`.  It owns what every stage shares and decides every policy a
+stage should not decide alone: the project's configuration (``mkdocs.yml``,
+read once by MkDocs' own loader), the templates, the build date, the git
+history, and memory (what is released before the engine runs).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .build import STAGING, BuildReport, build as build_site
+from .errors import ContentError, Problem
+from .history import History
+from .load import Loaded, load
+from .model import SiteConfig
+from .render import Page, build_date, content_epoch, render
+from .validate import Validated, check_content, validate
+from .versions import ArticleVersion, article_versions
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "mkdocs.yml"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build produced, for the command line to report."""
+
+    site_dir: Path
+    pages: int
+    articles: int
+    site: SiteConfig
+
+
+class Pipeline:
+    """One project, and the stages run over it."""
+
+    def __init__(self, root: Path, *, today: date | None = None, progress: Callable[[str], None] | None = None):
+        self.root = Path(root).resolve()
+        self.config_file = self.root / CONFIG_FILE
+        self.templates = self.root / "theme" / "templates"
+        self.today = today or build_date()
+        """The date the build speaks for (``SOURCE_DATE_EPOCH`` when set): read once, used by every stage."""
+        self.progress = progress or (lambda _stage: None)
+
+    # -- what the stages share ------------------------------------------------
+
+    @cached_property
+    def engine_config(self) -> Any:
+        """``mkdocs.yml`` as MkDocs reads it (its own loader: ``!ENV``, ``!!python/name`` and hooks included).
+
+        A file MkDocs cannot read is a located problem, never a silent default.
+        """
+        from mkdocs.config import load_config
+        from mkdocs.exceptions import MkDocsException
+        from yaml import YAMLError
+
+        shown = CONFIG_FILE
+        if not self.config_file.is_file() or self.config_file.is_symlink():
+            raise ContentError([Problem(shown, 1, 1, "", "expected the site's build settings in a regular file mkdocs.yml; found none")])
+        docs = self.root / STAGING
+        docs.mkdir(parents=True, exist_ok=True)  # MkDocs checks that its docs folder exists
+        try:
+            return load_config(str(self.config_file), docs_dir=str(docs))
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            raise ContentError([Problem(shown, line, col, "", f"expected YAML MkDocs can read; {getattr(exc, 'problem', None) or exc}")]) from exc
+        except (MkDocsException, OSError, ValueError) as exc:
+            raise ContentError([Problem(shown, 1, 1, "", f"expected settings MkDocs accepts; {exc or type(exc).__name__}")]) from exc
+
+    @property
+    def site_url(self) -> str | None:
+        return self.engine_config.site_url or None
+
+    @property
+    def hook_files(self) -> list[str]:
+        """The ``hooks`` of mkdocs.yml, as files (for ``serve``, which adds the sanitizer after them)."""
+        return [module.__file__ for module in self.engine_config.hooks.values()]
+
+    @property
+    def theme_dirs(self) -> list[str]:
+        return list(self.engine_config.theme.dirs)
+
+    @cached_property
+    def history(self) -> History | None:
+        """The project's git history (None outside a repository)."""
+        return History.open(self.root)
+
+    # -- the stages ---------------------------------------------------------
+
+    def load(self, paths: list[Path] | None = None, **options: Any) -> Loaded:
+        return load(self.root, paths, **options)
+
+    def validate(self, paths: list[Path] | None = None, *, only_paths: bool = False) -> Validated:
+        """Every article (or those of ``paths``) and the site configuration, typed; or ContentError."""
+        self.progress("reading content/")
+        loaded = load(self.root, paths, read_articles=False, only_paths=only_paths)
+        self.progress(f"reading and validating {len(loaded.files)} articles")
+        return validate(loaded)
+
+    def check(self, paths: list[Path] | None = None) -> int:
+        """``guidesite validate``: every problem, or the number of articles checked; keeps nothing."""
+        return check_content(load(self.root, paths, read_articles=False))
+
+    def versions(self, validated: Validated) -> dict[str, list[ArticleVersion]]:
+        self.progress("reading approved versions from git history")
+        return article_versions(self.history, validated)
+
+    def pages(self, validated: Validated, *, drafts: bool) -> list[Page]:
+        """Every page of the site as Markdown: versions read from history, then rendered."""
+        versions = self.versions(validated)
+        self.progress(f"rendering {len(validated.articles)} articles")
+        return render(validated, self.templates, today=self.today, drafts=drafts, versions=versions, site_url=self.site_url)
+
+    def build(
+        self,
+        site_dir: Path,
+        *,
+        drafts: bool = False,
+        paths: list[Path] | None = None,
+        staging_dir: Path | None = None,
+        report: BuildReport | None = None,
+    ) -> Built:
+        """The whole chain into ``site_dir`` (atomically: a failure at any stage leaves it as it was).
+
+        ``paths`` builds a site of just those article files (``guidesite preview``).
+        """
+        config = self.engine_config  # a bad mkdocs.yml is reported before any work
+        validated = self.validate(paths, only_paths=paths is not None)
+        pages = self.pages(validated, drafts=drafts)
+        epoch, articles, site = content_epoch(validated), len(validated.articles), validated.site
+        # The typed articles are done with: let the engine have the memory.
+        del validated
+        _release_memory()
+        out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
+                         staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs))
+        return Built(out, len(pages), articles, site)
+
+
+def _release_memory() -> None:
+    """Collect, then hand freed heap memory back to the system (glibc keeps it otherwise) before the
+    build's worker processes start: they would share it for nothing."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
