@@ -85,11 +85,6 @@ def build(
     duplicates = _repeated_paths(pages)
     if duplicates:
         raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
-    # From here on the last good build is being replaced: until this build succeeds, nothing may
-    # pass for up to date (a build that fails after the swap must not be skipped next time).
-    stamp.unlink(missing_ok=True)
-    if theme_dirs is None:
-        theme_dirs = list(load_config(str(config_file), docs_dir=str(staging if staging.is_dir() else project)).theme.dirs)
     _remove_leftovers(staging.parent, ".docs-")
     _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
@@ -102,6 +97,8 @@ def build(
             parts.run(config_file, new_docs, new_site, [page.path for page in pages],
                       sizes={page.path: len(page.data) for page in pages},
                       on_part=lambda done, count: stage(f"building: {done} of {count} parts done"))
+        if theme_dirs is None:
+            theme_dirs = list(load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
         indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
         try:
@@ -114,6 +111,9 @@ def build(
             raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
         finish_search_index(indexing, new_site)
         stage(f"replacing {site_dir.name}/")
+        # From the swap on, the last good build is gone: until this build has fully succeeded nothing
+        # may pass for up to date (a build that fails after the swap must not be skipped next time).
+        stamp.unlink(missing_ok=True)
         replace_atomically(site_dir, new_site)
         report.markdown_written = _keep_pages(pages, new_docs, staging, changed)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time

@@ -4,18 +4,27 @@ The YAML is read with a deliberately small resolver (the YAML 1.2 core
 schema): ``yes``/``no``/``on``/``off`` stay text, dates stay text until the
 model parses them, numbers with a leading zero stay text, and only
 ``true``/``false`` are booleans.  Duplicate keys, anchors and aliases, tags,
-deep nesting, several documents in one file, byte-order marks, non-UTF-8
-bytes and invisible characters are refused with a located problem instead of
-being guessed at.  Content files must be regular files at
-``content/<specialty>/<id>.yaml``: a symbolic link could make the build read a
-file from anywhere.
+deep nesting, several documents in one file, non-UTF-8 bytes and invisible
+characters are refused with a located problem instead of being guessed at (a
+UTF-8 byte-order mark at the very start is allowed, as YAML allows it).  A
+syntax error is explained in an author's words: what was expected, what was
+found, where.
+
+Everything under ``content/``, ``site_config/`` and ``theme/`` must be a
+regular file or folder: a symbolic link could make the build read (and print,
+and publish) a file from anywhere, and a named pipe or device would hang it.
+Such entries are refused by their own name, found from directory entries
+(``lstat``), and never opened.  Content files must be at
+``content/<specialty>/<id>.yaml``.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +44,9 @@ MAX_DEPTH = 32
 
 MAX_INVISIBLE_REPORTED = 20
 """Invisible characters reported one by one before the rest are counted."""
+
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+"""UTF-8's byte-order mark: allowed at the very start of a file, and not counted as a column."""
 
 Loc = tuple[str | int, ...]
 
@@ -147,6 +159,23 @@ class _Loader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Ref
         yaml.parser.Parser.__init__(self)
         _RefusingComposer.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+        self.taken: list[yaml.Token] = []
+        """The last tokens the parser took: what a syntax error came after."""
+
+    def get_token(self):  # noqa: ANN201 - PyYAML signature
+        token = yaml.scanner.Scanner.get_token(self)
+        self.taken.append(token)
+        if len(self.taken) > 8:
+            del self.taken[0]
+        return token
+
+
+class _Unreadable(Exception):
+    """A YAML syntax error of the careful reading, with the tokens read just before it."""
+
+    def __init__(self, error: yaml.MarkedYAMLError, tokens: list[yaml.Token]):
+        self.error = error
+        self.tokens = tokens
 
 
 if getattr(yaml, "__with_libyaml__", False):
@@ -277,6 +306,8 @@ def _compose(text: str):
     loader = _Loader(text)
     try:
         return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _Unreadable(exc, loader.taken + list(loader.tokens)) from exc
     finally:
         loader.dispose()
 
@@ -385,11 +416,16 @@ def _convert(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Problem
 
 def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, list[Problem]]:
     """Read one YAML file; never raises for bad content, returns its problems."""
-    shown = display_path(path, root)
+    shown = _shown(path, root)
+    doc = RawDocument(path=Path(path), shown=shown, data=None)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular_file(Path(path), MAX_FILE_BYTES)
+    except _NotRegular as exc:  # never opened: a link could point anywhere, a pipe would hang
+        return doc, [Problem(shown, 1, 1, "", f"expected a regular file; {shown} is {exc.kind}")]
+    except _TooLarge as exc:  # never read
+        return doc, [Problem(shown, 1, 1, "", f"expected a file of at most {MAX_FILE_BYTES // 1024} KiB, got {exc.size // 1024} KiB")]
     except OSError as exc:
-        return RawDocument(path=Path(path), shown=shown, data=None), [Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+        return doc, [Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
     return parse_document(raw, Path(path), shown)
 
 
@@ -404,8 +440,10 @@ def parse_document(raw: bytes, path: Path, shown: str) -> tuple[RawDocument, lis
 
     if len(raw) > MAX_FILE_BYTES:
         return fail(f"expected a file of at most {MAX_FILE_BYTES // 1024} KiB, got {len(raw) // 1024} KiB")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return fail("expected UTF-8 without a byte-order mark, got a byte-order mark; save the file as plain UTF-8")
+    if raw.startswith(BYTE_ORDER_MARK):
+        # YAML allows one at the start and Windows editors write it; editors do not count
+        # it as a column, so neither do positions here.  Anywhere else it is refused as invisible.
+        raw = raw[len(BYTE_ORDER_MARK):]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -428,13 +466,19 @@ def parse_document(raw: bytes, path: Path, shown: str) -> tuple[RawDocument, lis
     except _Refused as exc:
         line, col = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark else (1, 1)
         return fail(exc.message, line, col)
-    except yaml.composer.ComposerError as exc:
-        if "single document" in f"{exc.context} {exc.problem}":
-            mark = exc.problem_mark
+    except _Unreadable as exc:
+        error = exc.error
+        if isinstance(error, yaml.composer.ComposerError) and "single document" in f"{error.context} {error.problem}":
+            mark = error.problem_mark
             return fail("expected one YAML document, got several (remove the '---' separator)", mark.line + 1, mark.column + 1)
-        return fail(_yaml_message(exc), *_yaml_mark(exc))
+        return fail(*explain_syntax_error(text, error, exc.tokens))
+    except yaml.reader.ReaderError as exc:  # U+FFFE or U+FFFF: not invisible, yet not allowed in YAML
+        start = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        return fail(f"expected text YAML accepts; got U+{exc.character:04X}, a character YAML does not allow", line, col)
     except yaml.YAMLError as exc:
-        return fail(_yaml_message(exc), *_yaml_mark(exc))
+        return fail(*_generic(text, exc))
 
     if node is None:
         return fail("expected a YAML mapping, got an empty document")
@@ -467,24 +511,281 @@ _NOT_PLAIN_ASCII = re.compile(r"[^\t\n\r\x20-\x7e]")
 """Candidates for the invisible-character check: most article text is plain ASCII."""
 
 
-def _yaml_mark(exc: yaml.YAMLError) -> tuple[int, int]:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+# --- YAML syntax errors, in an author's words ---------------------------------------------------
+#
+# PyYAML says "expected <block end>, but found '<block mapping start>'"; an author needs "this
+# line is indented differently from the lines around it".  The careful reading stops at the
+# error with the tokens it had read; from those, the open collections and the text itself, each
+# error is named as what was expected and what was found, at the place to fix.  Only files that
+# fail to parse come here: the fast reading of good files is untouched.
+
+_CLOSING = {'"': "write \\\" for a \" inside the text, or quote it with ' instead", "'": "write '' for a ' inside the text, or quote it with \" instead"}
+_LEAD = re.compile(r"( *)((?:-(?: +|$))*)")
+_DASH = re.compile(r"- *")
+_KEY_START = re.compile(r"""(?:"[^"\n]*"|'[^'\n]*'|[^\s#'"\[\]{},][^#\n]*?) *:(?:[ \t]|$)""")
+_TOKEN_WORDS = {
+    "<block end>": "the end of the indented block",
+    "<block mapping start>": "'key: value'",
+    "<block sequence start>": "a list item",
+    "<document start>": "'---'",
+    "<document end>": "'...'",
+    "<stream end>": "the end of the file",
+    "<scalar>": "text",
+}
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    context_mark = getattr(exc, "context_mark", None)
-    text = f"invalid YAML: {problem}"
-    if context:
-        started = f" that starts on line {context_mark.line + 1}" if context_mark else ""
-        text += f" ({context.replace('while parsing', 'in')}{started})"
-    if "found '<scalar>'" in problem or "found unexpected end" in problem or "quoted scalar" in str(context):
-        text += "; check for an unclosed quote or a missing ':' above this point"
-    if "\\t" in problem or "tab" in problem:
-        text += "; indent with spaces, not tabs"
-    return text
+def explain_syntax_error(text: str, error: yaml.MarkedYAMLError, tokens: list[yaml.Token] = ()) -> tuple[str, int, int]:
+    """``(message, line, column)`` for a YAML syntax error: what was expected, what was found, where to look."""
+    try:
+        found = _explain(text, error, list(tokens))
+    except Exception:  # noqa: BLE001 - an explanation must never hide the error it explains
+        found = None
+    return found or _generic(text, error)
+
+
+def _explain(text: str, error: yaml.MarkedYAMLError, tokens: list[yaml.Token]) -> tuple[str, int, int] | None:
+    problem, context = error.problem or "", error.context or ""
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    before = line[: mark.column]
+    opening = error.context_mark
+
+    def at(message: str, where: yaml.Mark = mark) -> tuple[str, int, int]:
+        return message, where.line + 1, where.column + 1
+
+    if "quoted scalar" in context and opening is not None and problem.startswith("found unexpected"):
+        quote = text[opening.index]
+        got = "the end of the file" if "end of stream" in problem else f"a '---' line on line {mark.line + 1}"
+        return at(f"a quoted text starting at line {opening.line + 1} is never closed: expected a closing {quote}; got {got} (close the quote; {_CLOSING[quote]})", opening)
+    if "double-quoted scalar" in context:
+        backslash = text.rfind("\\", 0, mark.index + 1)
+        where = _mark_at(text, backslash) if backslash >= 0 else mark
+        return at(f"expected an escape such as \\n, \\\" or \\\\ after the backslash in double-quoted text; got '{text[where.index: mark.index + 1]}' (write a backslash as \\\\, or put the text in single quotes)", where)
+    if problem.startswith("found character '\\t'"):
+        if not before.strip(" \t-"):
+            return at("tabs cannot indent YAML; use spaces: expected spaces at the start of this line; got a tab")
+        return at("expected a space; got a tab, which YAML does not accept here (use spaces)")
+    if problem.startswith("found character"):
+        char = text[mark.index] if mark.index < len(text) else ""
+        return at(f"expected a value; got text starting with '{char}', which YAML reserves (put the text in quotes)")
+
+    previous = _token_before(tokens, mark, skip_plain=isinstance(error, yaml.scanner.ScannerError))
+    if isinstance(previous, yaml.ScalarToken) and previous.style in _CLOSING and previous.end_mark.line == mark.line:
+        quote, start = previous.style, previous.start_mark
+        if start.line < mark.line and _swallows_lines(text, previous):
+            return at(f"a quoted text starting at line {start.line + 1} is never closed: expected a closing {quote} on line {start.line + 1}; "
+                      f"got text running on to the {quote} on line {mark.line + 1} (close the quote; {_CLOSING[quote]})", start)
+        return at(f"expected the end of the value after the closing {quote} (column {previous.end_mark.column}); "
+                  f"got more text: '{_snippet(text, mark.index)}' ({_CLOSING[quote]})")
+
+    if context in ("while parsing a flow sequence", "while parsing a flow mapping") and opening is not None and problem.startswith("expected ','"):
+        bracket = text[opening.index]
+        closer, kind = ("]", "list") if bracket == "[" else ("}", "mapping")
+        got = problem.rsplit("but got ", 1)[-1].strip("'")
+        if got == "<stream end>":
+            return at(f"a '{bracket}' opened at line {opening.line + 1} is never closed: expected '{closer}'; got the end of the file", opening)
+        if mark.line > opening.line and got in (":", "?", "-") and not re.search(r"[,\[\]{}]", before):
+            return at(f"a '{bracket}' opened at line {opening.line + 1} is never closed: expected '{closer}' before line {mark.line + 1}; "
+                      f"got '{line.strip()[:40]}' there", opening)
+        hint = " (put text containing ': ' in quotes)" if got == ":" else ""
+        return at(f"expected ',' or '{closer}' between the items of the {kind} opened at line {opening.line + 1}, column {opening.column + 1}; "
+                  f"got {_found(text, mark)}{hint}")
+
+    if "expected <block end>" in problem:
+        found = problem.rsplit("but found ", 1)[-1].strip("'")
+        first = _LEAD.fullmatch(before) is not None
+        if first and isinstance(previous, yaml.ScalarToken) and previous.style in ("|", ">") and not _line_levels(line):
+            indent = _block_indent(lines, previous.start_mark.line)
+            if indent is not None and mark.column < indent:
+                return at(f"this line is indented less than the text of the '{previous.style}' on line {previous.start_mark.line + 1}: "
+                          f"expected {_spaces(indent)}, like line {previous.start_mark.line + 2}; got {_spaces(mark.column)} (check its spaces)")
+        if found in ("]", "}"):
+            opener = "[" if found == "]" else "{"
+            return at(f"expected no '{found}' here, as no '{opener}' is open; got '{found}' (put the text in quotes if the bracket belongs to it)")
+        if first:
+            levels = _levels_above(lines, mark.line)
+            same = [level for level in levels if level[0] == mark.column]
+            if not same:
+                return at(_indentation(levels, mark.column))
+            _, sibling, dash = same[0]
+            if not dash and found in ("-", "<block sequence start>"):
+                return at(f"expected 'key: value' at this indentation, like line {sibling}; got a list item: '{_snippet(text, mark.index)}' (indent a list under its key)")
+            if dash and found in ("?", "<block mapping start>", "<scalar>"):
+                return at(f"expected a list item ('- ') at this indentation, like line {sibling}; got '{_snippet(text, mark.index)}' (indent a key under its list item, past the '- ')")
+        if isinstance(previous, (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)) and previous.end_mark.line == mark.line:
+            closer = text[previous.start_mark.index]
+            return at(f"expected the end of the value after the closing '{closer}' (column {previous.end_mark.column}); got more text: '{_snippet(text, mark.index)}' (put the whole value in quotes if it is text)")
+        return None
+
+    if problem == "mapping values are not allowed here":
+        value = _LEAD.sub("", before, count=1)
+        key = re.match(r"(.*?) *:[ \t]", value)
+        if key:
+            name = key.group(1).strip()[:40]
+            return at(f"the value of '{name}' contains ': ', which YAML reads as the start of another key: expected one ': ' on this line, after '{name}'; got another ': ' here (put the whole value in quotes)")
+        if len(value) > 1024:
+            return at(f"expected a key of at most 1024 characters before ': '; got {len(value)} (make a long text the value of a key, in quotes)")
+        indent = len(line) - len(line.lstrip(" "))
+        levels = _levels_above(lines, mark.line)
+        if all(level[0] != indent for level in levels):
+            return _indentation(levels, indent, " (if this line continues the text above, put that text in quotes: it contains ': ')"), mark.line + 1, indent + 1
+        above = _line_above(lines, mark.line)
+        return (f"the text of line {above + 1} has no ': ', yet this line, which continues it, has one: expected 'key: value' on line {above + 1}; "
+                f"got '{_snippet(text, mark.index - len(value))}' here (add the ':' on line {above + 1}, or put the text in quotes)"), mark.line + 1, indent + 1
+    if problem == "sequence entries are not allowed here":
+        value = _LEAD.sub("", before, count=1).strip()
+        if value:
+            return at(f"expected a value after '{value[:40]}' on this line, or a list on the lines below it; got a list item: '{_snippet(text, mark.index)}' "
+                      "(start a list on the next line, indented; put text starting with '- ' in quotes)")
+        return at(_indentation(_levels_above(lines, mark.line), mark.column))
+    if problem == "mapping keys are not allowed here":
+        return at(f"expected a value; got '{_snippet(text, mark.index)}', where '? ' would start a complex key (put the text in quotes)")
+    if problem == "could not find expected ':'" and opening is not None:
+        rest = lines[opening.line][opening.column:] if opening.line < len(lines) else ""
+        levels = [level for level in _levels_above(lines, opening.line) if level[0] == opening.column]
+        like = f", like line {levels[0][1]}" if levels else ""
+        if levels and levels[0][2]:
+            return at(f"expected a list item ('- ') on this line{like}; got '{_snippet(text, opening.index)}' (add the '- ', or indent the line if it continues the text above)", opening)
+        hint = "put a space after the ':'" if re.search(r":[^\s]", rest) else "add ': ' after the key; if this line continues the text above, indent it more or put that text in quotes"
+        return at(f"expected 'key: value' on this line{like}; got '{_snippet(text, opening.index)}', with no ': ' ({hint})", opening)
+    if opening is not None and ("an alias" in context or "an anchor" in context):
+        sign, name = ("*", "alias") if "alias" in context else ("&", "anchor")
+        return at(f"expected a value; got text starting with '{sign}', which YAML reads as an {name} (put the text in quotes)", opening)
+    if opening is not None and "tag" in context or "tag handle" in problem:
+        where = opening or mark
+        return at("expected a value; got text starting with '!', which YAML reads as a tag (put the text in quotes)", where)
+    if opening is not None and "block scalar" in context:
+        sign = text[opening.index]
+        return at(f"expected a line break after '{sign}' (the text goes on the lines below it, indented); got '{_snippet(text, opening.index)}' "
+                  f"(put text starting with '{sign}' in quotes)", opening)
+    if "directive" in context or "directive" in problem or "<document start>" in problem:
+        percent = re.search(r"(?m)^%", text)
+        if percent and percent.start() <= mark.index:
+            where = _mark_at(text, percent.start())
+            return at(f"expected '---' after a line starting with '%', which YAML reads as a directive; got '{_snippet(text, percent.start())}' "
+                      "(put text starting with '%' in quotes, or remove the line)", where)
+        ended = re.search(r"(?m)^\.\.\.", text)
+        if ended and ended.start() <= mark.index:
+            return at(f"expected nothing after '...' on line {text.count(chr(10), 0, ended.start()) + 1}, the end of the document; got '{_snippet(text, mark.index)}' (remove the '...' line)")
+        return None
+    if "expected the node content" in problem:
+        found = problem.rsplit("but found ", 1)[-1].strip("'")
+        hint = " (put the text in quotes if the bracket belongs to it)" if found in ("]", "}") else ""
+        return at(f"expected a value; got {_found(text, mark)}{hint}")
+    return None
+
+
+def _generic(text: str, error: yaml.YAMLError) -> tuple[str, int, int]:
+    """Any other error: PyYAML's expectation with its token names in words."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    match = re.match(r"expected (.+?), but (?:found|got) (.+)$", problem)
+    if match:
+        expected = match.group(1)
+        for token, words in _TOKEN_WORDS.items():
+            expected = expected.replace(token, words)
+        got = _found(text, mark) if mark else match.group(2)
+        return f"expected {expected}; got {got}", line, col
+    return f"expected YAML that reads as one mapping; got text it cannot read ({problem})", line, col
+
+
+def _token_before(tokens: list[yaml.Token], mark: yaml.Mark, *, skip_plain: bool) -> yaml.Token | None:
+    """The last token read before ``mark``; with ``skip_plain``, the one before a plain text ending there on its line."""
+    before = [t for t in tokens if t.start_mark.index < mark.index and t.end_mark.index <= mark.index
+              and not isinstance(t, (yaml.KeyToken, yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.BlockEndToken))]
+    if skip_plain and before and isinstance(before[-1], yaml.ScalarToken) and before[-1].plain and before[-1].start_mark.line == mark.line:
+        before.pop()
+    return before[-1] if before else None
+
+
+def _swallows_lines(text: str, token: yaml.Token) -> bool:
+    """Whether a quoted text spanning lines holds lines that look like YAML (a ``key:`` or a ``- ``): then its quote was never closed."""
+    inside = text[token.start_mark.index: token.end_mark.index].split("\n")[1:]
+    return any(_line_levels(line) for line in inside)
+
+
+def _line_levels(line: str) -> list[int]:
+    """Columns where a ``key:`` line or a list item opens content (its indentation, then after each ``- ``); [] for other lines."""
+    lead = _LEAD.match(line)
+    rest = line[lead.end():]
+    dashes = lead.group(2)
+    if not dashes and not _KEY_START.match(rest):
+        return []
+    column = len(lead.group(1))
+    levels = [column]
+    for dash in _DASH.findall(dashes):
+        column += len(dash)
+        levels.append(column)
+    if not rest or rest.startswith("#"):
+        levels.pop()
+    return levels
+
+
+def _levels_above(lines: list[str], before: int) -> list[tuple[int, int, bool]]:
+    """``(column, line, is a list item)`` of each block open just above line ``before`` (0-based), innermost first."""
+    out: list[tuple[int, int, bool]] = []
+    limit: int | None = None
+    for index in range(min(before, len(lines)) - 1, -1, -1):
+        levels = _line_levels(lines[index])
+        for position, column in reversed(list(enumerate(levels))):
+            if limit is None or column < limit:
+                dash = position < len(levels) - 1 or (levels and lines[index][column:column + 1] == "-")
+                out.append((column, index + 1, bool(dash)))
+                limit = column
+        if limit == 0:
+            break
+    return out
+
+
+def _indentation(levels: list[tuple[int, int, bool]], found: int, hint: str = "") -> str:
+    if not levels:
+        return f"this line is indented differently from the lines around it (check its spaces): expected no spaces; got {_spaces(found)}{hint}"
+    column, line, _ = min(levels, key=lambda level: (abs(level[0] - found), -level[0]))
+    return f"this line is indented differently from the lines around it (check its spaces): expected {_spaces(column)}, like line {line}; got {_spaces(found)}{hint}"
+
+
+def _block_indent(lines: list[str], start: int) -> int | None:
+    """Indentation of a ``|`` or ``>`` text: that of its first non-blank line."""
+    for line in lines[start + 1:]:
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return None
+
+
+def _line_above(lines: list[str], index: int) -> int:
+    """The nearest line above ``index`` with something other than a comment."""
+    for above in range(index - 1, -1, -1):
+        stripped = lines[above].strip()
+        if stripped and not stripped.startswith("#"):
+            return above
+    return max(index - 1, 0)
+
+
+def _spaces(count: int) -> str:
+    return "no spaces" if count == 0 else "1 space" if count == 1 else f"{count} spaces"
+
+
+def _mark_at(text: str, index: int) -> yaml.Mark:
+    line = text.count("\n", 0, index)
+    return yaml.Mark("", index, line, index - (text.rfind("\n", 0, index) + 1), None, None)
+
+
+def _snippet(text: str, index: int, limit: int = 40) -> str:
+    """The rest of the line from ``index``, shortened."""
+    end = text.find("\n", index)
+    shown = text[index: len(text) if end < 0 else end].rstrip()
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _found(text: str, mark: yaml.Mark) -> str:
+    if mark.index >= len(text.rstrip()):
+        return "the end of the file"
+    shown = _snippet(text, mark.index)
+    return f"'{shown}'" if shown else "the end of the line"
 
 
 SITE_FILES = ("site", "specialties", "reviewers", "tags", "disclaimers", "grading")
@@ -519,56 +820,203 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def find_articles(content_dir: Path) -> list[Path]:
     """Every regular ``*.yaml`` file below ``content_dir``, in a stable order.
 
-    Symbolic links are neither followed nor read: :func:`layout_problems`
-    reports them.
+    Symbolic links are neither followed nor read, nor are named pipes or
+    devices: :func:`layout_problems` reports them.
     """
-    found = []
-    for folder, _dirs, names in os.walk(content_dir):
-        for name in names:
-            path = Path(folder) / name
-            if path.suffix in ARTICLE_SUFFIXES and not path.is_symlink() and path.is_file():
-                found.append(path)
-    return sorted(found)
+    return sorted(_walk_content(content_dir, content_dir)[1])
 
 
 def layout_problems(root: Path, content_dir: Path) -> list[Problem]:
     """Files and folders of ``content/`` that are not ``<specialty>/<id>.yaml``.
 
     Names become URLs and output paths, so each must be a lower-case slug; a
-    symbolic link could make the build read (and print) a file from anywhere;
-    an article at the wrong depth or with an upper-case extension would be
-    left out or misfiled without a word.
+    symbolic link could make the build read (and print) a file from anywhere,
+    and a named pipe would hang it; an article at the wrong depth or with an
+    upper-case extension would be left out or misfiled without a word.
     """
-    out: list[Problem] = []
-    for folder, dirs, names in os.walk(content_dir):
-        dirs.sort()
-        depth = len(Path(folder).relative_to(content_dir).parts) + 1  # of the entries of this folder
-        for name in dirs + sorted(names):
-            path = Path(folder, name)
-            if os.path.islink(path):
+    return _walk_content(root, content_dir)[0]
+
+
+def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Path]]:
+    """``(problems of the layout, regular article files)`` of ``content_dir``, from directory entries alone.
+
+    Each entry's type comes with the folder listing (``scandir``), so telling a
+    link or a pipe from a file costs no extra system call and opens nothing.
+    """
+    problems: list[Problem] = []
+    files: list[Path] = []
+
+    def visit(folder: Path, depth: int) -> None:  # depth: of the entries of this folder
+        try:
+            folders, others = _entries(folder)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            problems.append(Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}"))
+            return
+        for entry in folders + others:
+            path = Path(entry.path)
+            name = entry.name
+            if entry.is_symlink():
                 message = "expected a regular file or folder; got a symbolic link (content must not point outside content/)"
-            elif name in dirs:
+            elif entry in folders:
                 if depth != 1 or _SLUG.match(name):
                     continue
                 message = f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"
+            elif not entry.is_file(follow_symlinks=False):
+                message = f"expected a regular file or folder; got {_entry_kind(entry)}"
             elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
                 message = f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"
-            elif path.suffix in ARTICLE_SUFFIXES and depth != 2:
-                message = f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"
-            elif path.suffix in ARTICLE_SUFFIXES and not _SLUG.match(path.stem):
-                message = f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"
+            elif path.suffix in ARTICLE_SUFFIXES:
+                files.append(path)
+                if depth != 2:
+                    message = f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"
+                elif not _SLUG.match(path.stem):
+                    message = f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"
+                else:
+                    continue
             else:
                 continue
-            out.append(Problem(_shown(path, root), 1, 1, "", message))
+            problems.append(Problem(_shown(path, root), 1, 1, "", message))
+        for entry in folders:
+            visit(Path(entry.path), depth + 1)
+
+    visit(Path(content_dir), 1)
+    return problems, files
+
+
+def _entries(folder: Path) -> tuple[list[os.DirEntry], list[os.DirEntry]]:
+    """The real folders and every other entry of ``folder``, each by name; a link to a folder is an "other"."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    folders = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    return folders, [entry for entry in entries if not entry.is_dir(follow_symlinks=False)]
+
+
+def _entry_kind(entry: os.DirEntry) -> str:
+    if entry.is_symlink():
+        return "a symbolic link"
+    try:
+        return file_kind(entry.stat(follow_symlinks=False).st_mode) or "a regular file"
+    except OSError:
+        return "not a regular file"
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words (from ``lstat``); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _special_entries(root: Path, folder: Path, expected: str) -> list[Problem]:
+    """A problem for each symbolic link or special file (pipe, device, socket) anywhere below ``folder``.
+
+    Links are reported, not followed, whether they point inside the project or
+    not: what MkDocs and Jinja read from ``theme/`` must be the project's own files.
+    """
+    out: list[Problem] = []
+    try:
+        folders, others = _entries(folder)
+    except FileNotFoundError:
+        return out
+    except OSError as exc:
+        return [Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}")]
+    for entry in others:
+        if not entry.is_file(follow_symlinks=False):
+            shown = _shown(Path(entry.path), root)
+            out.append(Problem(shown, 1, 1, "", f"{expected}; {shown} is {_entry_kind(entry)}"))
+    for entry in folders:
+        out += _special_entries(root, Path(entry.path), expected)
     return out
 
 
-def _shown(path: Path, root: Path) -> str:
-    """Like display_path, without following a symbolic link to where it points."""
+def _top_folder(root: Path, folder: Path) -> Problem | None:
+    """A problem when one of the project's folders is itself a link or a special file (a missing one is for others to report)."""
     try:
-        return Path(path).absolute().relative_to(Path(root).absolute()).as_posix()
+        kind = file_kind(os.lstat(folder).st_mode)
+    except OSError:
+        return None
+    if kind == "a folder":
+        return None
+    shown = _shown(folder, root)
+    return Problem(shown, 1, 1, "", f"expected a folder; {shown} is {kind or 'a regular file'}")
+
+
+def _link_on_the_way(root: Path, path: Path) -> Path | None:
+    """The first symbolic link on the way from the project folder down to ``path`` (``path`` included)."""
+    try:
+        relative = Path(path).absolute().relative_to(Path(root).absolute())
     except ValueError:
-        return Path(path).as_posix()
+        return Path(path) if Path(path).is_symlink() else None
+    current = Path(root).absolute()
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+class _NotRegular(Exception):
+    def __init__(self, kind: str):
+        self.kind = kind
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+"""Even if a file is swapped for a link or a pipe after it was checked, opening it neither follows nor waits."""
+
+
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file; a symbolic link, pipe, device or folder raises ``_NotRegular`` unopened.
+
+    ``lstat`` decides before anything is opened; the open refuses links
+    (``O_NOFOLLOW``) and does not wait on a pipe (``O_NONBLOCK``), and what was
+    opened is checked again, so no byte of a link's target is ever read.
+    """
+    kind = file_kind(os.lstat(path).st_mode)
+    if kind:
+        raise _NotRegular(kind)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise _NotRegular("a symbolic link") from None
+        raise
+    with open(fd, "rb", buffering=0) as file:
+        info = os.fstat(fd)
+        kind = file_kind(info.st_mode)
+        if kind:
+            raise _NotRegular(kind)
+        if limit is not None and info.st_size > limit:
+            raise _TooLarge(info.st_size)
+        return file.readall()
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    """Like display_path, without following a symbolic link to where it points."""
+    path = Path(path)
+    try:
+        return path.absolute().relative_to(Path(root or Path.cwd()).absolute()).as_posix()
+    except ValueError:
+        pass
+    # Reached through a different spelling of the project folder: resolve the folder, never the file itself.
+    parent = display_path(path.parent, root)
+    return path.name if parent == "." else f"{parent}/{path.name}"
 
 
 def load(root: Path, paths: list[Path] | None = None, *, only_paths: bool = False, read_articles: bool = True) -> Loaded:
@@ -579,45 +1027,68 @@ def load(root: Path, paths: list[Path] | None = None, *, only_paths: bool = Fals
     to skip (``Loaded.partial``).  With ``read_articles=False`` the article
     files are only listed (``Loaded.files``), for a caller that reads and checks
     them one at a time (``validate.check_content``).
+
+    Every command starts here, so ``theme/`` (read by MkDocs and Jinja, not by
+    this module) is checked here too: a symbolic link or special file anywhere
+    in content/, site_config/ or theme/ stops the run before anything reads it.
     """
     root = Path(root)
     problems: list[Problem] = []
     site: dict[str, RawDocument] = {}
-    for name in SITE_FILES:
-        path = root / "site_config" / f"{name}.yaml"
-        if not path.exists():
-            problems.append(Problem(display_path(path, root), 1, 1, "", "expected this site configuration file; it is missing"))
-            continue
-        doc, found = load_document(path, root)
-        problems += found
-        site[name] = doc
-    policy_path = root / "site_config" / POLICY_FILE
-    try:
-        policy = policy_path.read_text(encoding="utf-8")
-        problems += _invisible_characters(policy, display_path(policy_path, root))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(display_path(policy_path, root), 1, 1, "", f"expected the editorial policy as UTF-8 Markdown; {exc}"))
-        policy = ""
-
+    config_dir = root / "site_config"
     content_dir = root / "content"
-    if only_paths:
-        files = []
-    else:
-        problems += layout_problems(root, content_dir)
-        files = [p for p in find_articles(content_dir) if len(p.relative_to(content_dir).parts) == 2]
+    top = {folder: _top_folder(root, folder) for folder in (config_dir, content_dir, root / "theme")}
+    problems += [problem for problem in top.values() if problem]
+    if top[root / "theme"] is None:
+        problems += _special_entries(root, root / "theme", "expected a regular file or folder")
+
+    policy = ""
+    if top[config_dir] is None:
+        special = _special_entries(root, config_dir, "expected a regular file")
+        problems += special
+        refused = {problem.path for problem in special}
+        for name in SITE_FILES:
+            path = config_dir / f"{name}.yaml"
+            if _shown(path, root) in refused:
+                continue
+            if not os.path.lexists(path):
+                problems.append(Problem(_shown(path, root), 1, 1, "", "expected this site configuration file; it is missing"))
+                continue
+            doc, found = load_document(path, root)
+            problems += found
+            site[name] = doc
+        policy_path = config_dir / POLICY_FILE
+        shown = _shown(policy_path, root)
+        if shown not in refused:
+            try:
+                raw = read_regular_file(policy_path)
+                policy = raw[len(BYTE_ORDER_MARK):].decode("utf-8") if raw.startswith(BYTE_ORDER_MARK) else raw.decode("utf-8")
+                problems += _invisible_characters(policy, shown)
+            except _NotRegular as exc:
+                problems.append(Problem(shown, 1, 1, "", f"expected a regular file; {shown} is {exc.kind}"))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(shown, 1, 1, "", f"expected the editorial policy as UTF-8 Markdown; {exc}"))
+                policy = ""
+
+    files: list[Path] = []
+    if not only_paths and top[content_dir] is None:
+        layout, found_files = _walk_content(root, content_dir)
+        problems += layout
+        files = sorted(p for p in found_files if len(p.relative_to(content_dir).parts) == 2)
     only = None
     if paths:
         wanted: list[Path] = []
         for path in map(Path, paths):
-            if path.is_symlink():
-                problems.append(Problem(_shown(path, root), 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
+            link = _link_on_the_way(root, path)
+            if link is not None:
+                problems.append(Problem(_shown(link, root), 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
             elif path.is_dir():
                 wanted += find_articles(path)
             else:
                 wanted.append(path)
         resolved = {p.resolve() for p in files}
         files += [p for p in wanted if p.resolve() not in resolved]
-        only = {display_path(p, root) for p in wanted}
+        only = {_shown(p, root) for p in wanted}
     articles = []
     with collection_paused():
         for path in files if read_articles else ():

@@ -7,7 +7,7 @@ citation numbering walks them in this order.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_validator
 
@@ -21,6 +21,7 @@ from .fields import (
     NumberLike,
     Pmcid,
     Pmid,
+    Rule,
     Slug,
     Strict,
     Text,
@@ -77,14 +78,16 @@ class Regimen(Strict):
     notes: list[Wording] = []
     """Points about the regimen (Markdown, citations allowed)."""
 
-    @model_validator(mode="after")
-    def _days_within_cycle(self) -> "Regimen":
-        if self.cycle_days:
-            for component in self.components:
-                late = [d for d in component.days if d > self.cycle_days]
-                if late:
-                    raise ValueError(f"expected days within the {self.cycle_days}-day cycle; {component.drug} is given on day {late[0]}")
-        return self
+    rules: ClassVar[tuple[Rule, ...]] = (Rule(("components", "cycle_days"), lambda r: _days_within_cycle(r)),)
+
+
+def _days_within_cycle(regimen: "Regimen") -> str | None:
+    if regimen.cycle_days:
+        for component in regimen.components or []:
+            late = [d for d in (component.days or []) if d > regimen.cycle_days] if component is not None else []
+            if late:
+                return f"expected days within the {regimen.cycle_days}-day cycle; {component.drug} is given on day {late[0]}"
+    return None
 
 
 class ListItem(Strict):
@@ -191,11 +194,9 @@ class Reference(Strict):
     url: WebUrl | None = None
     """Web address, for sources with no identifier."""
 
-    @model_validator(mode="after")
-    def _has_source(self) -> "Reference":
-        if not self.journal and not self.publisher:
-            raise ValueError("expected a journal or a publisher; got neither")
-        return self
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule(("journal", "publisher"), lambda r: None if r.journal or r.publisher else "expected a journal or a publisher; got neither"),
+    )
 
 
 class Approval(Strict):
@@ -232,13 +233,15 @@ class Review(Strict):
     replaced_by: Slug | None = None
     """For a retired article: id of the article that replaces it."""
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "Review":
-        if self.updated < self.created:
-            raise ValueError(f"expected updated ({self.updated}) on or after created ({self.created})")
-        if self.next_review <= self.updated:
-            raise ValueError(f"expected next_review ({self.next_review}) after updated ({self.updated})")
-        return self
+    rules: ClassVar[tuple[Rule, ...]] = (Rule(("created", "updated", "next_review"), lambda r: _dates_in_order(r)),)
+
+
+def _dates_in_order(review: "Review") -> str | None:
+    if review.created and review.updated and review.updated < review.created:
+        return f"expected updated ({review.updated}) on or after created ({review.created})"
+    if review.updated and review.next_review and review.next_review <= review.updated:
+        return f"expected next_review ({review.next_review}) after updated ({review.updated})"
+    return None
 
 
 class Article(Strict):

@@ -7,9 +7,11 @@ to refuse anything else with a message that says what was expected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -25,11 +27,45 @@ from pydantic import (
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
+RESERVED_NAMES = frozenset({
+    "index", "search", "tags", "topics", "advisory-board", "board", "editorial-policy", "evidence-grades",
+    "feed", "sitemap", "404", "assets", "pagefind", "versions", "latest", "stylesheets", "javascripts",
+})
+"""Names of the site's own pages and folders (render writes them; Material and Pagefind add
+``assets/``, ``pagefind/``; publishing adds ``versions.json`` and aliases).  A specialty or an
+article with one of these ids would take its address (tests/test_render.py keeps the two in step)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across several fields of one model (``updated`` before ``next_review``).
+
+    Declared apart from pydantic's validators so that it can also run on what
+    could be read of a refused model (validate/partial.py): there it runs only
+    when none of the fields it ``reads`` was refused, so it never reports a
+    consequence of another problem.
+    """
+
+    reads: tuple[str, ...]
+    check: Callable[[Any], str | None]
+    """The problem's message, or None; on a partial model, a field not given is its default."""
+
 
 class Strict(BaseModel):
-    """Base for every model: unknown fields are errors, values are immutable."""
+    """Base for every model: unknown fields are errors, values are immutable, rules hold."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    """Checks across fields, run after the fields are valid."""
+
+    @model_validator(mode="after")
+    def _rules_hold(self) -> Any:
+        for rule in type(self).rules:
+            found = rule.check(self)
+            if found:
+                raise ValueError(found)
+        return self
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -115,7 +151,18 @@ Nct = Annotated[str, StringConstraints(pattern=r"^NCT[0-9]{8}$")]
 def _https_only(value: str) -> str:
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
         raise ValueError(f"expected an http:// or https:// address; got '{value[:60]}'")
+    if user_info(value):
+        raise ValueError(f"expected an address without a user name before the host (a phishing pattern: the host is what follows '@'); got '{value[:60]}'")
     return value
+
+
+def user_info(url: str) -> str | None:
+    """The ``user[:password]@`` part of an address's authority, if any: ``https://nih.gov@evil.example/``
+    leads to evil.example while reading as nih.gov."""
+    authority = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)", url)
+    if authority and "@" in authority.group(1):
+        return authority.group(1).rpartition("@")[0]
+    return None
 
 
 WebUrl = Annotated[str, AfterValidator(_https_only), _link_safe("an address")]
@@ -130,6 +177,9 @@ def _wording(value: Any) -> Any:
     if isinstance(value, str):
         return {"all": value}
     if isinstance(value, dict) and value:
+        if "all" in value and len(value) > 1:
+            others = ", ".join(str(k) for k in value if k != "all")
+            raise ValueError(f"expected one text for every audience (all) or one wording per audience; got all beside {others} (all would replace them)")
         return value
     raise ValueError(f"expected text, or a mapping of audience to text; got {describe(value)}")
 

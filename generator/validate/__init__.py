@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from ..errors import ContentError, Problem
 from ..load import Loaded, RawDocument, collection_paused, load_document
 from ..model import Article, SiteConfig
-from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links
-from .markdown import check_markdown
+from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links, unreadable_links
+from .markdown import check_markdown, raw_citations
 from .messages import to_model
+from .partial import partial
 from .site import check_site_texts, validate_site
 from .text import check_text, raw_strings
 from .workers import check_files
@@ -54,13 +55,11 @@ def validate(loaded: Loaded) -> Validated:
         shown: list[str] = []
         for doc in _documents(loaded, problems):
             shown.append(doc.shown)
-            if doc.data is None:
-                continue  # load said why
-            article = check_document(doc, site, problems)
+            article, found_links = check_document(doc, site, problems)
+            links.append(found_links)
             if article is None:
                 continue
             articles.append(article)
-            links.append(article_links(article, doc))
             if loaded.articles:
                 sources.setdefault(article.id, doc)
             else:
@@ -81,7 +80,8 @@ def _documents(loaded: Loaded, problems: list[Problem]) -> Iterator[RawDocument]
 
 
 def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
-    """``guidesite validate``: raise ContentError listing every problem, or return the number of articles.
+    """``guidesite validate``: raise ContentError listing every problem, or return the number of
+    article files checked (of those asked for, when ``loaded.only`` is set).
 
     The same checks and messages as :func:`validate`, but the article files
     (``loaded.files``; load them with ``read_articles=False``) are read here, one
@@ -92,26 +92,40 @@ def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
     site = _check_site(loaded, problems)
     links: list[ArticleLinks] = []
     shown: list[str] = []
-    for path_shown, found, article in check_files(loaded.root, loaded.files, site, workers=workers):
+    for path_shown, found, article_links_ in check_files(loaded.root, loaded.files, site, workers=workers):
         shown.append(path_shown)
         problems += found
-        if article is not None:
-            links.append(article)
+        links.append(article_links_)
     _finish(loaded, site, links, shown, problems)
-    return len(links)
+    # ``guidesite validate FILE`` checks every article (for links) but speaks for the files it was given.
+    return len(shown) if loaded.only is None else sum(1 for path in shown if path in loaded.only)
 
 
-def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem]) -> Article | None:
+def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem]) -> tuple[Article | None, ArticleLinks]:
     """One article on its own: its texts and Markdown as written, the model, and
-    (when the site configuration is valid) what it names there.  Adds to ``problems``."""
+    (when the site configuration is valid) what it names there.  Adds to ``problems``.
+
+    Returns the typed article (None when the model refuses it) and its links for
+    the checks across articles — always, so that an article with problems still
+    exists for the others.  When the model refuses the file, the checks against
+    the site configuration run on what could be read (``partial``), so every
+    problem is reported in one round.
+    """
+    if doc.data is None:  # load said why
+        return None, unreadable_links(doc)
     # Text checks read the raw data, so they run even when the model refuses the file.
     strings = raw_strings(doc.data)
     problems += check_text(doc, Article, strings)
     problems += check_markdown(doc, strings)
     article = to_model(Article, doc, problems)
-    if article is not None and site is not None:
-        problems += check_article(article, doc, site)
-    return article
+    readable = article
+    if article is None:
+        broken: list[tuple[tuple, str]] = []
+        readable = partial(Article, doc.data, broken)
+        problems += [doc.problem(loc, message) for loc, message in broken]
+    if readable is not None and site is not None:
+        problems += check_article(readable, doc, site, cited=None if article is not None else raw_citations(strings))
+    return article, (article_links(readable, doc) if readable is not None else unreadable_links(doc))
 
 
 def _check_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:

@@ -9,45 +9,62 @@ from dataclasses import dataclass
 from ..errors import Problem
 from ..load import RawDocument
 from ..model import Article, SiteConfig
-from ..model.fields import SLUG_PATTERN
+from ..model.fields import RESERVED_NAMES, SLUG_PATTERN
 from ..model.walk import iter_citations, iter_texts
 
 
-def check_article(article: Article, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: set[str] | None = None) -> list[Problem]:
+    """What the article names in the site configuration, and its parts against each other.
+
+    ``article`` may be partial (see ``partial.py``): a part the model refused is
+    None and skipped here, its own problem already reported.  ``cited`` is every
+    key the file cites as written (from ``check_markdown``); without it the
+    citations are read from the article.
+    """
     out: list[Problem] = []
     stem = doc.path.stem
     folder = doc.path.parent.name
-    # A file or folder name that is not a slug is reported by load; comparing with it would only repeat that.
-    if article.id != stem and re.match(SLUG_PATTERN, stem):
-        out.append(doc.problem(("id",), f"expected the file name '{stem}'; got '{article.id}'"))
+    if article.id is not None:
+        # A file or folder name that is not a slug is reported by load; comparing with it would only repeat that.
+        if article.id != stem and re.match(SLUG_PATTERN, stem):
+            out.append(doc.problem(("id",), f"expected the file name '{stem}'; got '{article.id}'"))
+        if article.id in RESERVED_NAMES:
+            out.append(doc.problem(("id",), f"expected an id that is not one of the site's own pages or folders ({', '.join(sorted(RESERVED_NAMES))}); got '{article.id}'"))
     specialties = {s.id for s in site.specialties}
-    if article.specialty not in specialties:
+    if article.specialty is None:
+        pass
+    elif article.specialty not in specialties:
         out.append(doc.problem(("specialty",), f"expected a specialty from site_config/specialties.yaml ({', '.join(sorted(specialties))}); got '{article.specialty}'"))
     elif article.specialty != folder and re.match(SLUG_PATTERN, folder):
         out.append(doc.problem(("specialty",), f"expected the folder name '{folder}' (content/<specialty>/<id>.yaml); got '{article.specialty}'"))
     tags = {t.id for t in site.tags}
-    for i, tag in enumerate(article.tags):
+    for i, tag in enumerate(article.tags or []):
+        if tag is None:
+            continue
         if tag not in tags:
             out.append(doc.problem(("tags", i), f"expected a tag from site_config/tags.yaml; got '{tag}'"))
         elif tag in article.tags[:i]:
             out.append(doc.problem(("tags", i), f"expected each tag once; got '{tag}' again"))
     site_audiences = [a.id for a in site.settings.audiences]
-    for i, audience in enumerate(article.audiences):
+    audiences = article.audiences if article.audiences is not None and None not in article.audiences else None
+    for i, audience in enumerate(audiences or []):
         if audience not in site_audiences:
             out.append(doc.problem(("audiences", i), f"expected an audience from site_config/site.yaml ({', '.join(site_audiences)}); got '{audience}'"))
-    if len(set(article.audiences)) != len(article.audiences):
+    if audiences is not None and len(set(audiences)) != len(audiences):
         out.append(doc.problem(("audiences",), "expected each audience once; got a repeat"))
-    # Wordings are checked against the audiences the site has; an unknown one is reported above, once.
-    known = [a for a in article.audiences if a in site_audiences]
-    out += _check_wordings(article, doc, known)
-    for i, section in enumerate(article.sections):
-        for j, audience in enumerate(section.audiences or []):
-            if audience not in article.audiences:
-                out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(article.audiences)}); got '{audience}'"))
-    out += _check_citations(article, doc)
-    if article.disclaimer not in site.disclaimers:
+    if audiences is not None:
+        # Wordings are checked against the audiences the site has; an unknown one is reported above, once.
+        known = [a for a in audiences if a in site_audiences]
+        out += _check_wordings(article, doc, known)
+        for i, section in enumerate(article.sections or []):
+            for j, audience in enumerate((section.audiences if section is not None else None) or []):
+                if audience is not None and audience not in audiences:
+                    out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
+    out += _check_citations(article, doc, cited)
+    if article.disclaimer is not None and article.disclaimer not in site.disclaimers:
         out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
-    out += _check_review(article, doc, site)
+    if article.review is not None:
+        out += _check_review(article, doc, site)
     return out
 
 
@@ -71,22 +88,26 @@ def _check_wordings(article: Article, doc: RawDocument, audiences: list[str]) ->
 
 def _audiences_at(article: Article, loc: tuple, audiences: list[str]) -> list[str]:
     """Who reads the text at ``loc``: the section's audiences, else the article's (those the site has)."""
-    if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int) and loc[1] < len(article.sections):
-        section = article.sections[loc[1]].audiences
+    if len(loc) >= 2 and loc[0] == "sections" and isinstance(loc[1], int) and article.sections and loc[1] < len(article.sections):
+        section = article.sections[loc[1]].audiences if article.sections[loc[1]] is not None else None
         if section:
             return [a for a in audiences if a in section]
     return list(audiences)
 
 
-def _check_citations(article: Article, doc: RawDocument) -> list[Problem]:
-    """Every reference key unique; and, when the file is otherwise valid, every reference cited."""
+def _check_citations(article: Article, doc: RawDocument, cited: set[str] | None) -> list[Problem]:
+    """Every reference key unique, and every reference cited."""
     out = []
     keys: dict[str, int] = {}
-    for i, ref in enumerate(article.references):
-        if ref.key in keys:
-            out.append(doc.problem(("references", i, "key"), f"expected a unique reference key; '{ref.key}' is also reference {keys[ref.key] + 1}"))
-        keys.setdefault(ref.key, i)
-    cited = {key for _, key in iter_citations(article)}
+    for i, ref in enumerate(article.references or []):
+        key = ref.key if ref is not None else None
+        if key is None:
+            continue
+        if key in keys:
+            out.append(doc.problem(("references", i, "key"), f"expected a unique reference key; '{key}' is also reference {keys[key] + 1}"))
+        keys.setdefault(key, i)
+    if cited is None:
+        cited = {key for _, key in iter_citations(article)}
     for key, i in keys.items():
         if key not in cited:
             out.append(doc.problem(("references", i, "key"), f"expected every reference to be cited; '{key}' is never cited (cite it as [@{key}] or remove it)"))
@@ -97,20 +118,23 @@ def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[
     out = []
     review = article.review
     reviewers = {r.id for r in site.reviewers}
-    for i, approval in enumerate(review.approvals):
-        if approval.reviewer not in reviewers:
+    for i, approval in enumerate(review.approvals or []):
+        if approval is None:
+            continue
+        if approval.reviewer is None:
+            pass
+        elif approval.reviewer not in reviewers:
             out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer id from site_config/reviewers.yaml; got '{approval.reviewer}'"))
-        elif article.specialty not in site.reviewer(approval.reviewer).specialties:
+        elif article.specialty is not None and article.specialty not in site.reviewer(approval.reviewer).specialties:
             covered = ", ".join(site.reviewer(approval.reviewer).specialties)
             out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer who covers {article.specialty}; '{approval.reviewer}' covers {covered}"))
-        if approval.date < review.created:
+        if approval.date is not None and review.created is not None and approval.date < review.created:
             out.append(doc.problem(("review", "approvals", i, "date"), f"expected a date on or after created ({review.created}); got {approval.date}"))
-    if review.status == "approved" and not review.approvals:
+    if review.status == "approved" and review.approvals is not None and not review.approvals:
         out.append(doc.problem(("review", "status"), "expected at least one approval for status 'approved'; got none"))
-    if review.replaced_by and review.status != "retired":
+    if review.replaced_by and review.status is not None and review.status != "retired":
         out.append(doc.problem(("review", "replaced_by"), f"expected replaced_by only on a retired article; status is '{review.status}'"))
     return out
-
 
 
 @dataclass(frozen=True)
@@ -127,9 +151,18 @@ class ArticleLinks:
 
 
 def article_links(article: Article, doc: RawDocument) -> ArticleLinks:
-    locs = [("id",), ("review", "replaced_by")] + [("see_also", i) for i in range(len(article.see_also))]
+    """What the checks across articles need of an article (valid, or partly read)."""
+    see_also = tuple(other for other in (article.see_also or []) if other is not None)
+    replaced_by = article.review.replaced_by if article.review is not None else None
+    status = (article.review.status if article.review is not None else None) or ""
+    locs = [("id",), ("review", "replaced_by")] + [("see_also", i) for i in range(len(article.see_also or []))]
     source = RawDocument(path=doc.path, shown=doc.shown, data=None, marks={loc: doc.where(loc) for loc in locs})
-    return ArticleLinks(article.id, article.review.status, tuple(article.see_also), article.review.replaced_by, source)
+    return ArticleLinks(article.id or doc.path.stem, status, see_also, replaced_by, source)
+
+
+def unreadable_links(doc: RawDocument) -> ArticleLinks:
+    """A file that could not be read at all still holds the article its name says (no cascades)."""
+    return ArticleLinks(doc.path.stem, "", (), None, RawDocument(path=doc.path, shown=doc.shown, data=None))
 
 
 def check_collection(articles: list[ArticleLinks]) -> list[Problem]:

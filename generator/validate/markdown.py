@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from ..errors import Problem
 from ..load import RawDocument
-from ..model.fields import KEY_PATTERN, MarkdownText
+from ..model.fields import KEY_PATTERN, MarkdownText, user_info
 from ..model.walk import CITATION, citation_keys
 from .messages import visible
 from .text import TAG_START, raw_strings, snippet
@@ -66,6 +66,21 @@ def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = N
             if key not in keys:
                 out.append(doc.problem(loc, f"expected a citation key from references ({known}); got '[@{key}]'"))
     return out
+
+
+def raw_citations(strings: list[tuple[tuple, str]]) -> set[str]:
+    """Every key a file cites as written (texts and ``cite`` lists): for an article the model
+    refused, so that a reference cited only in a refused block still counts as cited."""
+    keys: set[str] = set()
+    for loc, text in strings:
+        if loc[:1] == ("references",):
+            continue
+        if len(loc) >= 2 and loc[-2] == "cite":
+            keys.add(text)
+        elif _is_markdown(loc):
+            for match in CITATION.finditer(text):
+                keys.update(citation_keys(match.group(1)))
+    return keys
 
 
 @lru_cache(maxsize=16384)  # articles repeat the same places: each is worked out once
@@ -132,6 +147,8 @@ def unsafe_markdown(text: str) -> list[tuple[int, str]]:
     for target in rendered_links(text):
         if not is_safe_link(target):
             bad_targets.setdefault(target, max(text.find(target), 0))
+        elif user_info(target) is not None:
+            out.append((max(text.find(target), 0), f"expected a link without a user name before the host (a phishing pattern: the host is what follows '@'); got '{_shown_target(target)}'"))
     for target, offset in bad_targets.items():
         out.append((offset, f"expected a link to http, https or mailto; got '{_shown_target(target)}'{_link_hint(target)}"))
     return sorted(out)

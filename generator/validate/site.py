@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Problem, display_path
 from ..load import POLICY_FILE, SITE_FILES, Loaded, RawDocument
 from ..model import SiteConfig, grading_values
+from ..model.fields import RESERVED_NAMES
 from .markdown import unsafe_markdown
 from .messages import message, written_loc
 from .text import character_reference, raw_strings, text_problems
@@ -57,6 +58,9 @@ def _check_site(site: SiteConfig, docs: dict[str, RawDocument]) -> list[Problem]
             if item.id in seen:
                 out.append(docs[name].problem((i, "id"), f"expected a unique id; '{item.id}' is used twice"))
             seen.add(item.id)
+    for i, specialty in enumerate(site.specialties):
+        if specialty.id in RESERVED_NAMES:
+            out.append(docs["specialties"].problem((i, "id"), f"expected an id that is not one of the site's own pages or folders ({', '.join(sorted(RESERVED_NAMES))}); got '{specialty.id}'"))
     for i, reviewer in enumerate(site.reviewers):
         for j, specialty in enumerate(reviewer.specialties):
             if specialty not in specialties:

@@ -1,7 +1,7 @@
 """Reading and checking article files one at a time, in a process per core on a large site.
 
 Each file is read and checked on its own (``check_document``); what comes
-back is its problems and, for a valid article, the little the checks across
+back is its problems and the little the checks across
 articles need (``ArticleLinks``), never the typed article: sending thousands
 of models between processes would cost more than checking them.
 """
@@ -15,7 +15,7 @@ from ..errors import Problem
 from ..load import load_document
 from ..model import SiteConfig
 from ..pool import process_pool, usable_cpus
-from .article import ArticleLinks, article_links
+from .article import ArticleLinks
 
 PARALLEL_FROM = 200
 """Fewer article files than this are checked in this process: starting workers would cost more."""
@@ -23,8 +23,8 @@ PARALLEL_FROM = 200
 FILES_PER_WORKER = 100
 """At least this many files for each worker process."""
 
-Checked = tuple[str, list[Problem], ArticleLinks | None]
-"""One file: its path as shown, its problems, and its links when it is a valid article."""
+Checked = tuple[str, list[Problem], ArticleLinks]
+"""One file: its path as shown, its problems, and its links (what others may link to)."""
 
 
 def check_files(root: Path, files: list[Path], site: SiteConfig | None, *, workers: int | None = None) -> Iterator[Checked]:
@@ -44,10 +44,8 @@ def _check_file(root: Path, site: SiteConfig | None, path: Path) -> Checked:
     from . import check_document  # the package imports this module
 
     doc, problems = load_document(path, root)
-    if doc.data is None:
-        return doc.shown, problems, None  # load said why
-    article = check_document(doc, site, problems)
-    return doc.shown, problems, None if article is None else article_links(article, doc)
+    _, links = check_document(doc, site, problems)
+    return doc.shown, problems, links
 
 
 _worker: dict = {}
