@@ -162,8 +162,9 @@ class History:
                 wanted.append((commit, line[len(self.prefix):]))
         out: dict[str, list[Revision]] = {}
         for (sha, path), raw in zip(wanted, self.read_many(wanted)):
-            if raw is not None:
-                out.setdefault(path, []).append(Revision(sha, path, raw))
+            if raw is None:  # git log named it, so the object must be there
+                raise GitError(f"the repository is damaged: {path} at commit {sha[:10]} cannot be read (try: git fsck)")
+            out.setdefault(path, []).append(Revision(sha, path, raw))
         return out
 
     # -- who ----------------------------------------------------------------

@@ -618,7 +618,11 @@ def _explain(text: str, error: yaml.MarkedYAMLError, tokens: list[yaml.Token]) -
         if isinstance(previous, (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)) and previous.end_mark.line == mark.line:
             closer = text[previous.start_mark.index]
             return at(f"expected the end of the value after the closing '{closer}' (column {previous.end_mark.column}); got more text: '{_snippet(text, mark.index)}' (put the whole value in quotes if it is text)")
-        return None
+        if found == ":":
+            return at(f"expected a key before ':'; got '{_snippet(text, mark.index)}' (write the key before the ':', or put the text in quotes)")
+        if found == ",":
+            return at(f"expected a value or the end of the line; got '{_snippet(text, mark.index)}', but ',' only separates the items of a [list] or a {{mapping}} (put the text in quotes)")
+        return at(f"expected a line that lines up with the lines above it; got '{_snippet(text, mark.index)}' (check the indentation of this line and of the line above it)")
 
     if problem == "mapping values are not allowed here":
         value = _LEAD.sub("", before, count=1)
@@ -670,6 +674,12 @@ def _explain(text: str, error: yaml.MarkedYAMLError, tokens: list[yaml.Token]) -
         ended = re.search(r"(?m)^\.\.\.", text)
         if ended and ended.start() <= mark.index:
             return at(f"expected nothing after '...' on line {text.count(chr(10), 0, ended.start()) + 1}, the end of the document; got '{_snippet(text, mark.index)}' (remove the '...' line)")
+        first = next((index for index, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
+        if first is not None and first < mark.line:
+            indent = len(lines[first]) - len(lines[first].lstrip(" "))
+            if indent > mark.column:  # the first key is indented more than the keys after it
+                return (f"this line is indented more than the lines after it (line {mark.line + 1}): expected {_spaces(mark.column)}; "
+                        f"got {_spaces(indent)} (check its spaces)"), first + 1, indent + 1
         return None
     if "expected the node content" in problem:
         found = problem.rsplit("but found ", 1)[-1].strip("'")
@@ -687,7 +697,7 @@ def _generic(text: str, error: yaml.YAMLError) -> tuple[str, int, int]:
     if match:
         expected = match.group(1)
         for token, words in _TOKEN_WORDS.items():
-            expected = expected.replace(token, words)
+            expected = expected.replace(f"'{token}'", words).replace(token, words)
         got = _found(text, mark) if mark else match.group(2)
         return f"expected {expected}; got {got}", line, col
     return f"expected YAML that reads as one mapping; got text it cannot read ({problem})", line, col

@@ -78,6 +78,11 @@ class Pipeline:
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             raise ContentError([Problem(shown, line, col, "", f"expected YAML MkDocs can read; {getattr(exc, 'problem', None) or exc}")]) from exc
         except (MkDocsException, OSError, ValueError) as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, YAMLError):  # MkDocs wraps the YAML error: say where it is
+                mark = getattr(cause, "problem_mark", None)
+                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise ContentError([Problem(shown, line, col, "", f"expected YAML MkDocs can read; {getattr(cause, 'problem', None) or cause}")]) from exc
             raise ContentError([Problem(shown, 1, 1, "", f"expected settings MkDocs accepts; {exc or type(exc).__name__}")]) from exc
 
     @property

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .errors import ContentError, Problem
-from .model.fields import SLUG_PATTERN
+from .load import load_document
+from .model.fields import RESERVED_NAMES, SLUG_PATTERN
+from .render import build_date
 
 SKELETON = """\
 # yaml-language-server: $schema=../../schema/article.schema.json
@@ -90,9 +92,15 @@ def new_article(project: Path, target: str, *, today: date | None = None) -> Pat
     specialty, slug = parts
     path = Path(project) / "content" / specialty / f"{slug}.yaml"
     shown = f"content/{specialty}/{slug}.yaml"
+    known = _specialties(Path(project))
+    if specialty not in known:
+        listed = ", ".join(known) or "none: site_config/specialties.yaml lists no specialty"
+        raise ContentError([Problem(shown, 1, 1, "", f"expected a specialty from site_config/specialties.yaml ({listed}); got '{specialty}' (add it there first)")])
+    if slug in RESERVED_NAMES:
+        raise ContentError([Problem(shown, 1, 1, "", f"expected an id that is not one of the site's own pages or folders ({', '.join(sorted(RESERVED_NAMES))}); got '{slug}'")])
     if path.exists():
         raise ContentError([Problem(shown, 1, 1, "", "expected a new article; this file already exists and was left untouched")])
-    today = today or date.today()
+    today = today or build_date()
     text = SKELETON.format(
         title_hint=f"Article {specialty}/{slug}",
         shown=shown,
@@ -104,3 +112,12 @@ def new_article(project: Path, target: str, *, today: date | None = None) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _specialties(project: Path) -> list[str]:
+    """The specialty ids of the site configuration, as written (the file is checked by validate)."""
+    doc, problems = load_document(project / "site_config" / "specialties.yaml", project)
+    if problems:
+        raise ContentError(problems)
+    entries = doc.data if isinstance(doc.data, list) else []
+    return [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
