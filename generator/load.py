@@ -548,7 +548,7 @@ def _explain(text: str, error: yaml.MarkedYAMLError, tokens: list[yaml.Token]) -
     mark = error.problem_mark or error.context_mark
     if mark is None:
         return None
-    lines = text.split("\n")
+    lines = text.splitlines()  # as YAML counts them: "\r\n" is one break
     line = lines[mark.line] if mark.line < len(lines) else ""
     before = line[: mark.column]
     opening = error.context_mark
@@ -714,12 +714,13 @@ def _token_before(tokens: list[yaml.Token], mark: yaml.Mark, *, skip_plain: bool
 
 def _swallows_lines(text: str, token: yaml.Token) -> bool:
     """Whether a quoted text spanning lines holds lines that look like YAML (a ``key:`` or a ``- ``): then its quote was never closed."""
-    inside = text[token.start_mark.index: token.end_mark.index].split("\n")[1:]
+    inside = text[token.start_mark.index: token.end_mark.index].splitlines()[1:]
     return any(_line_levels(line) for line in inside)
 
 
 def _line_levels(line: str) -> list[int]:
     """Columns where a ``key:`` line or a list item opens content (its indentation, then after each ``- ``); [] for other lines."""
+    line = line.rstrip("\r")
     lead = _LEAD.match(line)
     rest = line[lead.end():]
     dashes = lead.group(2)
