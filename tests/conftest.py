@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 TODAY = date(2025, 8, 1)
 """The build date the tests render with, so that "review overdue" does not move with the calendar."""
+
+TODAY_EPOCH = str(int(datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=timezone.utc).timestamp()))
+"""TODAY as ``SOURCE_DATE_EPOCH``: the build date of the command line (which is otherwise the real today)."""
 
 VALID_ARTICLE = """\
 id: {id}
@@ -94,6 +98,13 @@ def project(tmp_path: Path) -> Project:
     return Project(root)
 
 
+@pytest.fixture
+def fixed_build_date(monkeypatch: pytest.MonkeyPatch) -> str:
+    """For tests that run the command line: its build date is TODAY, not the day the suite runs."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    return TODAY_EPOCH
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/ from the current output (review the diff).")
 
@@ -110,3 +121,47 @@ def copy_sample(destination: Path) -> Path:
         shutil.copytree(REPO / name, destination / name)
     shutil.copy(REPO / "mkdocs.yml", destination / "mkdocs.yml")
     return destination
+
+
+@dataclass(frozen=True)
+class SampleBuild:
+    root: Path
+    """The copy of the sample project it was built from (content, configuration, theme, build/docs)."""
+    site: Path
+    """The built site."""
+
+
+def _fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleBuild]:
+    """The bundled sample site, built once per test session, for tests that only read it.
+
+    Built as the reading tests always built it (the pipeline in-process: no drafts, rendered as
+    of TODAY), with ``SOURCE_DATE_EPOCH`` set to TODAY so that nothing in it (sitemap dates, gzip
+    headers) depends on the day the suite runs.
+
+    READ ONLY: every test of the session shares these files.  A test that edits the project,
+    builds again or tests the build itself makes its own copy (``copy_sample``).  Writing here
+    fails the session at teardown.
+    """
+    from generator.build import build
+    from generator.load import load
+    from generator.render import render
+    from generator.validate import validate
+
+    root = copy_sample(tmp_path_factory.mktemp("sample-build"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+        site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
+    before = _fingerprint(root)
+    yield SampleBuild(root, site)
+    assert _fingerprint(root) == before, "a test wrote into the shared sample build (sample_build is read-only: use copy_sample)"
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_build: SampleBuild) -> Path:
+    """The shared, read-only build of the sample site (see sample_build)."""
+    return sample_build.site

@@ -8,15 +8,12 @@ type with axe-core; keep screenshots of the seed article for people to look at.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+
 import pytest
 
-from generator.build import build
-from generator.load import load
-from generator.render import render
-from generator.validate import validate
-
 from browser import ARTIFACTS, chromium, serve_folder
-from conftest import TODAY, copy_sample
+from conftest import TODAY
 
 SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
 SHORT = "/medical-oncology/bevacizumab-surgery-timing/"
@@ -28,13 +25,23 @@ PAGE_TYPES = {
     "policy": "/editorial-policy/",
     "404": "/no-such-page/",
 }
+READ_ON = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=timezone.utc)
+"""The reader's clock: the day the site was built (TODAY), whatever the day the tests run."""
+AFTER_REVIEW = datetime(2026, 7, 26, 12, tzinfo=timezone.utc)
+"""A reader's clock the day after the sample articles' review date (2026-07-25)."""
+
+
+def _context(browser, **options):
+    """A browser context whose pages read the clock as READ_ON: what a page shows must not move with the calendar."""
+    context = browser.new_context(**options)
+    context.clock.set_fixed_time(READ_ON)
+    return context
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    root = copy_sample(tmp_path_factory.mktemp("browser-site"))
-    site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
-    with serve_folder(site) as url:
+def site_url(sample_site):
+    """The session's shared build of the sample site (read-only), served on 127.0.0.1."""
+    with serve_folder(sample_site) as url:
         yield url
 
 
@@ -46,7 +53,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = _context(browser, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -88,7 +95,7 @@ def test_switching_audience_changes_text_and_disclaimer_and_is_remembered(page, 
 
 
 def test_without_javascript_the_default_text_shows_and_no_dead_switch(browser, site_url):
-    context = browser.new_context(java_script_enabled=False)
+    context = _context(browser, java_script_enabled=False)
     page = context.new_page()
     page.goto(site_url + SEED)
     assert "preferred first-line treatment" in page.locator(".gs-summary").inner_text()
@@ -180,7 +187,7 @@ def test_search_finds_the_seed_article_by_a_drug_name(page, site_url):
 
 
 def test_regimen_tables_stay_readable_on_a_phone(browser, site_url):
-    context = browser.new_context(viewport={"width": 360, "height": 800}, device_scale_factor=1)
+    context = _context(browser, viewport={"width": 360, "height": 800}, device_scale_factor=1)
     page = context.new_page()
     page.goto(site_url + SEED)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -224,7 +231,7 @@ def test_404_page_offers_search(page, site_url):
 
 
 def test_search_works_on_a_phone(browser, site_url):
-    context = browser.new_context(viewport={"width": 360, "height": 800})
+    context = _context(browser, viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.goto(site_url + "/search/?q=carboplatin")
     page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
@@ -237,10 +244,14 @@ def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
 
     axe = Axe()
     report = {}
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = _context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    for name, path in PAGE_TYPES.items():
+    checks = [(name, path, READ_ON) for name, path in PAGE_TYPES.items()] + [("article, review overdue", SEED, AFTER_REVIEW)]
+    for name, path, clock in checks:
+        page.clock.set_fixed_time(clock)
         page.goto(site_url + ("/404.html" if name == "404" else path))
+        if clock == AFTER_REVIEW:
+            assert page.locator(".gs-overdue").is_visible()  # axe checks the page with its overdue flag shown
         violations = axe.run(page).response["violations"]
         report[name] = {
             "serious_or_critical": [v["id"] for v in violations if v["impact"] in ("serious", "critical")],
@@ -249,13 +260,13 @@ def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
     context.close()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    assert {name: r["serious_or_critical"] for name, r in report.items()} == {name: [] for name in PAGE_TYPES}
+    assert {name: r["serious_or_critical"] for name, r in report.items()} == {name: [] for name, _, _ in checks}
 
 
 def test_screenshots_of_the_seed_article(browser, site_url):
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (1280, 360):
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = _context(browser, viewport={"width": width, "height": 900})
         page = context.new_page()
         page.goto(site_url + SEED)
         path = ARTIFACTS / f"seed-article-{width}.png"
@@ -265,8 +276,13 @@ def test_screenshots_of_the_seed_article(browser, site_url):
 
 
 def test_a_page_read_after_its_review_date_says_review_overdue(page, site_url):
-    # Built as of TODAY (2025-08-01), before the seed's review date (2026-07-25);
-    # read now, after that date, the page's script flags it.
-    page.goto(site_url + SEED)
-    assert page.locator(".gs-overdue").is_visible()
-    assert page.locator(".gs-overdue").inner_text() == "(review overdue)"
+    # Built as of TODAY (2025-08-01), before the seed's review date (2026-07-25); the page's script
+    # compares that date with the reader's clock, which is set here rather than left to the calendar.
+    overdue = page.locator(".gs-overdue")
+    page.goto(site_url + SEED)  # read on READ_ON, the day it was built
+    assert page.locator(".gs-due").get_attribute("datetime") == "2026-07-25"
+    assert not overdue.is_visible()
+    page.clock.set_fixed_time(AFTER_REVIEW)
+    page.reload()
+    assert overdue.is_visible()
+    assert overdue.inner_text() == "(review overdue)"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
+import signal
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,17 +20,11 @@ from generator.load import load
 from generator.render import Page, render
 from generator.validate import validate
 
-from conftest import copy_sample, TODAY
+from conftest import TODAY, TODAY_EPOCH, copy_sample
 
 SEED = "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases"
 
-
-@pytest.fixture(scope="module")
-def sample_site(tmp_path_factory) -> Path:
-    """The bundled sample site, built strictly from a copy of the repository."""
-    root = copy_sample(tmp_path_factory.mktemp("sample"))
-    pages = render(validate(load(root)), root / "theme" / "templates", today=TODAY)
-    return build(pages, root, site_dir=root / "site")
+# The tests that only read the built sample site use the session's shared build (conftest.sample_site).
 
 
 def test_seed_article_is_built_at_its_url(sample_site):
@@ -75,14 +74,18 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
-    import os
-    import sys
-
+def _environment(**env) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     environment.update(env)
-    return subprocess.run([sys.executable, "-m", "generator", "--project", str(root), "build", "--site-dir", str(site)],
-                          capture_output=True, text=True, env=environment)
+    return environment
+
+
+def _cli_command(root: Path, site: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--site-dir", str(site)]
+
+
+def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(_cli_command(root, site), capture_output=True, text=True, env=_environment(**env))
 
 
 @pytest.fixture
@@ -104,39 +107,73 @@ def test_two_builds_of_the_same_content_are_byte_identical(sample_project, tmp_p
     assert _tree(third) == _tree(fourth)
 
 
-def test_sitemap_lastmod_is_each_pages_content_date(sample_project, tmp_path):
-    site = tmp_path / "site"
-    assert _cli_build(sample_project, site, SOURCE_DATE_EPOCH="1767225600").returncode == 0  # 2026-01-01
-    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+def test_sitemap_lastmod_is_each_pages_content_date(sample_site):
+    # The shared build is dated TODAY (2025-08-01): pages without a content date carry it.
+    sitemap = (sample_site / "sitemap.xml").read_text(encoding="utf-8")
+    home = sitemap[sitemap.index("<loc>https://guidelines.example.org/</loc>"):]
+    assert home.split("<lastmod>")[1].startswith(f"{TODAY.isoformat()}</lastmod>")
     entry = sitemap[sitemap.index("/medical-oncology/bevacizumab-surgery-timing/</loc>"):]
     assert entry.split("<lastmod>")[1].startswith("2025-07-25</lastmod>")
-    with gzip.open(site / "sitemap.xml.gz", "rt", encoding="utf-8") as packed:
+    with gzip.open(sample_site / "sitemap.xml.gz", "rt", encoding="utf-8") as packed:
         assert packed.read() == sitemap
 
 
+def _until(condition: Callable[[], bool], process: subprocess.Popen, what: str, seconds: float = 120) -> None:
+    """Wait until ``condition()`` holds while ``process`` runs; fail if it ends first or the time runs out."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if process.poll() is not None:
+            raise AssertionError(f"the build ended (exit {process.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no sign within {seconds}s that {what}")
+        time.sleep(0.005)
+
+
+def _has_files(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except FileNotFoundError:  # renamed into place or removed meanwhile
+        return False
+
+
 def test_a_killed_build_leaves_the_last_good_site(sample_project, tmp_path):
+    epoch = {"SOURCE_DATE_EPOCH": TODAY_EPOCH}
     site = tmp_path / "site"
-    assert _cli_build(sample_project, site).returncode == 0
+    assert _cli_build(sample_project, site, **epoch).returncode == 0
     old = _tree(site)
     article = sample_project / "content" / "medical-oncology" / "bevacizumab-surgery-timing.yaml"
     article.write_text(article.read_text(encoding="utf-8").replace("Why the interval matters", "Why the gap matters"), encoding="utf-8")
     reference = tmp_path / "reference"
-    assert _cli_build(sample_project, reference).returncode == 0
+    assert _cli_build(sample_project, reference, **epoch).returncode == 0
     new = _tree(reference)
     assert new != old
-    import signal
-    import sys
 
-    for delay in (0.2, 0.5, 0.8, 1.1, 1.4):
-        process = subprocess.Popen([sys.executable, "-m", "generator", "--project", str(sample_project), "build", "--site-dir", str(site)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+    def temporary_sites() -> set[Path]:
+        return {p for p in tmp_path.iterdir() if p.name.startswith(".site-")}
+
+    # Killed at each stage a build goes through, seen from outside rather than guessed from the clock
+    # (in the temporary site folder of this build, not in one an earlier killed build left behind).
+    stages = {
+        "it made its temporary site folder": lambda fresh: bool(fresh),
+        "MkDocs wrote a file": lambda fresh: any(_has_files(p) for p in fresh),
+        "MkDocs finished (the sitemap is written) and the page check and search index run":
+            lambda fresh: any((p / "sitemap.xml").is_file() for p in fresh),
+    }
+    for stage, reached in stages.items():
+        leftovers = temporary_sites()
+        # The build and its helpers (Pagefind) are killed together, as a cancelled CI job is.
+        process = subprocess.Popen(_cli_command(sample_project, site), env=_environment(**epoch),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _until(lambda: reached(temporary_sites() - leftovers), process, stage)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         now = _tree(site)
-        assert now in (old, new), f"site is neither the old nor the new build after a kill at {delay}s"
+        assert now in (old, new), f"site is neither the old nor the new build after a kill when {stage}"
         old = now
-    assert _cli_build(sample_project, site).returncode == 0
+    assert _cli_build(sample_project, site, **epoch).returncode == 0
     assert _tree(site) == new
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")]
 
@@ -145,7 +182,7 @@ def _stamps(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_only_its_pages(sample_project, tmp_path):
+def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_only_its_pages(sample_project, fixed_build_date):
     from click.testing import CliRunner
 
     from generator.cli import main
@@ -171,7 +208,7 @@ def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_o
     assert "1 Markdown file(s) regenerated" in output
 
 
-def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project):
+def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project, fixed_build_date):
     from click.testing import CliRunner
 
     from generator.cli import main

@@ -43,7 +43,7 @@ def test_github_format_annotates_the_lines(project):
     assert result.stderr.splitlines()[0] == "::error file=content/gynecologic-oncology/test-question.yaml,line=4,col=8::tags[0]: expected a tag from site_config/tags.yaml; got 'chemo'"
 
 
-def test_build_with_bad_content_writes_nothing(project):
+def test_build_with_bad_content_writes_nothing(project, fixed_build_date):
     project.article()
     assert _run(project, "build").exit_code == 0
     site = project.root / "site"
@@ -55,7 +55,7 @@ def test_build_with_bad_content_writes_nothing(project):
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
 
 
-def test_new_writes_a_commented_skeleton_that_validates(project):
+def test_new_writes_a_commented_skeleton_that_validates(project, fixed_build_date):
     result = _run(project, "new", "medical-oncology/my-new-question")
     assert result.exit_code == 0, result.output
     path = project.root / "content" / "medical-oncology" / "my-new-question.yaml"

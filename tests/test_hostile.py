@@ -409,7 +409,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_refused_build_prints_every_problem_once_and_changes_nothing(project):
+def test_a_refused_build_prints_every_problem_once_and_changes_nothing(project, fixed_build_date):
     from click.testing import CliRunner
 
     from generator.cli import main

@@ -12,14 +12,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
-
 from generator.build import build
 from generator.load import load
 from generator.render import render
 from generator.validate import validate
 
-from conftest import REPO, TODAY, copy_sample
+from conftest import REPO, TODAY
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # benchmarks/ is a folder of the repository, not part of the package
@@ -41,11 +39,6 @@ def _article_pages(site: Path) -> dict[str, int]:
         if '"@type":"MedicalWebPage"' in html.read_text(encoding="utf-8"):
             pages[html.relative_to(site).as_posix()] = html.stat().st_size
     return pages
-
-
-@pytest.fixture(scope="module")
-def sample_site(tmp_path_factory) -> Path:
-    return _built(copy_sample(tmp_path_factory.mktemp("weight-sample")))
 
 
 def test_every_sample_article_page_is_within_40_kb(sample_site):

@@ -10,7 +10,7 @@ from generator.cli import main
 from conftest import copy_sample
 
 
-def test_preview_builds_the_article_and_its_links_only(tmp_path):
+def test_preview_builds_the_article_and_its_links_only(tmp_path, fixed_build_date):
     root = copy_sample(tmp_path / "project")
     # An unrelated broken article elsewhere does not stop a reviewer's preview.
     broken = root / "content" / "medical-oncology" / "unrelated-question.yaml"

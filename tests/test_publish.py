@@ -17,7 +17,7 @@ PAGE = "medical-oncology/bevacizumab-surgery-timing/"
 
 
 @pytest.fixture
-def sample(tmp_path):
+def sample(tmp_path, fixed_build_date):
     root = copy_sample(tmp_path / "sample")
     return root
 
@@ -101,10 +101,14 @@ def test_publish_onto_gh_pages_with_mike(sample):
 
 
 @pytest.mark.parametrize("edition", ["../escape", "a/b", ".hidden"])
-def test_edition_names_cannot_escape_the_target(sample, tmp_path, edition):
-    result = CliRunner().invoke(main, ["--project", str(sample), "publish", "--edition", edition, "--to", str(tmp_path / "out")])
+def test_edition_names_cannot_escape_the_target(sample, sample_site, tmp_path, edition):
+    # Publishes the session's shared build (read-only) rather than building the sample again.
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["--project", str(sample), "publish", "--no-build", "--site-dir", str(sample_site),
+                                       "--edition", edition, "--to", str(out)])
     assert result.exit_code == 1
     assert f"expected an edition or alias name of letters, digits, '.', '_' or '-'; got '{edition}'" in result.stderr
+    assert not out.exists() and not (tmp_path / "escape").exists()
 
 
 def test_publish_needs_exactly_one_target(sample):

@@ -29,8 +29,8 @@ ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 
 
 @pytest.fixture
-def repo(project):
-    """A content repository with one commit (the base): configuration, theme, CODEOWNERS."""
+def repo(project, fixed_build_date):
+    """A content repository with one commit (the base): configuration, theme, CODEOWNERS; builds are dated TODAY."""
     shutil.copy(REPO / ".gitignore", project.root / ".gitignore")
     (project.root / ".github").mkdir()
     (project.root / CODEOWNERS_PATH).write_text(codeowners(validate(load(project.root)).site), encoding="utf-8")
