@@ -146,15 +146,16 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], f
 @main.command()
 @click.option("--base", required=True, help="Git ref the change is compared with (e.g. origin/main).")
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
-@click.option("--no-provenance", is_flag=True, help="Skip checking who committed each approval.")
+@click.option("--change-author", "change_authors", multiple=True, metavar="LOGIN",
+              help="GitHub login of someone who wrote the change (CI passes the pull request's author); they may not approve it.")
 @click.pass_context
-def check(ctx: click.Context, base: str, fmt: str, no_provenance: bool) -> None:
-    """Check a change against BASE: lifecycle moves, stale approvals, approval provenance, CODEOWNERS."""
+def check(ctx: click.Context, base: str, fmt: str, change_authors: tuple[str, ...]) -> None:
+    """Check a change against BASE, by BASE's rules: lifecycle moves, signed approvals, authors, site_config/, CODEOWNERS."""
     from .review import check as check_change
 
     ctx.obj["format"] = fmt
     with _reporting(ctx):
-        problems = check_change(Pipeline(ctx.obj["project"]), base, provenance=not no_provenance)
+        problems = check_change(Pipeline(ctx.obj["project"]), base, change_authors=change_authors)
         if problems:
             raise ContentError(problems)
     click.echo(f"OK: the change since {base} keeps the editorial rules")
@@ -163,20 +164,42 @@ def check(ctx: click.Context, base: str, fmt: str, no_provenance: bool) -> None:
 @main.command()
 @click.argument("article_id", metavar="ARTICLE")
 @click.option("--reviewer", required=True, help="Reviewer id from site_config/reviewers.yaml.")
+@click.option("--coi", required=True, help="Your conflicts of interest for this article ('none' if there are none); shown beside your name.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your SSH key (default: git's user.signingkey, then ~/.ssh/id_ed25519); a .pub file uses ssh-agent.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
 @click.pass_context
-def approve(ctx: click.Context, article_id: str, reviewer: str, on) -> None:
-    """Record REVIEWER's approval of ARTICLE's current content."""
+def approve(ctx: click.Context, article_id: str, reviewer: str, coi: str, key: Path | None, on) -> None:
+    """Sign REVIEWER's approval of ARTICLE as it is now."""
     from .review import approve as approve_article
 
     pipeline = Pipeline(ctx.obj["project"])
     with _reporting(ctx):
-        result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today))
+        result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today), coi=coi, key=key)
     click.echo(f"Approved {article_id} by {reviewer}: status {result.status}, version {result.version}, wrote {result.path}")
     if result.dropped:
         click.echo(f"Dropped approvals of earlier content by: {', '.join(result.dropped)}")
     if result.missing:
         click.echo(f"{result.missing} more approval(s) needed before it shows as approved")
+
+
+@main.command(name="approve-site")
+@click.option("--reviewer", required=True, help="Your id in site_config/reviewers.yaml (an editor).")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Your SSH key (default: git's user.signingkey, then ~/.ssh/id_ed25519).")
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
+@click.pass_context
+def approve_site(ctx: click.Context, reviewer: str, key: Path | None, on) -> None:
+    """Sign an editor's approval of site_config/ as it is (a change to it needs editors' approval)."""
+    from .review.site_change import APPROVALS_FILE, approve_site as approve_site_config
+    from .signing import default_key
+
+    pipeline = Pipeline(ctx.obj["project"])
+    with _reporting(ctx):
+        key = key or default_key()
+        if key is None:
+            raise UsageProblem("no signing key: give --key PATH")
+        count = approve_site_config(pipeline, reviewer, on=(on.date() if on else pipeline.today), key=key)
+    click.echo(f"Approved site_config/ as it is by {reviewer}; {count} editor approval(s) of it in {APPROVALS_FILE}")
 
 
 @main.command(name="review-report")

@@ -109,10 +109,10 @@ class History:
 
     # -- reading files ----------------------------------------------------
 
-    def files_at(self, ref: str, folder: str) -> list[str]:
-        """YAML files under ``folder`` at ``ref`` (paths relative to the project)."""
+    def files_at(self, ref: str, folder: str, *, yaml_only: bool = True) -> list[str]:
+        """Files (YAML files, unless ``yaml_only`` is False) under ``folder`` at ``ref``, relative to the project."""
         out = self.git("ls-tree", "-r", "-z", "--name-only", ref, "--", f"{self.prefix}{folder}").decode("utf-8")
-        return [p[len(self.prefix):] for p in out.split("\0") if p.endswith((".yaml", ".yml"))]
+        return [p[len(self.prefix):] for p in out.split("\0") if p and (not yaml_only or p.endswith((".yaml", ".yml")))]
 
     def read_many(self, wanted: list[tuple[str, str]]) -> list[bytes | None]:
         """The bytes of each ``(ref, path)`` in one git process; None where the file did not exist."""

@@ -108,16 +108,21 @@ class Pipeline:
     def load(self, paths: list[Path] | None = None, **options: Any) -> Loaded:
         return load(self.root, paths, **options)
 
-    def validate(self, paths: list[Path] | None = None, *, only_paths: bool = False) -> Validated:
-        """Every article (or those of ``paths``) and the site configuration, typed; or ContentError."""
+    def validate(self, paths: list[Path] | None = None, *, only_paths: bool = False, positions: bool = False) -> Validated:
+        """Every article (or those of ``paths``) and the site configuration, typed; or ContentError.
+
+        Articles are read one at a time and only their typed form is kept, unless
+        ``positions`` keeps each file's data and positions (for commands that
+        report problems located in the articles after validation: check, approve).
+        """
         self.progress("reading content/")
-        loaded = load(self.root, paths, read_articles=False, only_paths=only_paths)
+        loaded = load(self.root, paths, read_articles=positions, only_paths=only_paths)
         self.progress(f"reading and validating {len(loaded.files)} articles")
-        return validate(loaded)
+        return validate(loaded, today=self.today)
 
     def check(self, paths: list[Path] | None = None) -> int:
         """``guidesite validate``: every problem, or the number of articles checked; keeps nothing."""
-        return check_content(load(self.root, paths, read_articles=False))
+        return check_content(load(self.root, paths, read_articles=False), today=self.today)
 
     def versions(self, validated: Validated) -> dict[str, list[ArticleVersion]]:
         self.progress("reading approved versions from git history")

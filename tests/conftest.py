@@ -165,3 +165,44 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleBui
 def sample_site(sample_build: SampleBuild) -> Path:
     """The shared, read-only build of the sample site (see sample_build)."""
     return sample_build.site
+
+
+KEYS = REPO / "tests" / "keys"
+"""Fictional signing keys of the fictional sample reviewers (see tests/keys/README.md)."""
+
+
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each fictional key pair, copied with the permissions ssh-keygen insists on (git keeps 0644)."""
+    folder = tmp_path_factory.mktemp("keys")
+    out = {}
+    for public in sorted(KEYS.glob("*.pub")):
+        private = folder / public.stem
+        shutil.copy(KEYS / public.stem, private)
+        private.chmod(0o600)
+        shutil.copy(public, folder / public.name)
+        out[public.stem] = private
+    return out
+
+
+def signer(keys: dict[str, Path], reviewer: str, coi: str = "none") -> list[str]:
+    """``approve`` options for a fictional reviewer signing with their own key."""
+    return ["--reviewer", reviewer, "--coi", coi, "--key", str(keys[reviewer])]
+
+
+def signed_approvals(keys: dict[str, Path], article, approvals: list[tuple[str, str]], *, version: int = 1, coi: str = "none") -> str:
+    """The YAML of ``review.approvals`` holding each ``(reviewer, YYYY-MM-DD)``'s signed approval of
+    ``article`` (a typed Article) as it is, as ``guidesite approve`` would write it (indented for ``review:``)."""
+    from datetime import date as _date
+
+    from generator.model import Approval
+    from generator.review.approvals import content_hash, statement
+    from generator.signing import sign
+
+    lines = ["  approvals:"]
+    for reviewer, day in approvals:
+        record = Approval(reviewer=reviewer, date=_date.fromisoformat(day), content=content_hash(article), coi=coi)
+        signature = sign(statement(article.id, version, record), keys[reviewer])
+        lines += [f"    - reviewer: {reviewer}", f"      date: {day}", f"      content: {record.content}", f"      coi: {coi}", "      signature: |"]
+        lines += [f"        {line}" for line in signature.splitlines()]
+    return "\n".join(lines) + "\n"

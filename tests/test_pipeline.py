@@ -125,7 +125,7 @@ def test_check_still_refuses_deleting_an_approved_article_that_no_longer_fits_th
     (project.root / ARTICLE).unlink()
     from generator.review import check
 
-    problems = check(Pipeline(project.root), base, provenance=False)
+    problems = check(Pipeline(project.root), base)
     assert any("expected an approved article to be retired" in p.message for p in problems), [str(p) for p in problems]
 
 
@@ -135,7 +135,7 @@ def test_check_still_refuses_draft_to_approved_when_the_base_no_longer_fits_the_
     text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
     base = _base_with(project, text.replace("  status: submitted", "  status: draft\n  legacy_flag: yes"))
     project.write(ARTICLE, text.replace("  status: submitted", "  status: approved\n  approvals: [{reviewer: example-reviewer-1, date: 2025-02-10}]"))
-    problems = check(Pipeline(project.root), base, provenance=False)
+    problems = check(Pipeline(project.root), base)
     assert any("expected a status reachable from 'draft'" in p.message for p in problems), [str(p) for p in problems]
 
 

@@ -13,7 +13,7 @@ from generator.render import render
 from generator.review import content_hash
 from generator.validate import validate
 
-from conftest import TODAY, REPO, VALID_ARTICLE
+from conftest import signed_approvals, TODAY, REPO, VALID_ARTICLE
 
 GOLDEN = Path(__file__).parent / "golden"
 SEED_ID = "recurrent-cervical-cancer-omental-metastases"
@@ -72,19 +72,27 @@ def test_citations_are_numbered_by_first_appearance_and_listed_once(project):
     assert next(line for line in references.splitlines() if 'id="ref-label-b"' in line).startswith("2. ")
 
 
-def test_status_decides_banner_tracker_and_approver(project):
+def test_status_decides_banner_tracker_and_approver(project, signing_keys):
     project.article()
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "**Educational purpose only**" in text
-    digest = content_hash(validate(load(project.root)).articles[0])
+    approvals = signed_approvals(signing_keys, validate(load(project.root)).articles[0], [("example-reviewer-1", "2025-02-03")])
     approved = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
-        "status: submitted", "status: approved").replace(
-        "  next_review: 2026-02-01", f"  next_review: 2026-02-01\n  approvals:\n    - {{reviewer: example-reviewer-1, date: 2025-02-03, content: '{digest}'}}")
+        "status: submitted", "status: approved").replace("  next_review: 2026-02-01\n", "  next_review: 2026-02-01\n" + approvals)
     project.article(text=approved)
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "Educational purpose only" not in text
-    assert "**Approved** by [Dr. Example Reviewer A (sample), MD, gynecologic oncologist" in text
-    assert "on February 3, 2025" in text
+    assert "**Approved** · Last reviewed February 3, 2025 by [Dr. Example Reviewer A (sample), MD, gynecologic oncologist" in text
+    assert "declared interests: none" in text
+    # The same record without its signature, or signed by someone else, counts nowhere.
+    unsigned = approved[:approved.index("      signature: |")]
+    project.article(text=unsigned)
+    assert "**Educational purpose only**" in _pages(project.root)["gynecologic-oncology/test-question.md"]
+    forged = signed_approvals(signing_keys, validate(load(project.root)).articles[0], [("example-reviewer-3", "2025-02-03")]).replace(
+        "reviewer: example-reviewer-3", "reviewer: example-reviewer-1")
+    project.article(text=approved.replace(approvals, forged))
+    assert "**Educational purpose only**" in _pages(project.root)["gynecologic-oncology/test-question.md"]
+    project.article(text=approved)
     assert 'gs-step--current" aria-current="step">Approved' in text
     # One changed dose makes the approval stale: the page goes back to Under Review.
     project.article(text=approved.replace("dose: 50 mg/m2", "dose: 60 mg/m2"))

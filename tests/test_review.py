@@ -21,7 +21,7 @@ from generator.review import CODEOWNERS_PATH, codeowners, content_hash
 from generator.load import load
 from generator.validate import validate
 
-from conftest import REPO, VALID_ARTICLE
+from conftest import REPO, VALID_ARTICLE, signer
 
 AUTHOR = ("Example Author", "author@example.org")
 REVIEWER = ("Dr. Example Reviewer A", "reviewer-a@example.org")  # example-reviewer-1's registered e-mail
@@ -29,7 +29,7 @@ ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 
 
 @pytest.fixture
-def repo(project, fixed_build_date):
+def repo(project, fixed_build_date, signing_keys):
     """A content repository with one commit (the base): configuration, theme, CODEOWNERS; builds are dated TODAY."""
     shutil.copy(REPO / ".gitignore", project.root / ".gitignore")
     (project.root / ".github").mkdir()
@@ -37,6 +37,7 @@ def repo(project, fixed_build_date):
     _git(project.root, "init", "-q", "-b", "main")
     _commit(project.root, ("Maintainer", "maintainer@example.org"), "base")
     project.base = _git(project.root, "rev-parse", "HEAD").strip()
+    project.keys = signing_keys
     return project
 
 
@@ -57,6 +58,11 @@ def _cli(project, *args):
     return CliRunner().invoke(main, ["--project", str(project.root), *args])
 
 
+def _passes_check(project, base) -> None:
+    result = _cli(project, "check", "--base", base)
+    assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
+
+
 def _page(project) -> str:
     result = _cli(project, "build")
     assert result.exit_code == 0, result.output
@@ -67,7 +73,7 @@ def test_approve_check_edit_and_stale_approval(repo):
     repo.article()
     _commit(repo.root, AUTHOR, "Add an article for review")
 
-    result = _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    result = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     assert result.exit_code == 0, result.output
     assert "status approved" in result.output
     text = (repo.root / ARTICLE).read_text(encoding="utf-8")
@@ -92,25 +98,41 @@ def test_approve_check_edit_and_stale_approval(repo):
     assert 'aria-current="step" class="gs-step gs-step--current">Under Review' in html
 
     # Re-approval by the reviewer pins the new content and raises the version.
-    result = _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-03-01")
+    result = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-03-01")
     assert result.exit_code == 0, result.output
     _commit(repo.root, REVIEWER, "Re-approve")
-    assert _cli(repo, "check", "--base", repo.base).exit_code == 0
+    _passes_check(repo, repo.base)
 
 
-def test_an_approval_committed_by_someone_else_is_reported(repo):
+def test_a_signed_approval_holds_whoever_commits_it_and_through_a_squash_merge(repo):
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
-    assert _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10").exit_code == 0
-    _commit(repo.root, AUTHOR, "Author approves on the reviewer's behalf")
+    assert _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10").exit_code == 0
+    _commit(repo.root, AUTHOR, "The author commits the reviewer's signed approval")
+    _git(repo.root, "reset", "-q", "--soft", repo.base)  # squash-merge: one commit, the merger's identity
+    _commit(repo.root, ("Maintainer", "maintainer@example.org"), "Squashed pull request")
+    _passes_check(repo, repo.base)
+    assert "Last reviewed February 10, 2025 by [Dr. Example Reviewer A (sample)" in _cli_page_markdown(repo)
+
+
+def test_an_approval_record_written_by_hand_counts_nowhere(repo):
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    digest = content_hash(validate(load(repo.root)).articles[0])
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("status: submitted", "status: approved").replace(
+        "  next_review: 2026-02-01", f"  next_review: 2026-02-01\n  approvals:\n    - {{reviewer: example-reviewer-1, date: 2025-02-10, content: '{digest}', coi: none}}"),
+        encoding="utf-8")
+    _commit(repo.root, ("example-reviewer-1", "reviewer-a@example.org"), "Approve as the reviewer's e-mail")
     result = _cli(repo, "check", "--base", repo.base)
     assert result.exit_code == 1
-    assert "approval by example-reviewer-1 was committed by Example Author <author@example.org>" in result.stderr
-    assert "not by the reviewer (e-mail reviewer-a@example.org or GitHub example-reviewer-1)" in result.stderr
-    # The same record committed from the reviewer's GitHub no-reply address is accepted.
-    _git(repo.root, "reset", "-q", "--soft", "HEAD~1")
-    _commit(repo.root, ("example-reviewer-1", "12345+example-reviewer-1@users.noreply.github.com"), "Approve")
-    assert _cli(repo, "check", "--base", repo.base).exit_code == 0
+    assert "approval by example-reviewer-1 does not count: it is not signed" in result.stderr
+    assert "Educational purpose only" in _page(repo)
+
+
+def _cli_page_markdown(repo) -> str:
+    assert _cli(repo, "build").exit_code == 0
+    return (repo.root / "build" / "docs" / "gynecologic-oncology" / "test-question.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -130,7 +152,7 @@ def test_impossible_status_moves_are_refused(repo, before, after, message):
     if after == "approved":
         head = head.replace("  next_review: 2026-02-01", "  next_review: 2026-02-01\n  approvals:\n    - {reviewer: example-reviewer-1, date: 2025-02-02}")
     repo.article(text=head)
-    result = _cli(repo, "check", "--base", base, "--no-provenance")
+    result = _cli(repo, "check", "--base", base)
     assert result.exit_code == 1
     assert message in result.stderr
 
@@ -138,7 +160,7 @@ def test_impossible_status_moves_are_refused(repo, before, after, message):
 def test_an_approved_article_may_not_be_deleted(repo):
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
-    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve")
     base = _git(repo.root, "rev-parse", "HEAD").strip()
     (repo.root / ARTICLE).unlink()
@@ -149,12 +171,12 @@ def test_an_approved_article_may_not_be_deleted(repo):
 
 def test_approve_refuses_who_may_not_approve(repo):
     repo.article()
-    other_specialty = _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-2")
+    other_specialty = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-2"))
     assert other_specialty.exit_code == 1
     assert "example-reviewer-2 covers medical-oncology, not gynecologic-oncology" in other_specialty.stderr
     own = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace("author: Example Author (test)", "author: example-reviewer-1")
     repo.article(text=own)
-    result = _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1")
+    result = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"))
     assert result.exit_code == 1
     assert "example-reviewer-1 is the author of test-question and may not approve it" in result.stderr
 
@@ -164,20 +186,24 @@ def test_approve_keeps_comments_and_layout(repo):
         "summary:", "# The bottom line, first.\nsummary:")
     path = repo.article(text=commented)
     before = path.read_text(encoding="utf-8").splitlines()
-    assert _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10").exit_code == 0
+    assert _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10").exit_code == 0
     after = path.read_text(encoding="utf-8").splitlines()
     review_at = before.index("review:")
     assert after[:review_at] == before[:review_at]
-    assert after[review_at:] == [
+    record = after[review_at + 7:]
+    assert after[review_at:review_at + 7] == [
         "review:", "  status: approved", "  author: Example Author (test)", "  created: 2025-01-10",
-        "  updated: 2025-02-01", "  next_review: 2026-02-01", "  approvals:", "    - reviewer: example-reviewer-1",
-        "      date: 2025-02-10", f"      content: {after[-1].split(': ')[1]}",
+        "  updated: 2025-02-01", "  next_review: 2026-02-01", "  approvals:",
     ]
+    assert record[:4] == ["    - reviewer: example-reviewer-1", "      date: 2025-02-10", record[2], "      coi: none"]
+    assert record[2].startswith("      content: sha256:")
+    assert record[4:6] == ["      signature: |", "        -----BEGIN SSH SIGNATURE-----"] and record[-1] == "        -----END SSH SIGNATURE-----"
 
 
 def test_reformatting_the_yaml_keeps_the_approval_current(repo):
     repo.article()
-    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     path = repo.root / ARTICLE
     text = path.read_text(encoding="utf-8")
     reflowed = text.replace(
@@ -187,7 +213,7 @@ def test_reformatting_the_yaml_keeps_the_approval_current(repo):
     assert reflowed != text
     path.write_text(reflowed, encoding="utf-8")
     _commit(repo.root, REVIEWER, "Approve, reflowed")
-    assert _cli(repo, "check", "--base", repo.base).exit_code == 0
+    _passes_check(repo, repo.base)
 
 
 def test_codeowners_out_of_date_fails_check(repo):
@@ -198,7 +224,12 @@ def test_codeowners_out_of_date_fails_check(repo):
     assert ".github/CODEOWNERS:1:1: expected CODEOWNERS generated from the reviewer registry; it is out of date" in result.stderr
     assert _cli(repo, "codeowners").exit_code == 0
     assert "@example-reviewer-9" in (repo.root / CODEOWNERS_PATH).read_text(encoding="utf-8")
-    assert _cli(repo, "check", "--base", repo.base).exit_code == 0
+    # A change to the registry is itself reviewed: an editor of the base's registry signs it.
+    result = _cli(repo, "check", "--base", repo.base)
+    assert result.exit_code == 1 and "site_config/ changed (site_config/reviewers.yaml): expected 1 signed approval(s) by editors" in result.stderr
+    approved = _cli(repo, "approve-site", "--reviewer", "example-reviewer-3", "--key", str(repo.keys["example-reviewer-3"]), "--date", "2025-02-10")
+    assert approved.exit_code == 0, approved.output + approved.stderr
+    _passes_check(repo, repo.base)
 
 
 def test_review_report_says_what_changed_and_who_must_approve(repo):
@@ -231,7 +262,7 @@ def test_unknown_base_ref_is_a_clear_error(repo):
 def test_approved_content_changed_needs_a_higher_version(repo):
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
-    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve")
     base = _git(repo.root, "rev-parse", "HEAD").strip()
     path = repo.root / ARTICLE
@@ -243,4 +274,5 @@ def test_approved_content_changed_needs_a_higher_version(repo):
     _commit(repo.root, REVIEWER, "Re-approve by hand")
     result = _cli(repo, "check", "--base", base)
     assert result.exit_code == 1
-    assert "review.version: expected the version raised above 1 for a change to approved content; got 1" in result.stderr
+    # The signed statement named the old content (and version): a hash edited by hand breaks it.
+    assert "approval by example-reviewer-1 does not count: its signature does not verify against the registry's key" in result.stderr

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 
+from conftest import signer
 from test_review import AUTHOR, REVIEWER, _commit, repo  # noqa: F401 - the repository fixture
 
 ARTICLE = "content/gynecologic-oncology/test-question.yaml"
@@ -27,7 +28,7 @@ def _html(project, path: str) -> str:
 def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo):  # noqa: F811
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
-    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-02-10")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve v1")
 
     path = repo.root / ARTICLE
@@ -35,7 +36,7 @@ def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo
         "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2.")
     path.write_text(edited, encoding="utf-8")
     _commit(repo.root, AUTHOR, "Raise the dose")
-    _cli(repo, "approve", "test-question", "--reviewer", "example-reviewer-1", "--date", "2025-03-05")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-03-05")
     _commit(repo.root, REVIEWER, "Approve v2")
     assert "version: 2" in path.read_text(encoding="utf-8")
 

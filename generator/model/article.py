@@ -207,8 +207,19 @@ class Approval(Strict):
     date: date
     """Date of approval (YYYY-MM-DD)."""
     content: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
-    """Hash of the reviewable content the reviewer approved, written by ``guidesite approve``.
-    When the content changes afterwards, the approval is stale."""
+    """Hash of everything the reviewer vouches for (the content and the review block, except the
+    status, the version and the approvals), written by ``guidesite approve``.  When any of it
+    changes afterwards, the approval is stale."""
+    coi: Text | None = None
+    """The reviewer's declaration of conflicts of interest for this article (``none`` allowed), shown beside their name."""
+    signature: Annotated[str, Field(pattern=r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+\n-----END SSH SIGNATURE-----$")] | None = None
+    """The reviewer's SSH signature (SSHSIG, namespace ``guidesite-approval@v1``) of the approval statement:
+    article, version, content hash, reviewer, date, declaration.  Without one that verifies against the
+    registry's key, the approval counts nowhere."""
+    signed_by: Slug | None = None
+    """For an approval given as a GitHub pull-request review: id of the registry's bot entry whose key signed it."""
+    github_review: WebUrl | None = None
+    """For an approval given as a GitHub pull-request review: the review's address."""
 
 
 class Review(Strict):
@@ -232,6 +243,8 @@ class Review(Strict):
     """Sign-offs by reviewers of the registry."""
     replaced_by: Slug | None = None
     """For a retired article: id of the article that replaces it."""
+    retired_reason: Text | None = None
+    """For a retired article: why it was retired, shown to readers (retiring is reviewed like publishing)."""
 
     rules: ClassVar[tuple[Rule, ...]] = (Rule(("created", "updated", "next_review"), lambda r: _dates_in_order(r)),)
 

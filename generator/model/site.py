@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from .fields import Slug, Strict, Text, WebUrl
+from .fields import Rule, Slug, Strict, Text, WebUrl
+
+
+def _ssh_key(value: str) -> str:
+    from ..signing import public_key_problem
+
+    problem = public_key_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return " ".join(value.split()[:2])  # the comment is not part of the key
+
+
+SshKey = Annotated[str, AfterValidator(_ssh_key)]
+"""A public SSH key: ``ssh-ed25519 AAAA… [comment]``."""
 
 
 class Audience(Strict):
@@ -40,6 +54,10 @@ class ReviewRules(Strict):
     """Current approvals, by reviewers covering the article's specialty, needed for 'approved'."""
     author_may_approve: bool = False
     """Whether an article's author may approve it."""
+    review_cycle_months: Annotated[int, Field(ge=1, le=60)] = 12
+    """An approved article is due for review this many months after its last approval."""
+    site_approvals_required: Annotated[int, Field(ge=1, le=10)] = 1
+    """Signed approvals by editors needed for a change to site_config/ (rules, registry, legends, texts)."""
 
 
 class Publishing(Strict):
@@ -84,13 +102,37 @@ class Reviewer(Strict):
     name: Text
     credentials: Text
     """Degrees and roles: ``MD, gynecologic oncologist``."""
-    specialties: Annotated[list[Slug], Field(min_length=1)]
+    specialties: list[Slug] = []
+    """Specialties whose articles the member may approve (at least one, except for a bot)."""
     disclosures: Text
     """Conflicts of interest, or ``None declared``."""
     github: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")] | None = None
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    signing_key: SshKey | None = None
+    """The public SSH key the member signs approvals with: ``ssh-ed25519 AAAA…`` (their ~/.ssh/id_ed25519.pub)."""
+    roles: Annotated[list[Literal["reviewer", "editor", "bot"]], Field(min_length=1)] = ["reviewer"]
+    """reviewer: approves articles of their specialties; editor: also approves changes to site_config/;
+    bot: the publisher's key that signs approvals given as GitHub reviews (not a board member)."""
+    active_from: date | None = None
+    """First day on the board; approvals dated earlier do not count."""
+    active_until: date | None = None
+    """Last day on the board (keep the entry when a member leaves: their past approvals stay valid)."""
     example: bool = False
     """True for fictional sample reviewers; the board page marks them as examples."""
+
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule(("specialties", "roles"), lambda r: None if r.specialties or "bot" in (r.roles or []) else "expected at least one specialty for a board member; got none"),
+        Rule(("active_from", "active_until"), lambda r: f"expected active_until ({r.active_until}) on or after active_from ({r.active_from})"
+             if r.active_from and r.active_until and r.active_until < r.active_from else None),
+    )
+
+    def active_on(self, day: date) -> bool:
+        """Whether ``day`` falls within the member's term."""
+        return (self.active_from is None or day >= self.active_from) and (self.active_until is None or day <= self.active_until)
+
+    @property
+    def is_bot(self) -> bool:
+        return "bot" in self.roles
 
 
 class Tag(Strict):

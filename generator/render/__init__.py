@@ -100,7 +100,7 @@ def render(
     tagged = {tag.id: [a for a in articles if tag.id in a.tags] for tag in site.tags}
     pages.append(_page(env, "home.md.j2", "index.md", "Home", helpers, site, articles=articles, recent=recent))
     pages.append(_page(env, "tags.md.j2", "tags.md", "Topics", helpers, site, tagged=tagged))
-    pages.append(_page(env, "board.md.j2", "advisory-board.md", "Medical Advisory Board", helpers, site))
+    pages.append(_page(env, "board.md.j2", "advisory-board.md", "Medical Advisory Board", helpers, site, today=today))
     pages.append(_page(env, "policy.md.j2", "editorial-policy.md", "Editorial policy", helpers, site,
                        policy=markdown_block(site.editorial_policy)))
     pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
-from ..review.approvals import approval_state, effective_status
+from ..review.approvals import counted_approvals, effective_status
 from .text import CITED, attr, html_text, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
@@ -255,10 +255,13 @@ class ArticleView(Helpers):
         current = order.index(status) if status in order else -1
         return [(label, "done" if i < current else "current" if i == current else "todo") for i, (_, label) in enumerate(STATUS_STEPS)]
 
-    def approvers(self) -> list[tuple[Any, date]]:
-        """Reviewers whose approval of this very content counts, with its date."""
-        current = set(approval_state(self.article, self.site).current)
-        return [(self.site.reviewer(a.reviewer), a.date) for a in self.article.review.approvals if a.reviewer in current]
+    def approvers(self) -> list[tuple[Any, Any]]:
+        """Reviewers whose signed approval of this very content counts, with the approval."""
+        return [(self.site.reviewer(a.reviewer), a) for a in counted_approvals(self.article, self.site)]
+
+    def last_reviewed(self) -> date:
+        """The date of the newest approval that counts (the page's "Last reviewed")."""
+        return max(a.date for a in counted_approvals(self.article, self.site))
 
     @property
     def overdue(self) -> bool:

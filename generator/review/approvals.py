@@ -1,24 +1,31 @@
-"""Approvals pinned to content: a hash of what the reviewer read, and the rules.
+"""Approvals pinned to content and signed: a hash of what the reviewer vouches for, and the rules.
 
-The hash covers everything a reader sees except the editorial workflow
-block itself (``review``), in a canonical form: keys sorted, and whitespace
-inside each text folded the way Markdown folds it, so re-wrapping a paragraph
-or switching YAML quoting styles does not change it — but editing one dose
-does.
+The hash covers everything a reader sees and the review block (author, dates,
+change note, replacement) — all but what the workflow itself writes: the
+status, the version and the approvals.  It is taken of a canonical form: keys
+sorted, and whitespace inside each text folded the way Markdown folds it, so
+re-wrapping a paragraph or switching YAML quoting styles does not change it —
+but editing one dose, or pushing ``next_review`` back, does.
+
+Each approval is a signed statement (``statement``): article, version,
+content hash, reviewer, date and declaration of interests, signed with the
+reviewer's SSH key from the registry (``generator/signing.py``).  An approval
+whose signature does not verify counts nowhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 import re
+import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from ..model import Article, SiteConfig
+from ..model import Approval, Article, SiteConfig
 from ..model.site import Reviewer
-
+from ..signing import verify
 
 
 _FOLDABLE = re.compile(r"[^\S ]|  |^ | $")
@@ -38,10 +45,55 @@ def _fold(value: Any) -> Any:
     return value
 
 
+WORKFLOW_FIELDS = frozenset({"status", "version", "approvals"})
+"""Fields of the review block that the workflow writes, so no reviewer vouches for them."""
+
+
 def canonical_content(article: Article) -> str:
-    """The reviewable content as canonical JSON (what the hash is taken of)."""
-    data = article.model_dump(mode="json", exclude={"review"})
+    """What a reviewer vouches for as canonical JSON (what the hash is taken of)."""
+    data = article.model_dump(mode="json", exclude={"review": set(WORKFLOW_FIELDS)})
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def statement(article_id: str, version: int, approval: Approval) -> str:
+    """The text a reviewer signs: one approval of one version of one article, nothing else."""
+    lines = [
+        "guidesite approval v1",
+        f"article: {article_id}",
+        f"version: {version}",
+        f"content: {approval.content or ''}",
+        f"reviewer: {approval.reviewer}",
+        f"date: {approval.date.isoformat()}",
+        f"coi: {' '.join((approval.coi or '').split())}",
+        f"github-review: {approval.github_review or ''}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def signature_problem(article: Article, approval: Approval, site: SiteConfig) -> str | None:
+    """Why ``approval``'s signature does not hold (None: it verifies against the registry's key)."""
+    if not approval.signature:
+        return "it is not signed (approve with: guidesite approve ARTICLE --reviewer ID --key ~/.ssh/id_ed25519)"
+    reviewers = {r.id: r for r in site.reviewers}
+    if approval.signed_by:
+        bot = reviewers.get(approval.signed_by)
+        if bot is None or not bot.is_bot:
+            return f"it is signed by '{approval.signed_by}', which is not a bot entry of the registry"
+        if not approval.github_review:
+            return "a bot-signed approval must cite the GitHub review it records (github_review)"
+        key = bot.signing_key
+    else:
+        key = reviewers[approval.reviewer].signing_key if approval.reviewer in reviewers else None
+    if not key:
+        return "the registry holds no signing key to check it against"
+    if not _verifies(statement(article.id, article.review.version, approval), approval.signature, key):
+        return "its signature does not verify against the registry's key (a forged, altered or copied approval)"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _verifies(text: str, signature: str, key: str) -> bool:
+    return verify(text, signature, key)
 
 
 _hashes: dict[int, tuple[weakref.ref, str]] = {}
@@ -94,19 +146,46 @@ def approval_state(article: Article, site: SiteConfig) -> ApprovalState:
     state = ApprovalState(required=rules.approvals_required)
     digest = content_hash(article)
     reviewers = {r.id: r for r in site.reviewers}
+    people: dict[str, str] = {}  # one person, one approval: registry identities shared by two ids count once
     for approval in article.review.approvals:
         reviewer = reviewers.get(approval.reviewer)
         if reviewer is None:
             state.not_counted[approval.reviewer] = "not in the reviewer registry"
+        elif reviewer.is_bot:
+            state.not_counted[approval.reviewer] = "is the publisher's bot, not a reviewer"
         elif article.specialty not in reviewer.specialties:
             state.not_counted[approval.reviewer] = f"does not cover {article.specialty}"
         elif not rules.author_may_approve and is_author(article, reviewer):
             state.not_counted[approval.reviewer] = "is the article's author"
+        elif not reviewer.active_on(approval.date):
+            state.not_counted[approval.reviewer] = f"was not on the board on {approval.date} ({_term(reviewer)})"
         elif approval.content != digest:
             state.stale.append(approval.reviewer)
+        elif (why := signature_problem(article, approval, site)) is not None:
+            state.not_counted[approval.reviewer] = why
+        elif (same := people.get(_person(reviewer))) is not None and same != approval.reviewer:
+            state.not_counted[approval.reviewer] = f"is the same person as {same} (same e-mail, GitHub account or key)"
         elif approval.reviewer not in state.current:
             state.current.append(approval.reviewer)
+            people[_person(reviewer)] = approval.reviewer
     return state
+
+
+def _term(reviewer: Reviewer) -> str:
+    start = reviewer.active_from.isoformat() if reviewer.active_from else "the start"
+    end = reviewer.active_until.isoformat() if reviewer.active_until else "now"
+    return f"member from {start} to {end}"
+
+
+def _person(reviewer: Reviewer) -> str:
+    """One key per person (the registry refuses shared identities; this keeps an old file honest too)."""
+    return (reviewer.signing_key or reviewer.email or reviewer.github or reviewer.id).casefold()
+
+
+def counted_approvals(article: Article, site: SiteConfig) -> list[Approval]:
+    """The approvals that count for the article as it is, in the order written."""
+    current = set(approval_state(article, site).current)
+    return [a for a in article.review.approvals if a.reviewer in current]
 
 
 def effective_status(article: Article, site: SiteConfig) -> str:
@@ -122,5 +201,5 @@ def eligible_reviewers(article: Article, site: SiteConfig) -> list[Reviewer]:
     rules = site.settings.review_rules
     return [
         r for r in site.reviewers
-        if article.specialty in r.specialties and (rules.author_may_approve or not is_author(article, r))
+        if not r.is_bot and article.specialty in r.specialties and (rules.author_may_approve or not is_author(article, r))
     ]

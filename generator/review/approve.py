@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..errors import ContentError, GuidesiteError, Problem
-from ..model import Approval
-from .approvals import approval_state, content_hash, is_author
+from ..model import Approval, Article
+from ..signing import default_key, public_key_of, sign
+from .approvals import approval_state, content_hash, is_author, statement
 
 
 class ApprovalRefused(GuidesiteError):
@@ -41,39 +43,72 @@ class Approved:
     missing: int
 
 
-def approve(pipeline: "Pipeline", article_id: str, reviewer_id: str, *, on: date) -> Approved:
-    """Write ``reviewer_id``'s approval of the article's current content."""
+def approve(
+    pipeline: "Pipeline",
+    article_id: str,
+    reviewer_id: str,
+    *,
+    on: date,
+    coi: str,
+    key: Path | None = None,
+    github_review: str | None = None,
+    signed_by: str | None = None,
+) -> Approved:
+    """Sign and write ``reviewer_id``'s approval of the article as it is now.
+
+    ``key`` is the reviewer's SSH key (or, with ``signed_by``, the publisher's bot
+    key recording a GitHub review at ``github_review``).  The version is the
+    tool's to assign: the last approved version's number when the content is
+    the one approved then, the next number when it changed.
+    """
     validated = pipeline.validate()
     article = next((a for a in validated.articles if a.id == article_id), None)
     if article is None:
         raise ApprovalRefused(f"no article with id '{article_id}' in content/")
     site = validated.site
     reviewer = next((r for r in site.reviewers if r.id == reviewer_id), None)
-    if reviewer is None:
-        raise ApprovalRefused(f"'{reviewer_id}' is not in site_config/reviewers.yaml")
+    if reviewer is None or reviewer.is_bot:
+        raise ApprovalRefused(f"'{reviewer_id}' is not a reviewer in site_config/reviewers.yaml")
     if article.specialty not in reviewer.specialties:
         raise ApprovalRefused(f"{reviewer_id} covers {', '.join(reviewer.specialties)}, not {article.specialty}")
     if not site.settings.review_rules.author_may_approve and is_author(article, reviewer):
         raise ApprovalRefused(f"{reviewer_id} is the author of {article_id} and may not approve it")
     if article.review.status in ("draft", "retired"):
         raise ApprovalRefused(f"{article_id} is {article.review.status}; set review.status to submitted before approval")
+    if on > pipeline.today:
+        raise ApprovalRefused(f"an approval cannot be dated after today ({pipeline.today}); got {on}")
+    if not reviewer.active_on(on):
+        raise ApprovalRefused(f"{reviewer_id} is not on the board on {on} (active_from/active_until in site_config/reviewers.yaml)")
+    if not coi.strip():
+        raise ApprovalRefused("declare conflicts of interest for this article with --coi ('none' if there are none)")
 
     digest = content_hash(article)
+    version = _version_for(pipeline, validated, article, digest)
+    record = Approval(reviewer=reviewer_id, date=on, content=digest, coi=coi.strip(), signed_by=signed_by, github_review=github_review)
+    if key is None:
+        key = default_key()
+        if key is None:
+            raise ApprovalRefused("no signing key: give --key PATH (your ~/.ssh/id_ed25519, or its .pub with the key in ssh-agent)")
+    signer = next((r for r in site.reviewers if r.id == signed_by), None) if signed_by else reviewer
+    if signer is None or not signer.signing_key:
+        who = signed_by if signed_by else reviewer_id
+        raise ApprovalRefused(f"{who} has no signing_key in site_config/reviewers.yaml; add the public key (ssh-ed25519 AAAA…) first")
+    if public_key_of(key) != signer.signing_key:
+        raise ApprovalRefused(f"the key {key} is not the signing key registered for {signer.id} in site_config/reviewers.yaml")
+    record = record.model_copy(update={"signature": sign(statement(article_id, version, record), key)})
+
     kept = [a for a in article.review.approvals if a.content == digest and a.reviewer != reviewer_id]
     dropped = [a.reviewer for a in article.review.approvals if a.content != digest]
-    approvals = [*kept, Approval(reviewer=reviewer_id, date=on, content=digest)]
-    new_review = article.review.model_copy(update={"approvals": approvals})
-    state = approval_state(article.model_copy(update={"review": new_review}), site)
-    version = article.review.version
-    if state.rules_met:
-        status = "approved"
-        if any(a.content is not None and a.content != digest for a in article.review.approvals):
-            version += 1  # an approved change to content that had been approved before
-    else:
-        status = "under_review"
+    approvals = [*kept, record]
+    review = article.review.model_copy(update={"approvals": approvals, "version": version})
+    state = approval_state(article.model_copy(update={"review": review}), site)
+    if reviewer_id not in state.current:
+        why = state.not_counted.get(reviewer_id, "it does not count under the rules")
+        raise ApprovalRefused(f"the approval would not count: {why}")
+    status = "approved" if state.rules_met else "under_review"
 
     path = validated.sources[article_id].path
-    original = _rewrite(path, approvals=[(a.reviewer, a.date, a.content) for a in approvals], status=status, version=version)
+    original = _rewrite(path, approvals=approvals, status=status, version=version)
     try:
         pipeline.validate([path])
     except ContentError as exc:  # never leave a file we broke
@@ -81,6 +116,17 @@ def approve(pipeline: "Pipeline", article_id: str, reviewer_id: str, *, on: date
         shown = validated.sources[article_id].shown
         raise ContentError([Problem(shown, 1, 1, "", "approve produced an invalid file; the original was put back")] + exc.problems) from exc
     return Approved(path, status, version, state.current, dropped, state.missing)
+
+
+def _version_for(pipeline: "Pipeline", validated, article: Article, digest: str) -> int:
+    """The number this content has or will have: the last approved version's when it is that
+    content, else the next one.  Never typed by hand, so a permanent copy cannot be re-approved
+    with other content under its number."""
+    versions = pipeline.versions(validated).get(article.id, [])
+    if not versions:
+        return article.review.version
+    last = versions[-1]
+    return last.number if content_hash(last.article) == digest else last.number + 1
 
 
 def _yaml() -> YAML:
@@ -91,7 +137,7 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _rewrite(path: Path, *, approvals: list[tuple[str, date, str | None]], status: str, version: int) -> str:
+def _rewrite(path: Path, *, approvals: list[Approval], status: str, version: int) -> str:
     """Rewrite the review block; returns the file's previous text."""
     original = path.read_text(encoding="utf-8")
     yaml = _yaml()
@@ -101,11 +147,10 @@ def _rewrite(path: Path, *, approvals: list[tuple[str, date, str | None]], statu
     if "version" in review or version != 1:
         review["version"] = version
     records = CommentedSeq()
-    for reviewer, when, digest in approvals:
+    for approval in approvals:
         record = CommentedMap()
-        record["reviewer"] = reviewer
-        record["date"] = when
-        record["content"] = digest
+        for name, value in approval.model_dump(exclude_none=True).items():
+            record[name] = LiteralScalarString(value + "\n") if name == "signature" else value
         records.append(record)
     records.fa.set_block_style()
     review["approvals"] = records

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from ..model import Article, SiteConfig
 from ..model.site import Reviewer
 from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers
 from .codeowners import CODEOWNERS_PATH, codeowners
+from .site_change import SiteChange, check_site_change, site_at
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -60,6 +62,7 @@ class Analysis:
     base: str
     changes: list[ArticleChange]
     problems: list[Problem]
+    site: SiteChange
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,29 @@ class Before:
     article: Article | None
     """The typed article, when it still fits the model."""
 
+    @property
+    def retired_on(self) -> date | None:
+        """For a retired article: the date its retirement was approved (its newest approval)."""
+        if self.status != "retired" or self.article is None or not self.article.review.approvals:
+            return None
+        return max(a.date for a in self.article.review.approvals)
 
-def analyse(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> Analysis:
-    """Everything ``check`` and ``review-report`` say about the change since ``base``."""
+
+def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] = ()) -> Analysis:
+    """Everything ``check`` and ``review-report`` say about the change since ``base``.
+
+    Approvals are judged by the site configuration as the base holds it
+    (registry, keys, terms, rules): a change cannot vouch for itself.
+    ``change_authors`` are GitHub logins known to have written the change (the
+    pull request's author, from CI); with the git authors of the commits that
+    changed an article, none of them may approve it.
+    """
     history = pipeline.history
     if history is None:
         raise GitError(f"expected a git repository to compare with '{base}'; {pipeline.root} is not in one")
     base_sha = history.resolve(base)
-    validated = pipeline.validate()
+    validated = pipeline.validate(positions=True)
+    base_site = site_at(history, base_sha)
     before = _articles_at(history, base_sha)
     problems: list[Problem] = []
     changes: list[ArticleChange] = []
@@ -97,9 +115,9 @@ def analyse(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> Anal
         path = doc.shown
         seen_paths.add(path)
         old = before.get(path)
-        change = _compare(article, doc, old, validated.site)
-        if provenance:
-            change.problems += _provenance(history, article, doc, old, validated.site, base_sha)
+        change = _compare(article, doc, old, base_site)
+        if change.content_changed and change.state is not None and change.state.current:
+            change.problems += _authors_who_approve(history, article, doc, base_sha, base_site, change.state, change_authors)
         changes.append(change)
         problems += change.problems
     for path, old in sorted(before.items()):
@@ -108,15 +126,19 @@ def analyse(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> Anal
         change = ArticleChange(path, old.id, old.title, "removed", old.status, None, True, None)
         if old.status == "approved":
             change.problems.append(Problem(path, 1, 1, "", "expected an approved article to be retired (review.status: retired), not deleted; readers and citations point to it"))
+        elif old.status == "retired":
+            change.problems.append(Problem(path, 1, 1, "", "expected a retired article to stay (it says it is retired, and why); readers and citations point to it"))
         changes.append(change)
         problems += change.problems
+    site_change = check_site_change(pipeline.root, history, base_sha, base_site, pipeline.today)
+    problems += site_change.problems
     problems += _codeowners_problems(pipeline.root, validated.site)
-    return Analysis(base=base, changes=changes, problems=problems)
+    return Analysis(base=base, changes=changes, problems=problems, site=site_change)
 
 
-def check(pipeline: "Pipeline", base: str, *, provenance: bool = True) -> list[Problem]:
+def check(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] = ()) -> list[Problem]:
     """Every problem with the change since ``base`` (empty when it may be merged)."""
-    return analyse(pipeline, base, provenance=provenance).problems
+    return analyse(pipeline, base, change_authors=change_authors).problems
 
 
 def _articles_at(history: History, ref: str) -> dict[str, Before]:
@@ -161,7 +183,10 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
             ("retired", "approved"): "; a retired article comes back through review (status: submitted)",
         }.get((before, after), "")
         problems.append(doc.problem(status_at, f"expected a status reachable from {what} ({', '.join(sorted(ALLOWED_MOVES[before]))}); got '{after}'{hint}"))
-    if after == "approved":
+    signed_off = after == "approved" or (after == "retired" and before != "retired")
+    if after == "retired" and before != "retired" and not article.review.retired_reason:
+        problems.append(doc.problem(status_at, "expected review.retired_reason (shown to readers) when retiring an article; got none"))
+    if signed_off:
         for reviewer in state.stale:
             approval = next(a for a in article.review.approvals if a.reviewer == reviewer)
             index = article.review.approvals.index(approval)
@@ -170,11 +195,24 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
             index = next(i for i, a in enumerate(article.review.approvals) if a.reviewer == reviewer)
             problems.append(doc.problem(("review", "approvals", index), f"approval by {reviewer} does not count: {why}"))
         if state.missing and not state.stale:
-            problems.append(doc.problem(status_at, f"expected {state.required} current approval(s) for 'approved'; got {len(state.current)}"))
+            problems.append(doc.problem(status_at, f"expected {state.required} current approval(s) for '{after}'; got {len(state.current)}"
+                                        + (" (retiring an article is reviewed like publishing it)" if after == "retired" else "")))
+        if before == "retired" and after == "approved":
+            problems += _carried_over(article, doc, previous, state)
         old_version = previous.version if previous else None
         if previous is not None and before == "approved" and changed and not state.stale and old_version is not None and article.review.version <= old_version:
             problems.append(doc.problem(("review", "version"), f"expected the version raised above {old_version} for a change to approved content; got {article.review.version}"))
     return change
+
+
+def _carried_over(article: Article, doc: RawDocument, previous: Before, state: ApprovalState) -> list[Problem]:
+    """A retired article comes back only through approvals made for its return: none carried over."""
+    earlier = {a.signature for a in (previous.article.review.approvals if previous.article else []) if a.signature}
+    problems = []
+    for index, approval in enumerate(article.review.approvals):
+        if approval.reviewer in state.current and (approval.signature in earlier or (previous.retired_on is not None and approval.date <= previous.retired_on)):
+            problems.append(doc.problem(("review", "approvals", index), f"approval by {approval.reviewer} of {approval.date} was given before the article was retired; it never counts again (approve it anew)"))
+    return problems
 
 
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
@@ -189,40 +227,42 @@ def identity_matches(commit: Commit, reviewer: Reviewer) -> bool:
     return bool(reviewer.github and match and match["login"].casefold() == reviewer.github.casefold())
 
 
-def _provenance(history: History, article: Article, doc: RawDocument, previous: Before | None, site: SiteConfig, base: str) -> list[Problem]:
-    """Each approval added since ``base`` must come from a commit by its reviewer."""
-    old = previous.article if previous else None
-    earlier = {(a.reviewer, a.content) for a in (old.review.approvals if old else [])}
-    added = [(i, a) for i, a in enumerate(article.review.approvals) if (a.reviewer, a.content) not in earlier]
-    if not added:
+def _authors_who_approve(history: History, article: Article, doc: RawDocument, base: str, site: SiteConfig,
+                         state: ApprovalState, change_authors: tuple[str, ...]) -> list[Problem]:
+    """Counted approvals by someone who wrote part of the change (unless the rules allow it).
+
+    The authors are the git authors of the commits since the base that changed
+    what reviewers vouch for (a commit that only adds approvals writes nothing),
+    and the logins CI names (the pull request's author).
+    """
+    if site.settings.review_rules.author_may_approve:
         return []
-    reviewers = {r.id: r for r in site.reviewers}
     commits = history.commits_touching(doc.shown, since=base)
-    states = [p.data for p in (history.documents_at_commits(doc.shown, [c.sha for c in commits]))]
+    states = history.documents_at_commits(doc.shown, [base] + [c.sha for c in commits])
+    hashes = [_vouched(past.data) for past in states]
+    writers = [commit for commit, previous, now in zip(commits, hashes, hashes[1:]) if now is None or now != previous]
+    reviewers = {r.id: r for r in site.reviewers}
     problems = []
-    for index, approval in added:
+    for index, approval in enumerate(article.review.approvals):
         reviewer = reviewers.get(approval.reviewer)
-        if reviewer is None:
-            continue  # reported by validation
-        commit = _introducing_commit(commits, states, approval.reviewer, approval.content)
-        where = ("review", "approvals", index)
-        if commit is None:
-            problems.append(doc.problem(where, f"approval by {approval.reviewer} is not in any commit since the base; commit it as the reviewer"))
-        elif not identity_matches(commit, reviewer):
-            known = " or ".join(x for x in (f"e-mail {reviewer.email}" if reviewer.email else "", f"GitHub {reviewer.github}" if reviewer.github else "") if x)
-            problems.append(doc.problem(where, f"approval by {approval.reviewer} was committed by {commit.author_name} <{commit.author_email}> in {commit.sha[:10]}, not by the reviewer ({known or 'no identity registered'})"))
+        if approval.reviewer not in state.current or reviewer is None:
+            continue
+        wrote = next((c for c in writers if identity_matches(c, reviewer)), None)
+        if wrote is not None:
+            why = f"{approval.reviewer} wrote part of this change (commit {wrote.sha[:10]} by {wrote.author_name} <{wrote.author_email}>)"
+        elif reviewer.github and reviewer.github.casefold() in {login.casefold() for login in change_authors}:
+            why = f"{approval.reviewer} opened this change (GitHub {reviewer.github})"
+        else:
+            continue
+        problems.append(doc.problem(("review", "approvals", index), f"approval by {approval.reviewer} does not count: {why}; another reviewer must approve"))
     return problems
 
 
-def _introducing_commit(commits: list[Commit], states: list[Any], reviewer: str, digest: str | None) -> Commit | None:
-    for commit, data in zip(commits, states):
-        review = data.get("review") if isinstance(data, dict) else None
-        approvals = review.get("approvals") if isinstance(review, dict) else None
-        if isinstance(approvals, list) and any(
-            isinstance(a, dict) and a.get("reviewer") == reviewer and a.get("content") == digest for a in approvals
-        ):
-            return commit
-    return None
+def _vouched(data: Any) -> str | None:
+    try:
+        return content_hash(Article.model_validate(data)) if isinstance(data, dict) else None
+    except ValidationError:
+        return None
 
 
 def _codeowners_problems(project: Path, site: SiteConfig) -> list[Problem]:

@@ -14,6 +14,7 @@ keeps only problems and what the checks across articles need.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from dataclasses import dataclass
 
 from ..errors import ContentError, Problem
@@ -38,8 +39,10 @@ class Validated:
     """Raw document of each article, by article id."""
 
 
-def validate(loaded: Loaded) -> Validated:
+def validate(loaded: Loaded, *, today: date | None = None) -> Validated:
     """Check everything that was loaded; raise ContentError listing every problem.
+
+    ``today`` is the build date: approvals dated after it are refused.
 
     When the article files were not read (``load(read_articles=False)``, as the
     build does), each is read, checked and typed in turn, and only a slim
@@ -55,7 +58,7 @@ def validate(loaded: Loaded) -> Validated:
         shown: list[str] = []
         for doc in _documents(loaded, problems):
             shown.append(doc.shown)
-            article, found_links = check_document(doc, site, problems)
+            article, found_links = check_document(doc, site, problems, today)
             links.append(found_links)
             if article is None:
                 continue
@@ -79,7 +82,7 @@ def _documents(loaded: Loaded, problems: list[Problem]) -> Iterator[RawDocument]
         yield doc
 
 
-def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
+def check_content(loaded: Loaded, *, workers: int | None = None, today: date | None = None) -> int:
     """``guidesite validate``: raise ContentError listing every problem, or return the number of
     article files checked (of those asked for, when ``loaded.only`` is set).
 
@@ -92,7 +95,7 @@ def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
     site = _check_site(loaded, problems)
     links: list[ArticleLinks] = []
     shown: list[str] = []
-    for path_shown, found, article_links_ in check_files(loaded.root, loaded.files, site, workers=workers):
+    for path_shown, found, article_links_ in check_files(loaded.root, loaded.files, site, workers=workers, today=today):
         shown.append(path_shown)
         problems += found
         links.append(article_links_)
@@ -101,7 +104,7 @@ def check_content(loaded: Loaded, *, workers: int | None = None) -> int:
     return len(shown) if loaded.only is None else sum(1 for path in shown if path in loaded.only)
 
 
-def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem]) -> tuple[Article | None, ArticleLinks]:
+def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem], today: date | None = None) -> tuple[Article | None, ArticleLinks]:
     """One article on its own: its texts and Markdown as written, the model, and
     (when the site configuration is valid) what it names there.  Adds to ``problems``.
 
@@ -124,7 +127,7 @@ def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Pro
         readable = partial(Article, doc.data, broken)
         problems += [doc.problem(loc, message) for loc, message in broken]
     if readable is not None and site is not None:
-        problems += check_article(readable, doc, site, cited=None if article is not None else raw_citations(strings))
+        problems += check_article(readable, doc, site, cited=None if article is not None else raw_citations(strings), today=today)
     return article, (article_links(readable, doc) if readable is not None else unreadable_links(doc))
 
 

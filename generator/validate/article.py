@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 import unicodedata
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from ..model.fields import RESERVED_NAMES, SLUG_PATTERN
 from ..model.walk import iter_citations, iter_texts
 
 
-def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: set[str] | None = None) -> list[Problem]:
+def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: set[str] | None = None, today: date | None = None) -> list[Problem]:
     """What the article names in the site configuration, and its parts against each other.
 
     ``article`` may be partial (see ``partial.py``): a part the model refused is
@@ -64,7 +65,7 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
     if article.disclaimer is not None and article.disclaimer not in site.disclaimers:
         out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
     if article.review is not None:
-        out += _check_review(article, doc, site)
+        out += _check_review(article, doc, site, today)
     return out
 
 
@@ -114,7 +115,7 @@ def _check_citations(article: Article, doc: RawDocument, cited: set[str] | None)
     return out
 
 
-def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+def _check_review(article: Article, doc: RawDocument, site: SiteConfig, today: date | None) -> list[Problem]:
     out = []
     review = article.review
     reviewers = {r.id for r in site.reviewers}
@@ -128,6 +129,8 @@ def _check_review(article: Article, doc: RawDocument, site: SiteConfig) -> list[
         elif article.specialty is not None and article.specialty not in site.reviewer(approval.reviewer).specialties:
             covered = ", ".join(site.reviewer(approval.reviewer).specialties)
             out.append(doc.problem(("review", "approvals", i, "reviewer"), f"expected a reviewer who covers {article.specialty}; '{approval.reviewer}' covers {covered}"))
+        if approval.date is not None and today is not None and approval.date > today:
+            out.append(doc.problem(("review", "approvals", i, "date"), f"expected a date on or before the build date ({today}); got {approval.date}"))
         if approval.date is not None and review.created is not None and approval.date < review.created:
             out.append(doc.problem(("review", "approvals", i, "date"), f"expected a date on or after created ({review.created}); got {approval.date}"))
     if review.status == "approved" and review.approvals is not None and not review.approvals:

@@ -61,6 +61,16 @@ def _check_site(site: SiteConfig, docs: dict[str, RawDocument]) -> list[Problem]
     for i, specialty in enumerate(site.specialties):
         if specialty.id in RESERVED_NAMES:
             out.append(docs["specialties"].problem((i, "id"), f"expected an id that is not one of the site's own pages or folders ({', '.join(sorted(RESERVED_NAMES))}); got '{specialty.id}'"))
+    claimed: dict[tuple[str, str], str] = {}
+    for i, reviewer in enumerate(site.reviewers):
+        # One person, one entry: two ids sharing an identity would count as two approvals.
+        for field in ("email", "github", "signing_key"):
+            value = getattr(reviewer, field)
+            if not value:
+                continue
+            owner = claimed.setdefault((field, value.casefold()), reviewer.id)
+            if owner != reviewer.id:
+                out.append(docs["reviewers"].problem((i, field), f"expected each person once in the registry; this {field.replace('_', ' ')} is also {owner}'s"))
     for i, reviewer in enumerate(site.reviewers):
         for j, specialty in enumerate(reviewer.specialties):
             if specialty not in specialties:

@@ -24,10 +24,12 @@
   /* A page read after its review date says so even if it was built before. */
   function markOverdue() {
     var due = document.querySelector("time.gs-due");
-    var flag = document.querySelector(".gs-overdue");
-    if (!due || !flag) { return; }
+    if (!due) { return; }
     var date = new Date(due.getAttribute("datetime") + "T00:00:00");
-    if (!isNaN(date) && date < new Date()) { flag.hidden = false; }
+    if (isNaN(date) || date >= new Date()) { return; }
+    document.querySelectorAll(".gs-overdue").forEach(function (flag) { flag.hidden = false; });
+    var box = document.querySelector(".gs-approved");
+    if (box) { box.classList.add("gs-approved--overdue"); }
   }
 
   /* Material's search panel is a dialog without a name; give it one for screen readers. */
