@@ -73,8 +73,9 @@ def approve(
         raise ApprovalRefused(f"{reviewer_id} covers {', '.join(reviewer.specialties)}, not {article.specialty}")
     if not site.settings.review_rules.author_may_approve and is_author(article, reviewer):
         raise ApprovalRefused(f"{reviewer_id} is the author of {article_id} and may not approve it")
-    if article.review.status in ("draft", "retired"):
-        raise ApprovalRefused(f"{article_id} is {article.review.status}; set review.status to submitted before approval")
+    if article.review.status == "draft":
+        raise ApprovalRefused(f"{article_id} is a draft; set review.status to submitted before approval")
+    retiring = article.review.status == "retired"  # retiring is approved like publishing; the status stays
     if on > pipeline.today:
         raise ApprovalRefused(f"an approval cannot be dated after today ({pipeline.today}); got {on}")
     if not reviewer.active_on(on):
@@ -105,7 +106,7 @@ def approve(
     if reviewer_id not in state.current:
         why = state.not_counted.get(reviewer_id, "it does not count under the rules")
         raise ApprovalRefused(f"the approval would not count: {why}")
-    status = "approved" if state.rules_met else "under_review"
+    status = "retired" if retiring else "approved" if state.rules_met else "under_review"
 
     path = validated.sources[article_id].path
     original = _rewrite(path, approvals=approvals, status=status, version=version)

@@ -55,6 +55,9 @@ class ArticleChange:
     state: ApprovalState | None
     eligible: list[Reviewer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    old: Article | None = None
+    """The article at the base (None: new, or no longer fits the model)."""
+    new: Article | None = None
 
 
 @dataclass
@@ -123,7 +126,7 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
     for path, old in sorted(before.items()):
         if path in seen_paths:
             continue
-        change = ArticleChange(path, old.id, old.title, "removed", old.status, None, True, None)
+        change = ArticleChange(path, old.id, old.title, "removed", old.status, None, True, None, old=old.article)
         if old.status == "approved":
             change.problems.append(Problem(path, 1, 1, "", "expected an approved article to be retired (review.status: retired), not deleted; readers and citations point to it"))
         elif old.status == "retired":
@@ -172,7 +175,7 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
     changed = old is None or content_hash(old) != content_hash(article)
     kind = "added" if previous is None else ("changed" if changed or old != article else "unchanged")
     state = approval_state(article, site)
-    change = ArticleChange(doc.shown, article.id, article.title, kind, before, after, changed, state, eligible_reviewers(article, site))
+    change = ArticleChange(doc.shown, article.id, article.title, kind, before, after, changed, state, eligible_reviewers(article, site), old=old, new=article)
     problems = change.problems
     status_at = ("review", "status")
 

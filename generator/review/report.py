@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..model.article import STATUS_LABELS
 from .check import Analysis
+from .diff import clinical_diff
 
 _LABELS = {None: "—", **STATUS_LABELS}
 
@@ -44,8 +45,23 @@ def review_report(analysis: Analysis) -> str:
         for c in waiting:
             names = ", ".join(f"{r.name} (`{r.id}`{', @' + r.github if r.github else ''})" for r in c.eligible) or "no eligible reviewer in the registry"
             lines.append(f"- `{c.id}` needs {c.state.missing} more approval(s) from: {names}. "
-                         f"A reviewer approves with `guidesite approve {c.id} --reviewer <id>` and commits as themselves.")
+                         f"A reviewer approves with `guidesite approve {c.id} --reviewer <id> --coi <declaration> --key <ssh key>`, or by approving this pull request on GitHub.")
         lines.append("")
+
+    changed = [c for c in touched if c.content_changed]
+    if changed:
+        lines += ["### What changed, as data", ""]
+        for c in changed:
+            diff = clinical_diff(c.old, c.new)
+            lines += [f"<details><summary><code>{c.id}</code>: {len(diff)} change(s)</summary>", "", "```text", *diff, "```", "", "</details>", ""]
+
+    if analysis.site.changed:
+        lines += ["### Site configuration changed", "",
+                  f"Files: {', '.join(f'`{p}`' for p in analysis.site.changed)}. Editors' signed approvals: "
+                  f"{len(analysis.site.approvers)} of {analysis.site.required} ({', '.join(analysis.site.approvers) or 'none yet'}). "
+                  "Rules, the registry, grading legends, disclaimers and the editorial policy decide what every page says.", ""]
+        for path, text in analysis.site.diffs.items():
+            lines += [f"<details><summary><code>{path}</code></summary>", "", "```diff", text.rstrip("\n"), "```", "", "</details>", ""]
 
     stale = [c for c in analysis.changes if c.state is not None and c.state.stale]
     if stale:
