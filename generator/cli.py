@@ -162,18 +162,31 @@ def check(ctx: click.Context, base: str, fmt: str, change_authors: tuple[str, ..
 
 
 @main.command()
-@click.argument("article_id", metavar="ARTICLE")
-@click.option("--reviewer", required=True, help="Reviewer id from site_config/reviewers.yaml.")
-@click.option("--coi", required=True, help="Your conflicts of interest for this article ('none' if there are none); shown beside your name.")
+@click.argument("article_id", metavar="ARTICLE", required=False)
+@click.option("--reviewer", help="Reviewer id from site_config/reviewers.yaml.")
+@click.option("--coi", help="Your conflicts of interest for this article ('none' if there are none); shown beside your name.")
+@click.option("--from-github-event", "event", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Record an approving GitHub pull-request review from its event payload ($GITHUB_EVENT_PATH), signed with --key (the publisher's bot key).")
 @click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Your SSH key (default: git's user.signingkey, then ~/.ssh/id_ed25519); a .pub file uses ssh-agent.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
 @click.pass_context
-def approve(ctx: click.Context, article_id: str, reviewer: str, coi: str, key: Path | None, on) -> None:
-    """Sign REVIEWER's approval of ARTICLE as it is now."""
+def approve(ctx: click.Context, article_id: str | None, reviewer: str | None, coi: str | None, event: Path | None, key: Path | None, on) -> None:
+    """Sign REVIEWER's approval of ARTICLE as it is now (or record a GitHub review with --from-github-event)."""
     from .review import approve as approve_article
 
     pipeline = Pipeline(ctx.obj["project"])
+    if event is not None:
+        from .review.github import approve_from_event
+
+        if key is None:
+            raise click.UsageError("--from-github-event needs --key: the publisher's bot key")
+        with _reporting(ctx):
+            for result in approve_from_event(pipeline, event, key=key):
+                click.echo(f"Recorded the GitHub review as an approval: {result.path.name}: status {result.status}, version {result.version}")
+        return
+    if not (article_id and reviewer and coi):
+        raise click.UsageError("give ARTICLE, --reviewer and --coi (or --from-github-event PATH)")
     with _reporting(ctx):
         result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today), coi=coi, key=key)
     click.echo(f"Approved {article_id} by {reviewer}: status {result.status}, version {result.version}, wrote {result.path}")
@@ -200,6 +213,18 @@ def approve_site(ctx: click.Context, reviewer: str, key: Path | None, on) -> Non
             raise UsageProblem("no signing key: give --key PATH")
         count = approve_site_config(pipeline, reviewer, on=(on.date() if on else pipeline.today), key=key)
     click.echo(f"Approved site_config/ as it is by {reviewer}; {count} editor approval(s) of it in {APPROVALS_FILE}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_context
+def audit(ctx: click.Context, fmt: str) -> None:
+    """List every approval ever recorded (from git history): article, version, hash, reviewer, date, signature, trust, interests."""
+    from .review.audit import audit as audit_rows, audit_text
+
+    with _reporting(ctx):
+        rows = audit_rows(Pipeline(ctx.obj["project"]))
+    click.echo(audit_text(rows, fmt), nl=False)
 
 
 @main.command(name="review-report")

@@ -313,3 +313,81 @@ def test_the_review_report_shows_reviewers_what_changed_clinically(repo):
     report = _cli(repo, "review-report", "--base", base).output
     assert "sections › Regimen › blocks › regimen Drug A with drug B › components › drug a › dose: '50 mg/m2' → '60 mg/m2'" in report
     assert "sections › Regimen › blocks › list 2 › 'A graded point' › evidence › grade › strength: 'strong' → 'conditional'" in report
+
+
+def test_audit_lists_every_approval_ever_made_with_its_signature_status(repo):
+    import csv
+    import io
+    import json
+
+    base = _approved_and_merged(repo)
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Change a dose")
+    _approve(repo, "example-reviewer-3", "2025-03-01", coi="speaker fees (fictional)")  # replaces the stale approval
+    _commit(repo.root, REVIEWER_C, "Approve v2")
+    rows = list(csv.DictReader(io.StringIO(_cli(repo, "audit").output)))
+    assert [(r["reviewer"], r["version"], r["date"], r["signature"]) for r in rows] == [
+        ("example-reviewer-1", "1", "2025-02-10", "valid"), ("example-reviewer-3", "2", "2025-03-01", "valid")]
+    assert rows[1]["coi"] == "speaker fees (fictional)" and rows[1]["trust"].startswith("key SHA256:")
+    assert rows[0]["commit"] != rows[1]["commit"] and rows[0]["content"] != rows[1]["content"]
+    assert json.loads(_cli(repo, "audit", "--format", "json").output)[1]["reviewer"] == "example-reviewer-3"
+    assert base
+
+
+def _review_event(tmp_path, base: str, *, login: str, state: str = "approved", body: str = "Doses checked against the label.\nCOI: none", author: str = "example-author", name: str = "event"):
+    """A pull_request_review payload shaped as GitHub documents it (fields we do not read left out)."""
+    import json
+
+    payload = {
+        "action": "submitted",
+        "review": {
+            "id": 80, "node_id": "PRR_kwDOexample", "user": {"login": login, "id": 1, "type": "User"},
+            "body": body, "state": state, "commit_id": "0" * 40,
+            "html_url": "https://github.com/example/guidelines/pull/7#pullrequestreview-80",
+            "submitted_at": "2025-02-10T14:00:00Z",
+        },
+        "pull_request": {
+            "number": 7, "user": {"login": author},
+            "base": {"ref": "main", "sha": base}, "head": {"ref": "new-article", "sha": "1" * 40},
+        },
+        "repository": {"full_name": "example/guidelines"},
+    }
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def test_a_github_review_approves_through_the_bot_key(repo, tmp_path):
+    _submitted(repo)
+    bot = str(repo.keys["example-publisher-bot"])
+    event = _review_event(tmp_path, repo.base, login="example-reviewer-1")
+    result = _cli(repo, "approve", "--from-github-event", str(event), "--key", bot)
+    assert result.exit_code == 0, result.output + result.stderr
+    text = (repo.root / ARTICLE).read_text(encoding="utf-8")
+    assert "signed_by: example-publisher-bot" in text and "github_review: https://github.com/example/guidelines/pull/7#pullrequestreview-80" in text
+    _commit(repo.root, ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"), "Record the review")
+    _passes_check(repo, repo.base)
+    page = _page(repo)
+    assert "Last reviewed February 10, 2025 by" in page and "Dr. Example Reviewer A (sample)" in page
+    audit = _cli(repo, "audit").output
+    assert "valid" in audit and "GitHub review https://github.com/example/guidelines/pull/7#pullrequestreview-80" in audit
+
+
+def test_github_reviews_that_are_not_approvals_by_reviewers_are_refused(repo, tmp_path):
+    _submitted(repo)
+    bot = str(repo.keys["example-publisher-bot"])
+    cases = [
+        (_review_event(tmp_path, repo.base, login="example-reviewer-1", state="changes_requested", name="a"), "is 'changes_requested', not an approval"),
+        (_review_event(tmp_path, repo.base, login="someone-else", name="b"), "GitHub user someone-else is not a reviewer"),
+        (_review_event(tmp_path, repo.base, login="example-reviewer-1", author="example-reviewer-1", name="c"), "opened this pull request and may not approve it"),
+        (_review_event(tmp_path, repo.base, login="example-reviewer-1", body="LGTM", name="d"), "declares no interests"),
+    ]
+    for event, message in cases:
+        result = _cli(repo, "approve", "--from-github-event", str(event), "--key", bot)
+        assert result.exit_code == 1 and message in result.stderr, result.stderr
+        event.unlink()
+    # The bot key cannot sign for a reviewer by itself: a bot-signed record without a review address counts nowhere.
+    result = _cli(repo, "approve", "--from-github-event", str(_review_event(tmp_path, repo.base, login="example-reviewer-1")),
+                  "--key", str(repo.keys["example-reviewer-3"]))
+    assert result.exit_code == 1 and "not the signing key of a bot entry" in result.stderr

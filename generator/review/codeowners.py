@@ -1,4 +1,5 @@
-"""CODEOWNERS from the reviewer registry: each specialty's folder is owned by its reviewers.
+"""CODEOWNERS from the reviewer registry: each specialty's folder is owned by its reviewers,
+and the site configuration, workflows, generator and theme by its editors.
 
 GitHub then asks the right reviewers for every pull request that touches a
 specialty's articles.
@@ -10,6 +11,9 @@ from ..model import SiteConfig
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 
+EDITOR_PATHS = ("/site_config/", "/.github/", "/generator/", "/theme/", "/mkdocs.yml", "/pyproject.toml")
+"""Owned by the registry's editors: rules, registry, legends and texts, workflows, the checker, the theme."""
+
 
 def codeowners(site: SiteConfig) -> str:
     """The CODEOWNERS text for the registry (stable order, so it diffs cleanly)."""
@@ -18,8 +22,13 @@ def codeowners(site: SiteConfig) -> str:
         "# `guidesite check` fails when this file is out of date.",
         "",
     ]
+    editors = sorted({f"@{r.github}" for r in site.reviewers if "editor" in r.roles and r.github and not r.is_bot})
+    # What decides every page, and the tools that judge a change: editors only.
+    for path in EDITOR_PATHS:
+        lines.append(f"{path} {' '.join(editors)}" if editors else f"# {path} has no editor with a GitHub handle")
+    lines.append("")
     for specialty in sorted(site.specialties, key=lambda s: s.id):
-        owners = sorted(f"@{r.github}" for r in site.reviewers if specialty.id in r.specialties and r.github)
+        owners = sorted({f"@{r.github}" for r in site.reviewers if specialty.id in r.specialties and r.github and not r.is_bot})
         if owners:
             lines.append(f"/content/{specialty.id}/ {' '.join(owners)}")
         else:

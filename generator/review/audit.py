@@ -1,0 +1,105 @@
+"""``guidesite audit``: every approval ever recorded, from history, for an accreditor.
+
+Each distinct approval record found in any commit of ``content/`` (and in the
+working tree) is listed once, with the commit that first held it: the article,
+its version, the content hash, the reviewer, the date, whether the signature
+verifies against the registry's key, what it rests on (the reviewer's key, or
+the publisher's bot key and a GitHub review) and the declared interests.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from ..history import parse_revision
+from ..model import Article, SiteConfig
+from ..signing import fingerprint
+from .approvals import signature_problem
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    article: str
+    path: str
+    version: int
+    content: str
+    reviewer: str
+    date: str
+    signature: str
+    """valid, unsigned, or invalid (with why)."""
+    trust: str
+    """The key that vouches for it (fingerprint), and for a GitHub review its address."""
+    coi: str
+    commit: str
+    """The first commit that held the record ("working tree" when not yet committed)."""
+
+
+def audit(pipeline: "Pipeline") -> list[AuditRow]:
+    """Every approval record in the history of content/, oldest first."""
+    site = pipeline.validate().site
+    rows: list[AuditRow] = []
+    seen: set[tuple] = set()
+    history = pipeline.history
+    revisions = history.revisions("content") if history is not None else {}
+    working = {p.relative_to(pipeline.root).as_posix(): p for p in sorted((pipeline.root / "content").glob("*/*.yaml"))}
+    for path in sorted(set(revisions) | set(working)):
+        states = [(r.commit[:10], parse_revision(r).data) for r in revisions.get(path, [])]
+        if path in working:
+            from ..load import load_document
+
+            doc, problems = load_document(working[path], pipeline.root)
+            states.append(("working tree", None if problems else doc.data))
+        for commit, data in states:
+            article = _article(data)
+            if article is None:
+                continue
+            for approval in article.review.approvals:
+                key = (path, approval.reviewer, approval.content, approval.date, approval.signature)
+                if key in seen:
+                    continue
+                seen.add(key)
+                rows.append(_row(article, path, approval, site, commit))
+    return rows
+
+
+def _article(data) -> Article | None:
+    try:
+        return Article.model_validate(data) if isinstance(data, dict) else None
+    except ValidationError:
+        return None
+
+
+def _row(article: Article, path: str, approval, site: SiteConfig, commit: str) -> AuditRow:
+    problem = signature_problem(article, approval, site) if approval.signature else None
+    status = "unsigned" if not approval.signature else "valid" if problem is None else f"invalid: {problem}"
+    signer = site.reviewer(approval.signed_by) if approval.signed_by and approval.signed_by in {r.id for r in site.reviewers} else None
+    if signer is None and approval.reviewer in {r.id for r in site.reviewers}:
+        signer = site.reviewer(approval.reviewer)
+    if status != "valid":
+        trust = "none: nothing verifiable vouches for this record"
+    else:
+        trust = f"key {fingerprint(signer.signing_key)} ({signer.id})"
+    if approval.github_review and status == "valid":
+        trust += f"; GitHub review {approval.github_review}"
+    return AuditRow(article.id, path, article.review.version, approval.content or "", approval.reviewer, approval.date.isoformat(),
+                    status, trust, approval.coi or "", commit)
+
+
+def audit_text(rows: list[AuditRow], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(AuditRow.__dataclass_fields__))
+    for row in rows:
+        writer.writerow(list(asdict(row).values()))
+    return out.getvalue()
