@@ -391,3 +391,48 @@ def test_github_reviews_that_are_not_approvals_by_reviewers_are_refused(repo, tm
     result = _cli(repo, "approve", "--from-github-event", str(_review_event(tmp_path, repo.base, login="example-reviewer-1")),
                   "--key", str(repo.keys["example-reviewer-3"]))
     assert result.exit_code == 1 and "not the signing key of a bot entry" in result.stderr
+
+
+def test_a_raised_requirement_does_not_re_judge_the_past_nor_spare_new_approvals(repo):
+    base = _approved_and_merged(repo)  # approved under "1 approval" on 2025-02-10
+    site = repo.root / "site_config" / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("review_rules:\n  approvals_required: 1\n  author_may_approve: false\n",
+                                 "review_rules:\n  - approvals_required: 1\n  - since: 2025-06-01\n    approvals_required: 2\n"), encoding="utf-8")
+    assert "since: 2025-06-01" in site.read_text(encoding="utf-8")
+    assert _cli(repo, "approve-site", "--reviewer", "example-reviewer-3", "--key", str(repo.keys["example-reviewer-3"]), "--date", "2025-07-01").exit_code == 0
+    _commit(repo.root, MAINTAINER, "Two approvals from June")
+    _passes_check(repo, base)
+    assert "Last reviewed February 10, 2025 by" in _page(repo)  # still approved: judged by the rules of its day
+    base = _new_base(repo, "merged")
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Change a dose")
+    _approve(repo, "example-reviewer-3", "2025-05-01")  # back-dated to before the new rules
+    _commit(repo.root, REVIEWER_C, "Approve")
+    _refused(repo, base, "review.status: expected 2 current approval(s) for 'approved'; got 1")
+
+
+def test_an_approval_dated_before_the_base_its_content_was_written_on_is_refused(repo, monkeypatch):
+    _submitted(repo)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-03-01T12:00:00+00:00")
+    base = _new_base(repo, "main moves on (March 1)")
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Change a dose")
+    _approve(repo, "example-reviewer-1", "2025-02-10")  # back-dated: this content did not exist then
+    _commit(repo.root, REVIEWER, "Approve")
+    _refused(repo, base, "review.approvals[0].date: expected an approval dated on or after 2025-03-01 (the base this content was written on); got 2025-02-10")
+
+
+def test_the_sample_sites_approval_is_signed_with_the_fictional_reviewers_key():
+    from conftest import REPO
+    from generator.pipeline import Pipeline
+    from generator.review.approvals import approval_state
+
+    validated = Pipeline(REPO).validate()
+    approved = [a for a in validated.articles if a.review.status == "approved"]
+    assert approved
+    for article in approved:
+        state = approval_state(article, validated.site)
+        assert state.rules_met and not state.stale and not state.not_counted, (article.id, state)

@@ -29,8 +29,11 @@ ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 
 
 @pytest.fixture
-def repo(project, fixed_build_date, signing_keys):
-    """A content repository with one commit (the base): configuration, theme, CODEOWNERS; builds are dated TODAY."""
+def repo(project, fixed_build_date, signing_keys, monkeypatch):
+    """A content repository with one commit (the base): configuration, theme, CODEOWNERS; builds are dated TODAY,
+    commits January 15, 2025 (approvals in these stories are dated after it, as they would be)."""
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2025-01-15T12:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-01-15T12:00:00+00:00")
     shutil.copy(REPO / ".gitignore", project.root / ".gitignore")
     (project.root / ".github").mkdir()
     (project.root / CODEOWNERS_PATH).write_text(codeowners(validate(load(project.root)).site), encoding="utf-8")

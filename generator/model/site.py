@@ -50,6 +50,10 @@ class Publisher(Strict):
 class ReviewRules(Strict):
     """How an article becomes approved."""
 
+    since: date | None = None
+    """First day these rules apply.  With several rule sets (a list), each approval is judged by the set
+    in force on its date: raising a requirement does not re-judge what was approved before."""
+
     approvals_required: Annotated[int, Field(ge=1, le=10)] = 1
     """Current approvals, by reviewers covering the article's specialty, needed for 'approved'."""
     author_may_approve: bool = False
@@ -83,10 +87,20 @@ class Settings(Strict):
     """One line under the advisory board badge."""
     recent_count: Annotated[int, Field(ge=1, le=50)] = 5
     """How many recent updates the home page lists."""
-    review_rules: ReviewRules = ReviewRules()
-    """Approval rules checked by ``guidesite check`` and ``guidesite approve``."""
+    review_rules: ReviewRules | Annotated[list[ReviewRules], Field(min_length=1)] = ReviewRules()
+    """Approval rules checked by ``guidesite check`` and ``guidesite approve``: one set, or a list of
+    sets each with the date it applies ``since``."""
     publishing: Publishing = Publishing()
     """Edition naming for ``guidesite publish``."""
+
+    def rules_on(self, day: date | None = None) -> ReviewRules:
+        """The rule set in force on ``day`` (None: the newest)."""
+        sets = sorted(self.review_rules if isinstance(self.review_rules, list) else [self.review_rules], key=lambda r: r.since or date.min)
+        chosen = sets[0]
+        for rules in sets:
+            if day is None or (rules.since or date.min) <= day:
+                chosen = rules
+        return chosen
 
 
 class Specialty(Strict):

@@ -51,7 +51,9 @@ WORKFLOW_FIELDS = frozenset({"status", "version", "approvals"})
 
 def canonical_content(article: Article) -> str:
     """What a reviewer vouches for as canonical JSON (what the hash is taken of)."""
-    data = article.model_dump(mode="json", exclude={"review": set(WORKFLOW_FIELDS)})
+    # Fields left empty are left out, so that a new optional field in the model does not change the
+    # hash of every article already signed.
+    data = article.model_dump(mode="json", exclude={"review": set(WORKFLOW_FIELDS)}, exclude_none=True)
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -130,6 +132,8 @@ class ApprovalState:
     not_counted: dict[str, str] = field(default_factory=dict)
     """Reviewer id → why the approval does not count (self-approval, specialty)."""
     required: int = 1
+    author_may_approve: bool = False
+    """Under the rules the approvals are judged by."""
 
     @property
     def rules_met(self) -> bool:
@@ -140,11 +144,18 @@ class ApprovalState:
         return max(0, self.required - len(self.current))
 
 
-def approval_state(article: Article, site: SiteConfig) -> ApprovalState:
-    """Which approvals are current and whether the rules are met."""
-    rules = site.settings.review_rules
-    state = ApprovalState(required=rules.approvals_required)
+def approval_state(article: Article, site: SiteConfig, *, newest_rules: bool = False) -> ApprovalState:
+    """Which approvals are current and whether the rules are met.
+
+    Approvals are judged by the rules in force when the content was (last)
+    approved: a later change of rules applies to approvals made after it and
+    does not re-judge the past.  ``check`` judges approvals new in a change by
+    the newest rules (``newest_rules``), whatever date they carry.
+    """
     digest = content_hash(article)
+    day = None if newest_rules else max((a.date for a in article.review.approvals if a.content == digest), default=None)
+    rules = site.settings.rules_on(day)
+    state = ApprovalState(required=rules.approvals_required, author_may_approve=rules.author_may_approve)
     reviewers = {r.id: r for r in site.reviewers}
     people: dict[str, str] = {}  # one person, one approval: registry identities shared by two ids count once
     for approval in article.review.approvals:
@@ -198,7 +209,7 @@ def effective_status(article: Article, site: SiteConfig) -> str:
 
 def eligible_reviewers(article: Article, site: SiteConfig) -> list[Reviewer]:
     """Reviewers who may approve this article under the rules."""
-    rules = site.settings.review_rules
+    rules = site.settings.rules_on()
     return [
         r for r in site.reviewers
         if not r.is_bot and article.specialty in r.specialties and (rules.author_may_approve or not is_author(article, r))

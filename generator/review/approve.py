@@ -71,7 +71,7 @@ def approve(
         raise ApprovalRefused(f"'{reviewer_id}' is not a reviewer in site_config/reviewers.yaml")
     if article.specialty not in reviewer.specialties:
         raise ApprovalRefused(f"{reviewer_id} covers {', '.join(reviewer.specialties)}, not {article.specialty}")
-    if not site.settings.review_rules.author_may_approve and is_author(article, reviewer):
+    if not site.settings.rules_on(on).author_may_approve and is_author(article, reviewer):
         raise ApprovalRefused(f"{reviewer_id} is the author of {article_id} and may not approve it")
     if article.review.status == "draft":
         raise ApprovalRefused(f"{article_id} is a draft; set review.status to submitted before approval")

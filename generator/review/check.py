@@ -107,6 +107,7 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
     if history is None:
         raise GitError(f"expected a git repository to compare with '{base}'; {pipeline.root} is not in one")
     base_sha = history.resolve(base)
+    base_date = date.fromisoformat(history.git("show", "-s", "--format=%cs", base_sha).decode().strip())
     validated = pipeline.validate(positions=True)
     base_site = site_at(history, base_sha)
     before = _articles_at(history, base_sha)
@@ -121,6 +122,7 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
         change = _compare(article, doc, old, base_site)
         if change.content_changed and change.state is not None and change.state.current:
             change.problems += _authors_who_approve(history, article, doc, base_sha, base_site, change.state, change_authors)
+            change.problems += _approvals_before_their_content(article, doc, old, change.state, base_date)
         changes.append(change)
         problems += change.problems
     for path, old in sorted(before.items()):
@@ -174,7 +176,8 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
     old = previous.article if previous else None
     changed = old is None or content_hash(old) != content_hash(article)
     kind = "added" if previous is None else ("changed" if changed or old != article else "unchanged")
-    state = approval_state(article, site)
+    carried = {a.signature for a in (old.review.approvals if old else []) if a.signature}
+    state = approval_state(article, site, newest_rules=any(a.signature not in carried for a in article.review.approvals))
     change = ArticleChange(doc.shown, article.id, article.title, kind, before, after, changed, state, eligible_reviewers(article, site), old=old, new=article)
     problems = change.problems
     status_at = ("review", "status")
@@ -238,7 +241,7 @@ def _authors_who_approve(history: History, article: Article, doc: RawDocument, b
     what reviewers vouch for (a commit that only adds approvals writes nothing),
     and the logins CI names (the pull request's author).
     """
-    if site.settings.review_rules.author_may_approve:
+    if state.author_may_approve:
         return []
     commits = history.commits_touching(doc.shown, since=base)
     states = history.documents_at_commits(doc.shown, [base] + [c.sha for c in commits])
@@ -258,6 +261,19 @@ def _authors_who_approve(history: History, article: Article, doc: RawDocument, b
         else:
             continue
         problems.append(doc.problem(("review", "approvals", index), f"approval by {approval.reviewer} does not count: {why}; another reviewer must approve"))
+    return problems
+
+
+def _approvals_before_their_content(article: Article, doc: RawDocument, previous: Before | None, state: ApprovalState, base_date: date) -> list[Problem]:
+    """A new approval of content this change wrote cannot be dated before the base it was written on
+    (the date main recorded, which the change cannot set): a back-dated approval would slip into an
+    old rule set or a term that has ended."""
+    carried = {a.signature for a in (previous.article.review.approvals if previous and previous.article else []) if a.signature}
+    problems = []
+    for index, approval in enumerate(article.review.approvals):
+        if approval.reviewer in state.current and approval.signature not in carried and approval.date < base_date:
+            problems.append(doc.problem(("review", "approvals", index, "date"),
+                                        f"expected an approval dated on or after {base_date} (the base this content was written on); got {approval.date}"))
     return problems
 
 

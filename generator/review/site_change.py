@@ -124,7 +124,7 @@ def read_approvals(root: Path) -> tuple[list[SiteApproval], list[Problem]]:
 def check_site_change(root: Path, history: History, base: str, base_site: SiteConfig, today: date) -> SiteChange:
     """Compare site_config/ with the base; a change needs the base's editors' signed approvals."""
     before, after = site_files_at(history, base), site_files(root)
-    change = SiteChange(required=base_site.settings.review_rules.site_approvals_required)
+    change = SiteChange(required=base_site.settings.rules_on().site_approvals_required)
     change.changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     for path in change.changed:
         old, new = before.get(path, b"").decode("utf-8", "replace"), after.get(path, b"").decode("utf-8", "replace")
