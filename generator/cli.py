@@ -188,7 +188,7 @@ def approve(ctx: click.Context, article_id: str | None, reviewer: str | None, co
     if not (article_id and reviewer and coi):
         raise click.UsageError("give ARTICLE, --reviewer and --coi (or --from-github-event PATH)")
     with _reporting(ctx):
-        result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today), coi=coi, key=key)
+        result = approve_article(pipeline, article_id, reviewer, on=(on.date() if on else pipeline.today), coi=coi, key=key, show=click.echo)
     click.echo(f"Approved {article_id} by {reviewer}: status {result.status}, version {result.version}, wrote {result.path}")
     if result.dropped:
         click.echo(f"Dropped approvals of earlier content by: {', '.join(result.dropped)}")

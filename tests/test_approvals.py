@@ -436,3 +436,13 @@ def test_the_sample_sites_approval_is_signed_with_the_fictional_reviewers_key():
     for article in approved:
         state = approval_state(article, validated.site)
         assert state.rules_met and not state.stale and not state.not_counted, (article.id, state)
+
+
+def test_approve_shows_what_changed_since_the_last_approved_version_before_signing(repo):
+    _approved_and_merged(repo)
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Change a dose")
+    output = _approve(repo, "example-reviewer-3", "2025-03-01").output
+    assert output.index("Approving test-question version 2; changes since version 1:") < output.index("Approved test-question")
+    assert "components › drug a › dose: '50 mg/m2' → '60 mg/m2'" in output

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from ..errors import ContentError, GuidesiteError, Problem
 from ..model import Approval, Article
 from ..signing import default_key, public_key_of, sign
 from .approvals import approval_state, content_hash, is_author, statement
+from .diff import clinical_diff
 
 
 class ApprovalRefused(GuidesiteError):
@@ -53,6 +55,7 @@ def approve(
     key: Path | None = None,
     github_review: str | None = None,
     signed_by: str | None = None,
+    show: Callable[[str], None] | None = None,
 ) -> Approved:
     """Sign and write ``reviewer_id``'s approval of the article as it is now.
 
@@ -84,7 +87,15 @@ def approve(
         raise ApprovalRefused("declare conflicts of interest for this article with --coi ('none' if there are none)")
 
     digest = content_hash(article)
-    version = _version_for(pipeline, validated, article, digest)
+    versions = pipeline.versions(validated).get(article.id, [])
+    version = _version_for(versions, article, digest)
+    if show is not None:  # what the reviewer is about to vouch for, before anything is signed
+        last = versions[-1] if versions else None
+        changes = clinical_diff(last.article if last else None, article) if not last or content_hash(last.article) != digest else []
+        show(f"Approving {article_id} version {version}" + (f"; changes since version {last.number}:" if last else " (never approved before):")
+             if changes else f"Approving {article_id} version {version}, the content approved before.")
+        for line in changes:
+            show(f"  {line}")
     record = Approval(reviewer=reviewer_id, date=on, content=digest, coi=coi.strip(), signed_by=signed_by, github_review=github_review)
     if key is None:
         key = default_key()
@@ -119,11 +130,10 @@ def approve(
     return Approved(path, status, version, state.current, dropped, state.missing)
 
 
-def _version_for(pipeline: "Pipeline", validated, article: Article, digest: str) -> int:
+def _version_for(versions: list, article: Article, digest: str) -> int:
     """The number this content has or will have: the last approved version's when it is that
     content, else the next one.  Never typed by hand, so a permanent copy cannot be re-approved
     with other content under its number."""
-    versions = pipeline.versions(validated).get(article.id, [])
     if not versions:
         return article.review.version
     last = versions[-1]
