@@ -1089,9 +1089,13 @@ def load(root: Path, paths: list[Path] | None = None, *, only_paths: bool = Fals
     only = None
     if paths:
         wanted: list[Path] = []
+        content_root = content_dir.resolve()
         for path in map(Path, paths):
             link = _link_on_the_way(root, path)
-            if link is not None:
+            if not path.absolute().resolve().is_relative_to(content_root):
+                problems.append(Problem(_shown(path, root), 1, 1, "", f"expected an article file or folder inside {_shown(content_dir, root)}/ of the project; "
+                                        f"this is outside it (paths are read from the current folder: {Path.cwd()})"))
+            elif link is not None:
                 problems.append(Problem(_shown(link, root), 1, 1, "", "expected a regular file or folder; got a symbolic link (content must not point outside content/)"))
             elif path.is_dir():
                 wanted += find_articles(path)

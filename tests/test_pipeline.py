@@ -245,3 +245,14 @@ def test_preview_prints_the_address_of_the_article(tmp_path):
     page = root / "build" / "preview" / "site" / "gynecologic-oncology" / article / "index.html"
     assert f"The article: {page}" in result.output
     assert f"/gynecologic-oncology/{article}/" in result.output
+
+
+def test_validate_refuses_a_path_outside_the_projects_content(tmp_path):
+    root = copy_sample(tmp_path / "project")
+    outside = tmp_path / "elsewhere" / "secret.yaml"
+    outside.parent.mkdir()
+    outside.write_text("id: secret\ntitle: 'top secret line'\n", encoding="utf-8")
+    result = _cli(root, "validate", str(outside))
+    assert result.exit_code == 1
+    assert "expected an article file or folder inside content/ of the project" in result.stderr
+    assert "top secret line" not in result.stderr
