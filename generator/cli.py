@@ -35,15 +35,16 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: <project>/site).")
 @click.option("--drafts", is_flag=True, help="Include draft articles (for previews only).")
 @click.option("--timings", is_flag=True, help="Print how long each stage took.")
+@click.option("--judge-by", metavar="REF", default=None, help="Count approvals by the reviewer registry and rules of this git ref (a pull request's build: its base).")
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool) -> None:
+def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None) -> None:
     """Validate content/, render it and build the site into site/."""
     project: Path = ctx.obj["project"]
     started = time.perf_counter()
     progress = _Progress()
     with _reporting(ctx), progress:
         report = BuildReport()
-        built = Pipeline(project, progress=progress).build(site_dir or project / "site", drafts=drafts, report=report)
+        built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report)
     took = time.perf_counter() - started
     if report.unchanged:
         click.echo(f"Nothing changed: {built.site_dir} is up to date ({built.articles} articles checked in {took:.1f} s)")

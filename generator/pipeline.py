@@ -46,8 +46,11 @@ class Built:
 class Pipeline:
     """One project, and the stages run over it."""
 
-    def __init__(self, root: Path, *, today: date | None = None, progress: Callable[[str], None] | None = None):
+    def __init__(self, root: Path, *, today: date | None = None, progress: Callable[[str], None] | None = None, judge_by: str | None = None):
         self.root = Path(root).resolve()
+        self.judge_by = judge_by
+        """A git ref whose reviewer registry and review rules decide which approvals count on the pages
+        (a pull request's build is judged by its base: the change cannot vouch for itself)."""
         self.config_file = self.root / CONFIG_FILE
         self.templates = self.root / "theme" / "templates"
         self.today = today or build_date()
@@ -118,7 +121,21 @@ class Pipeline:
         self.progress("reading content/")
         loaded = load(self.root, paths, read_articles=positions, only_paths=only_paths)
         self.progress(f"reading and validating {len(loaded.files)} articles")
-        return validate(loaded, today=self.today)
+        validated = validate(loaded, today=self.today)
+        if self.judge_by is not None:
+            validated.site = self._judged_by_base(validated.site)
+        return validated
+
+    def _judged_by_base(self, site: SiteConfig) -> SiteConfig:
+        """``site`` with the registry and review rules of ``judge_by`` (members the change adds count for nothing)."""
+        from .history import GitError
+        from .review.site_change import site_at
+
+        if self.history is None:
+            raise GitError(f"expected a git repository to judge by '{self.judge_by}'; {self.root} is not in one")
+        base = site_at(self.history, self.history.resolve(self.judge_by, option="--judge-by"))
+        settings = site.settings.model_copy(update={"review_rules": base.settings.review_rules})
+        return site.model_copy(update={"reviewers": base.reviewers, "settings": settings})
 
     def check(self, paths: list[Path] | None = None) -> int:
         """``guidesite validate``: every problem, or the number of articles checked; keeps nothing."""

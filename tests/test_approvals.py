@@ -62,6 +62,14 @@ def _assert_not_approved(project) -> None:
     assert "Educational purpose only" in _page(project)
 
 
+def _assert_not_approved_when_judged_by(project, base: str) -> None:
+    """The pull request's build (as CI makes it: judged by the base's registry and rules) does not read Approved."""
+    result = _cli(project, "build", "--judge-by", base)
+    assert result.exit_code == 0, result.output + result.stderr
+    html = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "Educational purpose only" in html
+
+
 # -- forged signatures ---------------------------------------------------------------------------
 
 def test_a_record_signed_with_another_reviewers_key_counts_nowhere(repo):
@@ -119,6 +127,7 @@ def test_a_change_that_adds_its_author_to_the_registry_cannot_approve(repo, tmp_
     _refused(repo, repo.base,
              "approval by example-newcomer does not count: not in the reviewer registry",  # …the base's does not
              "site_config/ changed (site_config/reviewers.yaml): expected 1 signed approval(s) by editors")
+    _assert_not_approved_when_judged_by(repo, repo.base)
 
 
 def test_lowering_the_rules_in_the_same_change_does_not_apply(repo):
@@ -133,6 +142,7 @@ def test_lowering_the_rules_in_the_same_change_does_not_apply(repo):
     stderr = _refused(repo, repo.base, "review.status: expected 2 current approval(s) for 'approved'; got 1",
                       "site_config/ changed (site_config/site.yaml)")
     assert "site_config/site.yaml" in stderr
+    _assert_not_approved_when_judged_by(repo, repo.base)
     report = _cli(repo, "review-report", "--base", repo.base).output
     assert "-  approvals_required: 2" in report and "+  approvals_required: 1" in report
     assert "+  author_may_approve: true" in report
