@@ -33,7 +33,7 @@ class ArticleVersion:
     commit: str | None
     """The last commit holding this version (None: only in the working tree)."""
     changed: frozenset[str]
-    """Parts changed since the previous approved version: ``summary``, ``section:<heading>``, ``regimen:<name>``."""
+    """Parts changed since the previous approved version: ``summary``, ``section:<heading>``, ``regimen:<name>``, ``dosing:<name>``."""
 
     @property
     def summary(self) -> str | None:
@@ -99,11 +99,13 @@ def changed_parts(old: Article, new: Article) -> frozenset[str]:
         before = old_sections.get(section.heading)
         if before is None or before != section:
             changed.add(f"section:{section.heading}")
-    old_regimens = {b.regimen.name: b.regimen for s in old.sections for b in s.blocks if b.regimen}
-    for section in new.sections:
-        for block in section.blocks:
-            if block.regimen and old_regimens.get(block.regimen.name) != block.regimen:
-                changed.add(f"regimen:{block.regimen.name}")
+    for kind in ("regimen", "dosing"):
+        before = {getattr(b, kind).name: getattr(b, kind) for s in old.sections for b in s.blocks if getattr(b, kind)}
+        for section in new.sections:
+            for block in section.blocks:
+                table = getattr(block, kind)
+                if table and before.get(table.name) != table:
+                    changed.add(f"{kind}:{table.name}")
     return frozenset(changed)
 
 

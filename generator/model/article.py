@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_validator
 
+from .dosing import Dosing
 from .fields import (
     CitationKey,
     Doi,
@@ -119,7 +120,7 @@ ItemList = Annotated[list[ListItem], Field(min_length=1)]
 
 
 class Block(Strict):
-    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation."""
+    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing."""
 
     prose: Wording | None = None
     """A paragraph or more of Markdown."""
@@ -131,6 +132,8 @@ class Block(Strict):
     """A treatment regimen."""
     recommendation: Recommendation | None = None
     """A graded recommendation."""
+    dosing: Dosing | None = None
+    """Complete doses of any drug (amount, basis, frequency, maximum, duration, route), as a table."""
 
     @model_validator(mode="before")
     @classmethod
@@ -148,7 +151,7 @@ class Block(Strict):
         return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
 
 
-BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation")
+BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing")
 
 
 class Section(Strict):

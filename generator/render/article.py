@@ -18,6 +18,7 @@ from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
+from .doses import dose_text
 from .text import CITED, attr, html_text, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
@@ -235,6 +236,13 @@ class ArticleView(Helpers):
 
     def infusion(self, minutes: int | None) -> str:
         return f"over {format_minutes(minutes)}" if minutes else "—"
+
+    def minutes(self, minutes: int) -> str:
+        return format_minutes(minutes)
+
+    def dose_text(self, d: Any) -> str:
+        """A dose as prescribers read it: "45 mg/kg per dose twice daily (90 mg/kg/day), max 2 g per dose, for 10 days"."""
+        return dose_text(d)
 
     def cycle(self, days: int | None) -> str:
         if not days:

@@ -31,7 +31,7 @@ def clinical_diff(old: Article | None, new: Article | None) -> list[str]:
     return lines
 
 
-_KINDS = ("prose", "list", "numbered", "regimen", "recommendation")
+from ..model.article import BLOCK_KINDS as _KINDS
 
 
 def _flatten(value: Any, place: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def _flatten(value: Any, place: str = "", out: dict[str, Any] | None = None) -> 
             kind = next((k for k in _KINDS if item.get(k) is not None), None)
             if kind is not None and len([k for k in item if item[k] is not None]) == 1:
                 item = item[kind]  # a block: name it by what it holds
-                label = f"regimen {item.get('name')}" if kind == "regimen" else f"{kind} {i + 1}"
+                label = f"{kind} {item.get('name')}" if kind in ("regimen", "dosing") else f"{kind} {i + 1}"
             else:
                 label = _label(item, i)
             seen[label] = seen.get(label, 0) + 1

@@ -1,0 +1,99 @@
+"""Doses stated completely for any drug: what a prescriber reads back from the page is what the
+author wrote — amount, basis, frequency, maximum, duration — and an incomplete or inconsistent
+dose is a located error, never a misleading table row."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.errors import ContentError
+from generator.load import load
+from generator.render import render
+from generator.validate import validate
+
+from conftest import TODAY, VALID_ARTICLE
+
+ARTICLE = "content/gynecologic-oncology/test-question.yaml"
+
+DOSING = """\
+      - dosing:
+          name: Amoxicillin for an example infection
+          cite: [trial-a]
+          doses:
+{rows}
+"""
+
+
+def _with_doses(project, rows: str) -> None:
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    block = DOSING.format(rows=rows)
+    project.write(ARTICLE, text.replace("      - list:\n", block + "      - list:\n", 1))
+
+
+def _page(project) -> str:
+    pages = render(validate(load(project.root)), project.root / "theme" / "templates", today=TODAY)
+    return next(p.text for p in pages if p.path == "gynecologic-oncology/test-question.md")
+
+
+def _problems(project) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_per_day_dose_reads_per_dose_with_its_frequency_total_maximum_and_duration(project):
+    _with_doses(project, """\
+            - drug: amoxicillin
+              population: children 6 months to 2 years
+              form: oral suspension 400 mg/5 mL
+              dose: 80-90 mg/kg
+              per: day
+              divided: 2
+              max_per_dose: 2 g
+              duration: 10 days
+              route: oral
+""")
+    page = _page(project)
+    row = next(line for line in page.splitlines() if line.startswith("| amoxicillin"))
+    assert "oral suspension 400 mg/5 mL" in row and "children 6 months to 2 years" in row
+    assert "40–45 mg/kg per dose twice daily (80–90 mg/kg/day), max 2 g per dose, for 10 days" in row
+    assert row.endswith("| oral |")
+
+
+def test_an_iv_infusion_reads_its_frequency_total_and_infusion_time(project):
+    _with_doses(project, """\
+            - {drug: drug z, dose: 1 g, frequency: every 8 hours, route: IV infusion, infusion: 30 min, duration: 5-7 days}
+""")
+    row = next(line for line in _page(project).splitlines() if line.startswith("| drug z"))
+    assert "1 g per dose every 8 hours (3 g a day), for 5–7 days" in row
+    assert row.endswith("| IV infusion over 30 min |")
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("{drug: drug a, dose: 45 mg/kg, route: oral}", "expected a frequency (how often each dose is given"),
+    ("{drug: drug a, dose: 90 mg/kg, per: day, route: oral}", "expected divided (how many doses the day's amount is split into)"),
+    ("{drug: drug a, dose: 90 mg/kg, per: day, divided: 3, frequency: twice daily, route: oral}", "expected divided (3) to match the frequency 'twice daily'"),
+    ("{drug: drug a, dose: 500 mg, frequency: twice daily, max_per_dose: 250 mg, route: oral}", "expected max_per_dose (250 mg) at or above the dose (500 mg)"),
+    ("{drug: drug a, dose: 1 g, frequency: twice daily, max_per_day: 1500 mg, route: oral}", "expected max_per_day (1500 mg) at or above the daily amount (2 g)"),
+    ("{drug: drug a, dose: 2 puffs, frequency: twice daily, route: oral}", "expected a route a puff can be given by (inhaled); got 'oral'"),
+    ("{drug: drug a, dose: 500 mg, frequency: twice daily, route: oral, infusion: 30 min}", "expected infusion only for the route 'IV infusion'"),
+    ("{drug: drug a, dose: 500 mgs, frequency: twice daily, route: oral}", "got 'mgs' in '500 mgs'"),
+    ("{drug: drug a, dose: 500 mg, frequency: sometimes, route: oral}", "expected a frequency such as 'once'"),
+    ("{drug: drug a, dose: 500 mg, frequency: once daily, duration: 10, route: oral}", "expected a duration with its unit, such as '10 days'"),
+    ("{drug: drug a, dose: 500 mg, frequency: once daily, route: by mouth}", "route: expected one of"),
+])
+def test_an_incomplete_or_inconsistent_dose_is_a_located_error(project, row, message):
+    _with_doses(project, f"            - {row}\n")
+    problems = _problems(project)
+    assert any(message in p for p in problems), problems
+    assert all(p.startswith(f"{ARTICLE}:") and ":1:1:" not in p for p in problems), problems
+
+
+def test_every_dose_problem_of_a_table_is_reported_at_once(project):
+    _with_doses(project, """\
+            - {drug: drug a, dose: 45 mg/kg, route: oral}
+            - {drug: drug b, dose: 2 puffs, frequency: twice daily, route: oral}
+            - {drug: drug c, dose: 1 kg, frequency: twice daily, route: oral}
+""")
+    problems = _problems(project)
+    assert len(problems) == 3, problems
