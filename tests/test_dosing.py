@@ -97,3 +97,32 @@ def test_every_dose_problem_of_a_table_is_reported_at_once(project):
 """)
     problems = _problems(project)
     assert len(problems) == 3, problems
+
+
+def test_a_boxed_warning_is_a_callout_with_a_patient_wording(project):
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    warning = """\
+      - warning:
+          kind: boxed
+          text:
+            clinician: "Fluoroquinolones carry a boxed warning for tendinitis and tendon rupture [@label-b]."
+            patient: "This medicine can rarely damage tendons; stop it and call your doctor if a tendon hurts [@label-b]."
+"""
+    project.write(ARTICLE, text.replace("      - list:\n", warning + "      - list:\n", 1))
+    page = _page(project)
+    assert '<div class="gs-warning gs-warning--boxed" role="note" markdown>' in page
+    callout = page[page.index("gs-warning--boxed"):]
+    assert callout.index("**Boxed warning**") < callout.index("tendon rupture") < callout.index("stop it and call your doctor")
+
+
+@pytest.mark.parametrize(("markdown", "message"), [
+    (r"!!! warning\n    Stop if a tendon hurts.", "expected no admonitions ('!!! warning')"),
+    (r"> Stop if a tendon hurts.", "expected no blockquotes ('> …')"),
+    (r"Stop if a tendon hurts.[^1]", "expected no footnotes ('[^1]')"),
+    (r"```mermaid\ngraph TD; A-->B\n```", "expected no fenced code or diagram blocks"),
+])
+def test_markdown_that_would_show_as_literal_text_is_refused_with_a_pointer(project, markdown, message):
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    project.write(ARTICLE, text.replace("      - list:\n", f'      - prose: "{markdown}"\n      - list:\n', 1))
+    problems = _problems(project)
+    assert any(message in p and "sections[0].blocks[1].prose" in p for p in problems), problems

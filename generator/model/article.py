@@ -116,11 +116,24 @@ class Recommendation(Strict):
     """At least one evidence grade."""
 
 
+class Warning(Strict):
+    """A safety warning shown as a callout in every audience: a boxed warning, a contraindication or a caution."""
+
+    kind: Literal["boxed", "contraindication", "caution"]
+    """boxed (the label's boxed warning), contraindication, or caution."""
+    text: Wording
+    """The warning (Markdown, citations allowed); give a ``patient:`` wording in plain language."""
+
+
+WARNING_LABELS = {"boxed": "Boxed warning", "contraindication": "Contraindication", "caution": "Caution"}
+"""How each kind of warning is headed on the page."""
+
+
 ItemList = Annotated[list[ListItem], Field(min_length=1)]
 
 
 class Block(Strict):
-    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing."""
+    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning."""
 
     prose: Wording | None = None
     """A paragraph or more of Markdown."""
@@ -134,6 +147,8 @@ class Block(Strict):
     """A graded recommendation."""
     dosing: Dosing | None = None
     """Complete doses of any drug (amount, basis, frequency, maximum, duration, route), as a table."""
+    warning: Warning | None = None
+    """A boxed warning, contraindication or caution, as a callout."""
 
     @model_validator(mode="before")
     @classmethod
@@ -151,7 +166,7 @@ class Block(Strict):
         return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
 
 
-BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing")
+BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning")
 
 
 class Section(Strict):

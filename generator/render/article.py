@@ -19,6 +19,7 @@ from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
 from .doses import dose_text
+from ..model.article import WARNING_LABELS
 from .text import CITED, attr, html_text, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
@@ -236,6 +237,9 @@ class ArticleView(Helpers):
 
     def infusion(self, minutes: int | None) -> str:
         return f"over {format_minutes(minutes)}" if minutes else "—"
+
+    def warning_label(self, kind: str) -> str:
+        return WARNING_LABELS[kind]
 
     def minutes(self, minutes: int) -> str:
         return format_minutes(minutes)

@@ -24,6 +24,7 @@ from ..errors import Problem
 from ..load import RawDocument
 from ..model.fields import KEY_PATTERN, MarkdownText, user_info
 from ..model.walk import CITATION, citation_keys
+from .literal import literal_markdown
 from .messages import visible
 from .text import TAG_START, raw_strings, snippet
 
@@ -151,6 +152,7 @@ def unsafe_markdown(text: str) -> list[tuple[int, str]]:
             out.append((max(text.find(target), 0), f"expected a link without a user name before the host (a phishing pattern: the host is what follows '@'); got '{_shown_target(target)}'"))
     for target, offset in bad_targets.items():
         out.append((offset, f"expected a link to http, https or mailto; got '{_shown_target(target)}'{_link_hint(target)}"))
+    out += literal_markdown(text)
     return sorted(out)
 
 
