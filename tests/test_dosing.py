@@ -126,3 +126,15 @@ def test_markdown_that_would_show_as_literal_text_is_refused_with_a_pointer(proj
     project.write(ARTICLE, text.replace("      - list:\n", f'      - prose: "{markdown}"\n      - list:\n', 1))
     problems = _problems(project)
     assert any(message in p and "sections[0].blocks[1].prose" in p for p in problems), problems
+
+
+def test_the_pediatric_sample_states_every_dose_completely(sample_site):
+    html = (sample_site / "pediatrics" / "amoxicillin-acute-otitis-media" / "index.html").read_text(encoding="utf-8")
+    rows = [(age, days) for age, days in (("under 2 years", "10 days"), ("2 to 5 years", "7 days"), ("6 years and older", "5–7 days"))]
+    for age, days in rows:
+        row = html[html.index(f"<td>{age}"):]
+        row = row[:row.index("</tr>")]
+        assert f"40–45 mg/kg per dose twice daily (80–90 mg/kg/day), for {days}" in row, row
+        assert "<td>oral</td>" in row
+    assert "45 mg/kg per dose twice daily (90 mg/kg/day)" in html  # amoxicillin-clavulanate
+    assert 'class="gs-warning gs-warning--contraindication"' in html
