@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,7 @@ from .errors import ContentError, Problem
 from .history import History
 from .load import Loaded, load
 from .model import SiteConfig
-from .render import Page, build_date, content_epoch, render
+from .render import Page, build_date, content_date, content_epoch, render
 from .validate import Validated, check_content, validate
 from .versions import ArticleVersion, article_versions
 
@@ -54,7 +55,8 @@ class Pipeline:
         self.config_file = self.root / CONFIG_FILE
         self.templates = self.root / "theme" / "templates"
         self.today = today or build_date()
-        """The date the build speaks for (``SOURCE_DATE_EPOCH`` when set): read once, used by every stage."""
+        """Today (``SOURCE_DATE_EPOCH`` when set): what approvals and commands are dated against."""
+        self._render_date = today
         self.progress = progress or (lambda _stage: None)
 
     # -- what the stages share ------------------------------------------------
@@ -149,7 +151,17 @@ class Pipeline:
         """Every page of the site as Markdown: versions read from history, then rendered."""
         versions = self.versions(validated)
         self.progress(f"rendering {len(validated.articles)} articles")
-        return render(validated, self.templates, today=self.today, drafts=drafts, versions=versions, site_url=self.site_url)
+        return render(validated, self.templates, today=self.render_date(validated), drafts=drafts, versions=versions, site_url=self.site_url)
+
+    def render_date(self, validated: Validated) -> date:
+        """The date the pages speak for ("review overdue" without JavaScript, the board's former members):
+        ``SOURCE_DATE_EPOCH`` when set, else the newest date in the content — never the clock, so the
+        same commit builds the same bytes on any day (the page's script re-checks "overdue" when read)."""
+        if self._render_date is not None:
+            return self._render_date
+        if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+            return build_date()
+        return content_date(validated)
 
     def build(
         self,

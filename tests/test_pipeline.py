@@ -256,3 +256,25 @@ def test_validate_refuses_a_path_outside_the_projects_content(tmp_path):
     assert result.exit_code == 1
     assert "expected an article file or folder inside content/ of the project" in result.stderr
     assert "top secret line" not in result.stderr
+
+
+def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_path, monkeypatch):
+    import datetime as real
+
+    root = copy_sample(tmp_path / "project")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+    def site_bytes(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert _cli(root, "build", "--site-dir", str(tmp_path / "now")).exit_code == 0
+
+    class Later(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real.datetime.now(tz) + real.timedelta(days=366)
+
+    monkeypatch.setattr("generator.render.datetime", Later)
+    assert __import__("generator.render", fromlist=["build_date"]).build_date() > real.date.today()
+    assert _cli(root, "build", "--site-dir", str(tmp_path / "later")).exit_code == 0
+    assert site_bytes(tmp_path / "now") == site_bytes(tmp_path / "later")

@@ -27,7 +27,7 @@ from .article import ArticleView, Helpers
 from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
-__all__ = ["Page", "build_date", "content_epoch", "render"]
+__all__ = ["Page", "build_date", "content_date", "content_epoch", "render"]
 
 
 def build_date(environ: Mapping[str, str] = os.environ) -> date:
@@ -171,9 +171,17 @@ def _render_slice(start: int, size: int) -> list[Page]:
     return [page for article in articles[start:start + size] for page in job.pages(article)]
 
 
+def content_date(validated: Validated) -> date:
+    """The newest date the content carries (an update or an approval): what a build speaks for
+    unless ``SOURCE_DATE_EPOCH`` says otherwise, so that the same commit gives the same pages any day."""
+    dates = [a.review.updated for a in validated.articles]
+    dates += [approval.date for a in validated.articles for approval in a.review.approvals]
+    return max(dates, default=date(2000, 1, 1))
+
+
 def content_epoch(validated: Validated) -> int:
     """Seconds since the epoch of the newest content date: the default SOURCE_DATE_EPOCH of a build."""
-    latest = max((a.review.updated for a in validated.articles), default=date(2000, 1, 1))
+    latest = content_date(validated)
     return int(datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc).timestamp())
 
 
