@@ -40,7 +40,7 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
         url = f"{base}{article.specialty}/{article.id}/v{version.number}/"
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         kind = "New article" if version.number == 1 else f"Version {version.number}"
-        _text(entry, "title", f"{article.title} ({kind.lower()})")
+        _text(entry, "title", f"{version.article.title} ({kind.lower()})")  # as approved, never an unreviewed edit
         _text(entry, "id", url)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
         _text(entry, "updated", _stamp(approved_on))

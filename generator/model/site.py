@@ -60,6 +60,10 @@ class ReviewRules(Strict):
     """Whether an article's author may approve it."""
     review_cycle_months: Annotated[int, Field(ge=1, le=60)] = 12
     """An approved article is due for review this many months after its last approval."""
+    pending_edits: Literal["keep_approved", "publish_with_banner"] = "keep_approved"
+    """While an edit of an approved article awaits approval: keep_approved shows readers the last approved
+    version (with a note that an update is under review); publish_with_banner publishes the edit under
+    the pending-review banner."""
     site_approvals_required: Annotated[int, Field(ge=1, le=10)] = 1
     """Signed approvals by editors needed for a change to site_config/ (rules, registry, legends, texts)."""
 

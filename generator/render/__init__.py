@@ -23,6 +23,7 @@ from ..feed import FEED_PATH, atom_feed
 from ..model import Article
 from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
+from ..review.approvals import effective_status
 from .article import ArticleView, Helpers
 from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
@@ -83,12 +84,12 @@ def render(
     versions = versions or {}
     env = _environment(templates_dir)
     site = validated.site
-    articles = sorted((a for a in validated.articles if drafts or a.review.status != "draft"), key=lambda a: (a.specialty, a.id))
+    articles, pending = _served(validated.articles, versions, site, drafts=drafts)
     by_id = {a.id: a for a in articles}
     helpers = Helpers(site)
     pages: list[Page] = []
 
-    job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url)
+    job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url, pending)
     pages += _render_articles(job, articles)
 
     for specialty in site.specialties:
@@ -124,18 +125,44 @@ class _ArticleJob:
     versions: dict[str, list]
     helpers: Helpers
     site_url: str | None
+    pending: dict[str, Article]
+    """Edits awaiting approval, by article id, whose page shows the last approved version instead."""
 
     def pages(self, article: Article) -> list[Page]:
         """The article's page and one permanent page per approved version."""
         history = self.versions.get(article.id, [])
         base = f"{article.specialty}/{article.id}"
         url = f"{self.site_url.rstrip('/')}/{base}/" if self.site_url else None
-        view = ArticleView(article, self.site, self.by_id, self.today, versions=history)
+        view = ArticleView(article, self.site, self.by_id, self.today, versions=history, pending=self.pending.get(article.id))
         out = [_article_page(self.env, f"{base}.md", view, self.helpers, url)]
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../")
             out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/"))
         return out
+
+
+def _served(articles: list[Article], versions: dict[str, list], site: Any, *, drafts: bool) -> tuple[list[Article], dict[str, Article]]:
+    """What readers are shown of each article, and the edits held back.
+
+    An edit of an article that was approved before is not published until it
+    is approved in turn (``review_rules.pending_edits: keep_approved``, the
+    default): the page keeps showing the last approved version, with a note
+    that an update is under review.  An article never approved is published
+    as it is, under the pending-review banner.
+    """
+    keep_approved = site.settings.rules_on().pending_edits == "keep_approved"
+    served: list[Article] = []
+    pending: dict[str, Article] = {}
+    for article in articles:
+        history = versions.get(article.id, [])
+        held = (keep_approved and history and article.review.status != "retired"
+                and effective_status(article, site) != "approved" and history[-1].article != article)
+        if held:
+            served.append(history[-1].article)
+            pending[article.id] = article
+        elif drafts or article.review.status != "draft":
+            served.append(article)
+    return sorted(served, key=lambda a: (a.specialty, a.id)), pending
 
 
 PARALLEL_FROM = 200

@@ -65,6 +65,8 @@ class ArticleView(Helpers):
     """The version this page is the permanent copy of (None: the current page)."""
     up: str = "../"
     """From this page's Markdown file to the docs root."""
+    pending: Any = None
+    """An edit awaiting approval, held back while this page shows the last approved version."""
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
     scope: list[str] = field(init=False)
