@@ -96,15 +96,17 @@ def test_approve_check_edit_and_stale_approval(repo):
     assert result.exit_code == 1
     assert "approval by example-reviewer-1 of 2025-02-10 is stale: the content changed after it was approved" in result.stderr
     assert result.stderr.startswith(f"{ARTICLE}:")
-    html = _page(repo)
-    assert "Educational purpose only" in html
-    assert 'aria-current="step" class="gs-step gs-step--current">Under Review' in html
+    html = _page(repo)  # readers keep the approved version until the edit is approved
+    assert "An update to this article is under review." in html
+    assert "50 mg/m²" in html and "60 mg/m²" not in html
 
     # Re-approval by the reviewer pins the new content and raises the version.
     result = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-03-01")
     assert result.exit_code == 0, result.output
     _commit(repo.root, REVIEWER, "Re-approve")
     _passes_check(repo, repo.base)
+    html = _page(repo)
+    assert "60 mg/m²" in html and "An update to this article is under review." not in html
 
 
 def test_a_signed_approval_holds_whoever_commits_it_and_through_a_squash_merge(repo):
