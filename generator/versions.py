@@ -65,11 +65,9 @@ def _article_versions(history: History | None, validated: Validated, problems: l
                 continue  # most past states were never approved: not worth reading
             old = _past_article(parse_revision(revision), problems)
             if old is not None and old.id == article.id and _approved(old, validated.site):
-                candidates[old.review.version] = (old, revision.commit)
+                _keep(candidates, old, revision.commit, validated.sources[article.id].shown, problems)
         if _approved(article, validated.site):
-            known = candidates.get(article.review.version)
-            same = known is not None and content_hash(known[0]) == content_hash(article)
-            candidates[article.review.version] = (article, known[1] if same else None)
+            _keep(candidates, article, None, validated.sources[article.id].shown, problems)
         versions: list[ArticleVersion] = []
         previous: Article | None = None
         for number in sorted(candidates):
@@ -87,6 +85,22 @@ def _article_versions(history: History | None, validated: Validated, problems: l
             previous = version_article
         out[article.id] = versions
     return out
+
+
+def _keep(candidates: dict[int, tuple[Article, str | None]], article: Article, commit: str | None, shown: str, problems: list[Problem]) -> None:
+    """Record an approved state under its version number.  A permanent copy never changes: the same
+    number approved again with other content is a problem, and the first content keeps the number."""
+    number = article.review.version
+    known = candidates.get(number)
+    if known is None or content_hash(known[0]) == content_hash(article):
+        # The first approval of this content, or a later state of the same content (another approval).
+        candidates[number] = (article, commit if commit is not None or known is None else known[1])
+        return
+    where = f"commit {commit[:10]}" if commit else "the working tree"
+    first = f"commit {known[1][:10]}" if known[1] else "the working tree"
+    problems.append(Problem(shown, 1, 1, "review.version",
+                            f"expected version {number} to keep the content approved as version {number} in {first}; {where} approves other "
+                            f"content under the same number (a permanent copy never changes: other content is a new version)"))
 
 
 def changed_parts(old: Article, new: Article) -> frozenset[str]:

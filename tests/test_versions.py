@@ -46,7 +46,17 @@ def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo
     current = _html(repo, "gynecologic-oncology/test-question")
     assert "<td>50 mg/m²</td>" in v1 and "<td>60 mg/m²</td>" not in v1
     assert "<td>60 mg/m²</td>" in v2
-    assert "Version 1</strong>, approved on February 10, 2025" in v1
+    # v1 is superseded: it says so where the status would be, points search engines at the current
+    # page, and stays out of the sitemap; v2, the current version's copy, also defers to the current page.
+    assert "<strong>Superseded</strong> on March 5, 2025 by version 2" in v1
+    assert "This is version 1, approved on February 10, 2025" in v1
+    assert 'class="gs-approved' not in v1 and "gs-step--current" not in v1 and "gs-overdue" not in v1
+    assert '<meta name="robots" content="noindex">' in v1 and '<meta name="robots" content="noindex">' not in current
+    assert '<link rel="canonical" href="https://guidelines.example.org/gynecologic-oncology/test-question/">' in v1
+    assert '<link rel="canonical" href="https://guidelines.example.org/gynecologic-oncology/test-question/">' in v2
+    assert "Version 2</strong>, approved on March 5, 2025" in v2 and "Superseded" not in v2
+    sitemap = (repo.root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "test-question/</loc>" in sitemap and "/v1/" not in sitemap and "/v2/" not in sitemap
     # v2 marks the changed section and regimen, and nothing else.
     assert current.count("Updated in v2") == 2
     section = current[current.index('id="regimen"'):current.index("</table>")]

@@ -27,6 +27,15 @@ def compact_whitespace(html: str) -> str:
     return "".join(part if i % 2 else _LINE_BREAK_RUN.sub("\n", part) for i, part in enumerate(parts))
 
 
+def on_page_markdown(markdown: str, page: Any, config: Any, **_: Any) -> str:
+    """A page whose front matter names a ``canonical`` page (a permanent copy of an article's
+    version) points search engines at that page instead of at itself."""
+    target = page.meta.get("canonical") if isinstance(page.meta, dict) else None
+    if isinstance(target, str) and config.site_url:
+        page.canonical_url = config.site_url.rstrip("/") + "/" + target.lstrip("/")
+    return markdown
+
+
 def on_env(env: Any, **_: Any) -> Any:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     return env

@@ -216,8 +216,10 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
     article = view.article
     jsonld = medical_web_page(article, view.site, url=url, citation_order=list(view.numbers))
     title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
-    # A permanent copy of an old version is not offered by search; the current article is.
+    # A permanent copy of a version is for citation: search, sitemaps and search engines are pointed
+    # at the current article instead (no search index, noindex, canonical link to the current page).
     searchable = None if view.permalink is None else False
+    canonical = None if view.permalink is None else f"{article.specialty}/{article.id}/"
     description = plain_summary(article.summary.get("all") or article.summary[article.audiences[0]])
     text = env.get_template("article.md.j2").render(
         article=article,
@@ -225,7 +227,8 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
         page=view,
         helpers=helpers,
         front_matter=_front_matter(title=title, description=description, jsonld=script_json(jsonld),
-                                   lastmod=article.review.updated.isoformat(), search=searchable),
+                                   lastmod=article.review.updated.isoformat(), search=searchable,
+                                   canonical=canonical, noindex=True if canonical else None),
     )
     return Page(path, text)
 

@@ -311,6 +311,14 @@ class ArticleView(Helpers):
             return f'<span class="gs-updated">Updated in v{version.number}</span>'
         return ""
 
+    @property
+    def superseded_by(self) -> Any:
+        """For the permanent copy of an old version: the version that replaced it (None otherwise)."""
+        if self.permalink is None:
+            return None
+        later = [v for v in self.versions if v.number > self.permalink.number]
+        return later[0] if later else None
+
     def version_link(self, number: int) -> str:
         return f"{self.up}{self.article.specialty}/{self.article.id}/v{number}.md"
 

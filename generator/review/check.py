@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import Problem
+from ..errors import ContentError, Problem
 from ..history import Commit, GitError, History, PastDocument
 from ..load import RawDocument
 from ..model import Article, SiteConfig
@@ -135,6 +135,10 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
             change.problems.append(Problem(path, 1, 1, "", "expected a retired article to stay (it says it is retired, and why); readers and citations point to it"))
         changes.append(change)
         problems += change.problems
+    try:  # permanent copies: no version number may be approved again with other content
+        pipeline.versions(validated)
+    except ContentError as exc:
+        problems += exc.problems
     site_change = check_site_change(pipeline.root, history, base_sha, base_site, pipeline.today)
     problems += site_change.problems
     problems += _codeowners_problems(pipeline.root, validated.site)
@@ -206,6 +210,10 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
         if before == "retired" and after == "approved":
             problems += _carried_over(article, doc, previous, state)
         old_version = previous.version if previous else None
+        if (old is not None and changed and old_version is not None and article.review.version > old_version
+                and article.review.changes == old.review.changes):
+            problems.append(doc.problem(("review", "changes"), f"expected a change note for version {article.review.version} saying what changed; "
+                                        f"got {'none' if not article.review.changes else 'the note of version ' + str(old_version)}"))
         if previous is not None and before == "approved" and changed and not state.stale and old_version is not None and article.review.version <= old_version:
             problems.append(doc.problem(("review", "version"), f"expected the version raised above {old_version} for a change to approved content; got {article.review.version}"))
     return change
