@@ -24,6 +24,7 @@ from mkdocs.config import load_config
 
 from . import parts
 from .errors import BuildError
+from .pool import die_with_parent
 from .render import Page
 from .sanitize import check_site
 
@@ -75,6 +76,30 @@ def build(
     staging.parent.mkdir(parents=True, exist_ok=True)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
+    with _build_lock(staging.parent):
+        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs)
+
+
+@contextmanager
+def _build_lock(folder: Path):
+    """One build of a project at a time: a second is refused with a clear message, not left to
+    collide with the first's temporary folders."""
+    import fcntl
+
+    lock = open(folder / ".guidesite-build.lock", "a+")
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError([f"another build of this project is running (lock {folder / '.guidesite-build.lock'}); "
+                              "wait for it to finish, then build again"]) from None
+        yield
+    finally:
+        lock.close()
+
+
+def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
+           report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None) -> Path:
     fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch)
     stamp = staging / STAMP
     if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
@@ -276,7 +301,8 @@ def start_search_index(site_dir: Path) -> subprocess.Popen:
           for arg in ("--exclude-selectors", selector)],
         "--silent",
     ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
 
 
 def finish_search_index(indexing: subprocess.Popen, site_dir: Path) -> None:
@@ -298,7 +324,20 @@ def index_search(site_dir: Path) -> None:
 
 
 def replace_atomically(target: Path, fresh: Path) -> None:
-    """Put ``fresh`` where ``target`` is, keeping the old one until the last moment."""
+    """Put ``fresh`` where ``target`` is, with no moment when ``target`` is missing.
+
+    Files whose bytes did not change keep their inode and modification time
+    (hard links into the new tree), so rsync and HTTP caches see only what
+    changed.  On Linux the two folders are exchanged in one system call
+    (renameat2 RENAME_EXCHANGE); elsewhere the old folder is renamed aside
+    just before the new one takes its place.
+    """
+    readable(fresh)
+    if target.is_dir() and not target.is_symlink():
+        _keep_unchanged(target, fresh)
+        if _exchange(fresh, target):
+            shutil.rmtree(fresh, ignore_errors=True)  # fresh now holds the old tree
+            return
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}-old-{os.getpid()}")
@@ -306,3 +345,42 @@ def replace_atomically(target: Path, fresh: Path) -> None:
     os.replace(fresh, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def readable(folder: Path) -> None:
+    """Give a folder made by mkdtemp (mode 0700) the permissions the umask allows, so that a web
+    server running as another user can read the site."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+
+
+def _keep_unchanged(old: Path, new: Path) -> None:
+    for path in new.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        before = old / path.relative_to(new)
+        try:
+            stat = before.stat()
+            if before.is_symlink() or stat.st_size != path.stat().st_size or before.read_bytes() != path.read_bytes():
+                continue
+            link = path.with_name(path.name + ".same")
+            os.link(before, link)
+            os.replace(link, path)
+        except OSError:
+            continue  # a changed, missing or unlinkable file: the new copy stands
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    if sys.platform != "linux":
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

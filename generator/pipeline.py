@@ -145,6 +145,10 @@ class Pipeline:
 
     def versions(self, validated: Validated) -> dict[str, list[ArticleVersion]]:
         self.progress("reading approved versions from git history")
+        if self.history is not None and self.history.is_shallow():
+            raise ContentError([Problem(".git", 1, 1, "", "expected the whole git history (approved versions and their permalinks are read "
+                                        "from it); this is a shallow clone: run 'git fetch --unshallow' (in GitHub Actions: "
+                                        "actions/checkout with fetch-depth: 0)")])
         return article_versions(self.history, validated)
 
     def pages(self, validated: Validated, *, drafts: bool) -> list[Page]:

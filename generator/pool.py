@@ -24,7 +24,27 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def process_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes, forked where that is safe."""
+def process_pool(workers: int, *, initializer: Any = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, forked where that is safe, that die with the build
+    (a ``kill -9`` of the build must not leave workers running)."""
     context = multiprocessing.get_context("fork") if CAN_FORK else multiprocessing.get_context()
-    return ProcessPoolExecutor(workers, mp_context=context, **options)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(initializer, initargs))
+
+
+def _start(initializer: Any, initargs: tuple) -> None:
+    die_with_parent()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG); nothing elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass

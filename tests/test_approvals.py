@@ -59,7 +59,10 @@ def _new_base(project, message: str) -> str:
 
 
 def _assert_not_approved(project) -> None:
-    assert "Educational purpose only" in _page(project)
+    """Readers see no unreviewed content: the pending banner, or (for an edit of an approved
+    article) the last approved version with a note that an update is under review."""
+    html = _page(project)
+    assert "Educational purpose only" in html or "An update to this article is under review." in html
 
 
 def _assert_not_approved_when_judged_by(project, base: str) -> None:

@@ -29,6 +29,10 @@ def _cli(root, *args):
 
 
 def _retitle(root):
+    # An unreviewed edit of an approved article is held back by default; this publisher publishes edits
+    # under the pending banner, so the new edition shows the change.
+    site = root / "site_config" / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("  author_may_approve: false\n", "  author_may_approve: false\n  pending_edits: publish_with_banner\n"), encoding="utf-8")
     article = root / "content" / "medical-oncology" / "bevacizumab-surgery-timing.yaml"
     article.write_text(article.read_text(encoding="utf-8").replace('heading: "Why the interval matters"', 'heading: "Why the gap matters"'), encoding="utf-8")
 

@@ -38,3 +38,15 @@ def test_a_github_review_is_recorded_with_the_bot_key_by_the_base_tool():
     assert "pip install ./checker" in install["run"]
     sign = next(s for s in steps if "--from-github-event" in s.get("run", ""))
     assert sign["env"]["GUIDESITE_BOT_KEY"] == "${{ secrets.GUIDESITE_BOT_KEY }}" and "umask 077" in sign["run"]
+
+
+def test_publishing_waits_for_validation_the_editorial_rules_and_the_tests():
+    workflow, steps = _steps("publish.yml")
+    assert "workflow_dispatch" in workflow[True] and workflow["concurrency"]["cancel-in-progress"] is False
+    names = [s.get("name", "") for s in steps]
+    runs = [s.get("run", "") for s in steps]
+    publish_at = next(i for i, run in enumerate(runs) if "guidesite publish" in run)
+    for needed in ("guidesite validate", "guidesite check --base", "pytest"):
+        assert any(needed in run for run in runs[:publish_at]), f"{needed} must run before publishing ({names})"
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0

@@ -210,8 +210,8 @@ def _compare(article: Article, doc: RawDocument, previous: Before | None, site: 
         if before == "retired" and after == "approved":
             problems += _carried_over(article, doc, previous, state)
         old_version = previous.version if previous else None
-        if (old is not None and changed and old_version is not None and article.review.version > old_version
-                and article.review.changes == old.review.changes):
+        if (after == "approved" and old is not None and changed and old_version is not None and article.review.version > old_version
+                and article.review.changes == old.review.changes):  # a retirement's note is its retired_reason
             problems.append(doc.problem(("review", "changes"), f"expected a change note for version {article.review.version} saying what changed; "
                                         f"got {'none' if not article.review.changes else 'the note of version ' + str(old_version)}"))
         if previous is not None and before == "approved" and changed and not state.stale and old_version is not None and article.review.version <= old_version:
