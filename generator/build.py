@@ -86,16 +86,16 @@ def _build_lock(folder: Path):
     collide with the first's temporary folders."""
     import fcntl
 
-    lock = open(folder / ".guidesite-build.lock", "a+")
+    descriptor = os.open(folder, os.O_RDONLY)  # the lock is taken on the folder itself: nothing is written
     try:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildError([f"another build of this project is running (lock {folder / '.guidesite-build.lock'}); "
+            raise BuildError([f"another build of this project is running (it holds {folder}); "
                               "wait for it to finish, then build again"]) from None
         yield
     finally:
-        lock.close()
+        os.close(descriptor)
 
 
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,

@@ -189,7 +189,7 @@ class Pipeline:
         _release_memory()
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs))
-        return Built(out, len(pages), articles, site)
+        return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
 
 
 def _release_memory() -> None:

@@ -47,11 +47,14 @@ def test_a_rebuild_keeps_the_inode_and_time_of_every_file_whose_bytes_did_not_ch
 
 
 def test_a_second_build_at_the_same_time_is_refused_with_a_clear_message(sample_project, tmp_path):
-    lock_path = sample_project / "build" / ".guidesite-build.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as lock:  # a first build holds the lock
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    folder = sample_project / "build"
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:  # a first build holds the project's build folder
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
         result = _cli_build(sample_project, tmp_path / "site", **EPOCH)
+    finally:
+        os.close(descriptor)
     assert result.returncode == 1
     assert "another build of this project is running" in result.stderr
     assert "Traceback" not in result.stderr

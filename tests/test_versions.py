@@ -79,3 +79,30 @@ def test_unapproved_edits_do_not_make_a_version(repo):  # noqa: F811
     _cli(repo, "build")
     assert not (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v1").exists()
     assert "Approved versions" not in _html(repo, "gynecologic-oncology/test-question")
+
+
+def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve v1")
+    _cli(repo, "build")
+    current = _html(repo, "gynecologic-oncology/test-question")
+    permalink = "https://guidelines.example.org/gynecologic-oncology/test-question/v1/"
+    assert "Cite this version:</strong> Example Author (test). Does drug A improve survival in condition B? Version 1." in current
+    assert f'<meta name="citation_public_url" content="{permalink}">' in current
+    assert '<meta name="citation_publication_date" content="2025/02/10">' in current
+    folder = repo.root / "site" / "gynecologic-oncology" / "test-question"
+    ris = (folder / "v1.ris").read_text(encoding="utf-8")
+    assert "TY  - ELEC" in ris and "ET  - Version 1" in ris and f"UR  - {permalink}" in ris
+    bib = (folder / "v1.bib").read_text(encoding="utf-8")
+    assert bib.startswith("@online{test-question-v1,") and "version = {1}" in bib
+    assert 'href="v1.ris"' in current and 'href="v1.bib"' in current
+
+
+def test_content_never_approved_offers_no_citation(repo):  # noqa: F811
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "build")
+    current = _html(repo, "gynecologic-oncology/test-question")
+    assert "Cite this version" not in current and "citation_title" not in current

@@ -25,6 +25,7 @@ from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
 from ..review.approvals import effective_status
 from .article import ArticleView, Helpers
+from .citation import bibtex, meta_tags, ris
 from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
@@ -133,11 +134,16 @@ class _ArticleJob:
         history = self.versions.get(article.id, [])
         base = f"{article.specialty}/{article.id}"
         url = f"{self.site_url.rstrip('/')}/{base}/" if self.site_url else None
-        view = ArticleView(article, self.site, self.by_id, self.today, versions=history, pending=self.pending.get(article.id))
+        view = ArticleView(article, self.site, self.by_id, self.today, versions=history, pending=self.pending.get(article.id),
+                           site_url=self.site_url)
         out = [_article_page(self.env, f"{base}.md", view, self.helpers, url)]
         for version in history:
-            view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../")
+            view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
+                               site_url=self.site_url)
             out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/"))
+            cite = view.citation()
+            out.append(Page(f"{base}/v{version.number}.ris", ris(cite)))
+            out.append(Page(f"{base}/v{version.number}.bib", bibtex(cite)))
         return out
 
 
@@ -228,7 +234,8 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
         helpers=helpers,
         front_matter=_front_matter(title=title, description=description, jsonld=script_json(jsonld),
                                    lastmod=article.review.updated.isoformat(), search=searchable,
-                                   canonical=canonical, noindex=True if canonical else None),
+                                   canonical=canonical, noindex=True if canonical else None,
+                                   citation=meta_tags(view.citation()) if view.shown_version else None),
     )
     return Page(path, text)
 

@@ -18,6 +18,7 @@ from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
+from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
 from .text import CITED, attr, html_text, plain
@@ -67,6 +68,7 @@ class ArticleView(Helpers):
     """From this page's Markdown file to the docs root."""
     pending: Any = None
     """An edit awaiting approval, held back while this page shows the last approved version."""
+    site_url: str | None = None
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
     scope: list[str] = field(init=False)
@@ -310,6 +312,16 @@ class ArticleView(Helpers):
         if version is not None and part in version.changed:
             return f'<span class="gs-updated">Updated in v{version.number}</span>'
         return ""
+
+    def citation(self) -> Any:
+        """How to cite the approved version this page shows."""
+        version = self.shown_version
+        return citation(self.article, self.site, version.number, version.approved_on, self.site_url)
+
+    def citation_files(self) -> str:
+        """From this page's Markdown to the version's RIS file, without the extension."""
+        version = self.shown_version
+        return f"{self.up}{self.article.specialty}/{self.article.id}/v{version.number}"
 
     @property
     def superseded_by(self) -> Any:
