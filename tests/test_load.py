@@ -175,7 +175,7 @@ def test_content_must_be_regular_files_at_specialty_slash_id(tmp_path):
 
 def test_libyaml_and_pure_python_readings_agree(monkeypatch):
     """The fast path (libyaml under our composer) must read exactly what the tested pure-Python path reads."""
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._FastLoader is None:
@@ -191,7 +191,7 @@ def test_libyaml_and_pure_python_readings_agree(monkeypatch):
 
 def _careful_reading(monkeypatch, read):
     """``read()`` with the event reading switched off: every file through nodes and the converter."""
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
 
     with monkeypatch.context() as patched:
         patched.setattr(load_module, "_read_events", lambda text: None)
@@ -206,7 +206,7 @@ def _same_reading(a, b) -> bool:
 
 def test_reading_from_events_agrees_with_composing_nodes(monkeypatch):
     """Plain files are read straight from libyaml's events; the rest take the careful path.  Both must read the same."""
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._CParser is None:
@@ -228,7 +228,7 @@ _DAMAGE = ["\t", ": ", "- ", "&a ", "*a", "!!str ", "!x ", "{", "[", "]", '"', "
 def test_reading_from_events_agrees_with_composing_nodes_on_damaged_files(monkeypatch):
     from hypothesis import HealthCheck, given, settings, strategies as st
 
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
     from conftest import VALID_ARTICLE
 
     if load_module._CParser is None:
@@ -335,7 +335,7 @@ def test_every_syntax_error_names_what_was_expected_and_what_was_found(monkeypat
     """Damaged articles: whatever breaks, the message says expected/got, without libyaml's jargon, and names a real place."""
     from hypothesis import HealthCheck, given, settings, strategies as st
 
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
     from conftest import VALID_ARTICLE
 
     article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
@@ -373,7 +373,7 @@ def test_every_syntax_error_names_what_was_expected_and_what_was_found(monkeypat
 
 def test_a_syntax_error_costs_nothing_on_files_that_parse(monkeypatch):
     """Good files are read from libyaml's events; only a file that fails goes through the careful reading and its explanation."""
-    import generator.load as load_module
+    import generator.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._CParser is None:
@@ -533,7 +533,7 @@ def test_named_pipes_are_refused_without_being_opened(project):
 
 
 def test_a_file_swapped_for_a_link_after_it_was_listed_is_still_not_followed(tmp_path, monkeypatch):
-    import generator.load as load_module
+    import generator.load.files as load_module
 
     secret = _outside_secret(tmp_path)
     path = tmp_path / "doc.yaml"

@@ -13,6 +13,8 @@ from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_
 
 from .dosing import Dosing
 from .fields import (
+    CONTENT_HASH_PATTERN,
+    QUESTION_PATTERN,
     CitationKey,
     Doi,
     Dose,
@@ -101,10 +103,12 @@ class ListItem(Strict):
     items: list["ListItem"] = []
     """Nested bullets."""
 
+    shorthand: ClassVar[str] = "text"
+
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, data: Any) -> Any:
-        return {"text": data} if isinstance(data, str) else data
+        return {cls.shorthand: data} if isinstance(data, str) else data
 
 
 class Recommendation(Strict):
@@ -224,7 +228,7 @@ class Approval(Strict):
     """Reviewer id from site_config/reviewers.yaml."""
     date: date
     """Date of approval (YYYY-MM-DD)."""
-    content: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
+    content: Annotated[str, Field(pattern=CONTENT_HASH_PATTERN)] | None = None
     """Hash of everything the reviewer vouches for (the content and the review block, except the
     status, the version and the approvals), written by ``guidesite approve``.  When any of it
     changes afterwards, the approval is stale."""
@@ -280,7 +284,7 @@ class Article(Strict):
 
     id: Slug
     """Kebab-case identifier; equals the file name without ``.yaml``."""
-    title: Annotated[Text, Field(pattern=r"\?$")]
+    title: Annotated[Text, Field(pattern=QUESTION_PATTERN)]
     """The clinical question, ending with a question mark."""
     specialty: Slug
     """Specialty id from site_config/specialties.yaml; equals the folder name."""

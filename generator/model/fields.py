@@ -24,8 +24,23 @@ from pydantic import (
     model_validator,
 )
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-KEY_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+PATTERN_DESCRIPTIONS: dict[str, str] = {}
+"""What each identifier pattern of the model expects, as messages say it: ``expected <description>; got …``."""
+
+
+def _described(pattern: str, description: str) -> str:
+    PATTERN_DESCRIPTIONS[pattern] = description
+    return pattern
+
+
+SLUG_PATTERN = _described(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "lower-case words joined by hyphens, such as 'cervical-cancer'")
+KEY_PATTERN = _described(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", "a key of lower-case letters and digits joined by '-' or '_', such as 'tewari-2014'")
+PMID_PATTERN = _described(r"^[1-9][0-9]{0,8}$", "a PMID of 1 to 9 digits, such as 24552320")
+PMCID_PATTERN = _described(r"^PMC[0-9]{4,9}$", "a PMCID such as PMC4010094")
+DOI_PATTERN = _described(r"^10\.[0-9]{4,9}/[^\s]+$", "a DOI such as 10.1056/NEJMoa1309748 (no https://doi.org/ prefix)")
+NCT_PATTERN = _described(r"^NCT[0-9]{8}$", "an NCT number: NCT and 8 digits")
+QUESTION_PATTERN = _described(r"\?$", "a question ending with '?'")
+CONTENT_HASH_PATTERN = _described(r"^sha256:[0-9a-f]{64}$", "a content hash as written by 'guidesite approve' (sha256: and 64 hex digits)")
 
 RESERVED_NAMES = frozenset({
     "index", "search", "tags", "topics", "advisory-board", "board", "editorial-policy", "evidence-grades",
@@ -58,6 +73,10 @@ class Strict(BaseModel):
 
     rules: ClassVar[tuple[Rule, ...]] = ()
     """Checks across fields, run after the fields are valid."""
+
+    shorthand: ClassVar[str | None] = None
+    """The field that a bare string written where this model is expected stands for (a list
+    item written as text is its ``text``); None when the model is always written as a mapping."""
 
     @model_validator(mode="after")
     def _rules_hold(self) -> Any:
@@ -106,12 +125,12 @@ NumberLike = Annotated[
 Pmid = Annotated[
     str,
     BeforeValidator(_number_to_text),
-    StringConstraints(pattern=r"^[1-9][0-9]{0,8}$"),
+    StringConstraints(pattern=PMID_PATTERN),
     WithJsonSchema({"type": ["string", "integer"], "description": "PubMed identifier: digits only"}),
 ]
 """PubMed identifier: 1–9 digits, e.g. ``24552320``."""
 
-Pmcid = Annotated[str, StringConstraints(pattern=r"^PMC[0-9]{4,9}$")]
+Pmcid = Annotated[str, StringConstraints(pattern=PMCID_PATTERN)]
 """PubMed Central identifier, e.g. ``PMC4010094``."""
 
 _LINK_BREAKERS = re.compile(r"[\s<>\"`\\]")
@@ -141,10 +160,10 @@ def _link_safe(what: str):
     return AfterValidator(check)
 
 
-Doi = Annotated[str, StringConstraints(pattern=r"^10\.[0-9]{4,9}/[^\s]+$"), _link_safe("a DOI")]
+Doi = Annotated[str, StringConstraints(pattern=DOI_PATTERN), _link_safe("a DOI")]
 """Digital Object Identifier without the resolver, e.g. ``10.1056/NEJMoa1309748``."""
 
-Nct = Annotated[str, StringConstraints(pattern=r"^NCT[0-9]{8}$")]
+Nct = Annotated[str, StringConstraints(pattern=NCT_PATTERN)]
 """ClinicalTrials.gov registration number, e.g. ``NCT00803062``."""
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel
+
+from .registry import citing_fields
 
 CITATION = re.compile(r"\[(@[^\[\]]*)\]")
 """Pandoc-style citation: ``[@key]`` or ``[@a; @b]``."""
@@ -38,8 +40,8 @@ def iter_citations(article: BaseModel) -> Iterator[tuple[Loc, str]]:
                 for match in CITATION.finditer(text):
                     for key in citation_keys(match.group(1)):
                         yield (loc if audience == "all" else loc + (audience,)), key
-        elif loc and loc[-1] == "cite":
-            for i, key in enumerate(value):
+        else:  # a citation list
+            for i, key in enumerate(value or ()):
                 yield loc + (i,), key
 
 
@@ -52,7 +54,7 @@ def citation_order(article: BaseModel) -> list[str]:
 
 
 def _walk(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:
-    """Every wording (a dict) and ``cite`` list below ``value``, in page order."""
+    """Every wording (a dict) and citation list below ``value``, in page order."""
     out: list[tuple[Loc, Any]] = []
     if isinstance(value, dict):
         out.append((loc, value))
@@ -65,9 +67,9 @@ def _collect(value: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
     # A plain recursive walk (a generator per level would pass every text up through
     # each level) into just the fields that can hold a text.
     if isinstance(value, BaseModel):
-        for name in _field_names(type(value)):
+        for name, citation_list in citing_fields(type(value)):
             child = getattr(value, name)
-            if isinstance(child, dict) or name == "cite":
+            if isinstance(child, dict) or citation_list:
                 out.append((loc + (name,), child))
             elif isinstance(child, (BaseModel, list)):
                 _collect(child, loc + (name,), out)
@@ -77,28 +79,3 @@ def _collect(value: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
                 out.append((loc + (i,), child))
             elif isinstance(child, (BaseModel, list)):
                 _collect(child, loc + (i,), out)
-
-
-_fields: dict[type, tuple[str, ...] | None] = {}
-
-
-def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of ``cls`` that can hold a text or a ``cite`` list, in declaration order
-    (a dose or a date cannot; the reference list is where citations point, not a citing text)."""
-    if _fields.get(cls) is None:
-        _fields[cls] = None  # being answered (ListItem holds ListItems)
-        _fields[cls] = tuple(
-            name for name, info in cls.model_fields.items()
-            if name != "references" and (name == "cite" or _may_hold_text(info.annotation))
-        )
-    return _fields[cls]
-
-
-def _may_hold_text(annotation: Any) -> bool:
-    if annotation is Any:
-        return True
-    if isinstance(annotation, type):
-        if issubclass(annotation, BaseModel):
-            return (annotation in _fields and _fields[annotation] is None) or bool(_field_names(annotation))
-        return issubclass(annotation, dict)
-    return get_origin(annotation) is dict or any(_may_hold_text(arg) for arg in get_args(annotation))

@@ -13,16 +13,15 @@ and tabs and newlines dropped.  A regular expression over the source misses
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, get_args
 
 import markdown
-from pydantic import BaseModel
 
 from ..errors import Problem
 from ..load import RawDocument
-from ..model.fields import KEY_PATTERN, MarkdownText, user_info
+from ..model.article import Article
+from ..model.fields import KEY_PATTERN, user_info
+from ..model.registry import citation_lists, text_kind
 from ..model.walk import CITATION, citation_keys
 from .literal import literal_markdown
 from .messages import visible
@@ -51,7 +50,7 @@ def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = N
     for loc, text in strings:
         if loc[:1] == ("references",):
             continue  # reference fields are plain text, checked by the model
-        cite_list = len(loc) >= 2 and loc[-2] == "cite"
+        cite_list = len(loc) >= 2 and loc[-2] in _CITATION_LISTS
         if not cite_list and not _is_markdown(loc):
             continue
         cited = [text] if cite_list else []
@@ -76,7 +75,7 @@ def raw_citations(strings: list[tuple[tuple, str]]) -> set[str]:
     for loc, text in strings:
         if loc[:1] == ("references",):
             continue
-        if len(loc) >= 2 and loc[-2] == "cite":
+        if len(loc) >= 2 and loc[-2] in _CITATION_LISTS:
             keys.add(text)
         elif _is_markdown(loc):
             for match in CITATION.finditer(text):
@@ -84,42 +83,13 @@ def raw_citations(strings: list[tuple[tuple, str]]) -> set[str]:
     return keys
 
 
-@lru_cache(maxsize=16384)  # articles repeat the same places: each is worked out once
+_CITATION_LISTS = citation_lists(Article)
+"""The article's citation-list fields (``cite``): each string in one is a cited key."""
+
+
 def _is_markdown(loc: tuple) -> bool:
     """Whether a raw value sits in a Markdown field (directly, in a list, or as an audience wording)."""
-    names = [p for p in loc if isinstance(p, str)]
-    if not names:
-        return False
-    if names[-1] in MARKDOWN_FIELDS:
-        return True
-    if names[-1] in _ITEM_LISTS and isinstance(loc[-1], int):
-        return True  # a list item written as plain text is its Markdown text
-    return len(names) >= 2 and names[-2] in MARKDOWN_FIELDS and not isinstance(loc[-1], int)
-
-
-def _markdown_fields() -> frozenset[str]:
-    from ..model import article as article_module
-
-    names = set()
-    for cls in vars(article_module).values():
-        if isinstance(cls, type) and issubclass(cls, BaseModel):
-            for name, info in cls.model_fields.items():
-                if _marked(info.annotation) or any(isinstance(m, MarkdownText) for m in info.metadata):
-                    names.add(name)
-    return frozenset(names)
-
-
-def _marked(annotation: Any) -> bool:
-    if any(isinstance(m, MarkdownText) for m in getattr(annotation, "__metadata__", ())):
-        return True
-    return any(_marked(arg) for arg in get_args(annotation))
-
-
-_ITEM_LISTS = frozenset({"list", "numbered", "items"})
-"""Fields holding ListItem lists, whose items may be written as bare text."""
-
-MARKDOWN_FIELDS = _markdown_fields()
-"""Names of the model's Markdown (Wording) fields, found from the model itself."""
+    return text_kind(Article, loc) == "markdown"
 
 
 def _unsafe(doc: RawDocument, loc: tuple, text: str) -> list[Problem]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 from decimal import Decimal
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
 from ..load import RawDocument, char_label, invisible_kind
-from ..model.fields import KEY_PATTERN, SLUG_PATTERN, describe
+from ..model.fields import PATTERN_DESCRIPTIONS, describe
+from ..model.registry import fields, model_at
 
 
 def to_model(cls: type[BaseModel], doc: RawDocument, problems: list[Problem]) -> Any:
@@ -67,18 +68,6 @@ def written_loc(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-_PATTERNS = {
-    SLUG_PATTERN: "lower-case words joined by hyphens, such as 'cervical-cancer'",
-    KEY_PATTERN: "a key of lower-case letters and digits joined by '-' or '_', such as 'tewari-2014'",
-    r"^[1-9][0-9]{0,8}$": "a PMID of 1 to 9 digits, such as 24552320",
-    r"^PMC[0-9]{4,9}$": "a PMCID such as PMC4010094",
-    r"^10\.[0-9]{4,9}/[^\s]+$": "a DOI such as 10.1056/NEJMoa1309748 (no https://doi.org/ prefix)",
-    r"^NCT[0-9]{8}$": "an NCT number: NCT and 8 digits",
-    r"\?$": "a question ending with '?'",
-    r"^sha256:[0-9a-f]{64}$": "a content hash as written by 'guidesite approve' (sha256: and 64 hex digits)",
-}
-
-
 def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = None) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -93,7 +82,7 @@ def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = N
     if kind == "literal_error":
         return f"expected one of {ctx.get('expected')}; got {found}"
     if kind == "string_pattern_mismatch":
-        return f"expected {_PATTERNS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}; got {found}{_lookalike(err.get('input'))}"
+        return f"expected {PATTERN_DESCRIPTIONS.get(ctx.get('pattern'), 'text matching ' + str(ctx.get('pattern')))}; got {found}{_lookalike(err.get('input'))}"
     if kind == "string_type":
         tip = " (put it in quotes to keep it as text)" if isinstance(err.get("input"), (int, float, bool)) else ""
         return f"expected text; got {found}{tip}"
@@ -134,25 +123,5 @@ def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = N
 
 def _fields_at(cls: type[BaseModel], loc: tuple) -> list[str]:
     """Names of the fields of the model found at ``loc`` inside ``cls``."""
-    current: Any = cls
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        model = _model_in(current)
-        if model is None or part not in model.model_fields:
-            return []
-        current = model.model_fields[part].annotation
-    model = _model_in(current)
-    return list(model.model_fields) if model else []
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    if get_origin(annotation) is not None and hasattr(annotation, "__origin__"):
-        return _model_in(annotation.__origin__) if annotation.__origin__ is not annotation else None
-    return None
+    model = model_at(cls, loc)
+    return list(fields(model)) if model is not None else []

@@ -15,12 +15,12 @@ what is ``None``, and the model's own message already names each refused part.
 
 from __future__ import annotations
 
-import types
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError, create_model
 
 from ..model.fields import Strict
+from ..model.registry import item_of, model_of
 
 
 Found = list[tuple[tuple, str]]
@@ -59,10 +59,10 @@ def partial(cls: type[BaseModel], data: Any, found: Found | None = None, loc: tu
 
 def _partial_value(annotation: Any, raw: Any, found: Found | None, loc: tuple) -> Any:
     """The readable part of a refused value: a model rebuilt field by field, a list item by item."""
-    model = _model_in(annotation)
+    model = model_of(annotation)
     if model is not None and isinstance(raw, dict):
         return partial(model, raw, found, loc)
-    item = _list_item(annotation)
+    item = item_of(annotation)
     if item is not None and isinstance(raw, list):
         return [_item(item, value, found, loc + (i,)) for i, value in enumerate(raw)]
     return None
@@ -73,33 +73,6 @@ def _item(annotation: Any, raw: Any, found: Found | None, loc: tuple) -> Any:
         return _adapter(annotation).model_validate({"value": raw}).value
     except ValidationError:
         return _partial_value(annotation, raw, found, loc)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds (``Section``, ``Review | None``, ``Annotated[Review, …]``)."""
-    annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) in (Union, types.UnionType):
-        models = [m for m in (_model_in(a) for a in get_args(annotation)) if m is not None]
-        return models[0] if len(models) == 1 else None
-    return None
-
-
-def _list_item(annotation: Any) -> Any:
-    annotation = _unwrap(annotation)
-    if get_origin(annotation) is list:
-        return get_args(annotation)[0]
-    if get_origin(annotation) in (Union, types.UnionType):
-        items = [i for i in (_list_item(a) for a in get_args(annotation)) if i is not None]
-        return items[0] if len(items) == 1 else None
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
 
 
 _field_models: dict[tuple[type, str], type[BaseModel]] = {}

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from functools import lru_cache
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel
 
 from ..errors import Problem
 from ..load import Loc, RawDocument
-from ..model.fields import MarkdownText, PlainText
+from ..model.registry import text_kind
 from .messages import visible
 
 PRINTED_RAW = frozenset({("title",)})
@@ -61,7 +59,7 @@ def check_text(doc: RawDocument, model: type[BaseModel], strings: list[tuple[Loc
     ``strings`` is ``raw_strings(doc.data)`` when the caller has it already."""
     out: list[Problem] = []
     for loc, text in raw_strings(doc.data) if strings is None else strings:
-        kind = _kind_in(model, loc)
+        kind = text_kind(model, loc)
         if kind is None:
             continue
         out += text_problems(doc, loc, text, markdown=kind == "markdown", printed_raw=loc in PRINTED_RAW)
@@ -99,71 +97,3 @@ def _collect_strings(value: Any, loc: Loc, out: list[tuple[Loc, str]]) -> None:
             out.append((loc + (key,), child))
         elif isinstance(child, (dict, list)):
             _collect_strings(child, loc + (key,), out)
-
-
-_ITEM_LISTS = frozenset({"list", "numbered", "items"})
-"""Fields holding ListItem lists, whose items may be written as bare text."""
-
-
-def field_kind(loc: Loc, markdown_names: frozenset[str], plain_names: frozenset[str]) -> str | None:
-    """"markdown", "plain", or None (an identifier, a date, a dose: its own type checks it)."""
-    names = [p for p in loc if isinstance(p, str)]
-    if not names:
-        return None
-    last = names[-1]
-    if last in markdown_names:
-        return "markdown"
-    if last in _ITEM_LISTS and isinstance(loc[-1], int):
-        return "markdown"  # a list item written as plain text is its Markdown text
-    if len(names) >= 2 and names[-2] in markdown_names and not isinstance(loc[-1], int):
-        return "markdown"  # one audience's wording
-    if last in plain_names:
-        return "plain"
-    return None
-
-
-@lru_cache(maxsize=16384)
-def _kind_in(model: type[BaseModel], loc: Loc) -> str | None:
-    # Articles repeat the same places (sections[0].blocks[1].prose…): each is worked out once.
-    return field_kind(loc, *text_fields(model))
-
-
-_fields_cache: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
-
-
-def text_fields(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
-    """Names of the Markdown and of the plain-text fields of ``model`` and the models inside it."""
-    if model not in _fields_cache:
-        markdown: set[str] = set()
-        plain: set[str] = set()
-        for cls in _models_in(model, set()):
-            for name, info in cls.model_fields.items():
-                if _marked(info.annotation, info.metadata, MarkdownText):
-                    markdown.add(name)
-                elif _marked(info.annotation, info.metadata, PlainText):
-                    plain.add(name)
-        _fields_cache[model] = (frozenset(markdown), frozenset(plain - markdown))
-    return _fields_cache[model]
-
-
-def _marked(annotation: Any, metadata: list, marker: type) -> bool:
-    if any(isinstance(m, marker) for m in metadata):
-        return True
-    if any(isinstance(m, marker) for m in getattr(annotation, "__metadata__", ())):
-        return True
-    if marker is PlainText and any(isinstance(m, MarkdownText) for m in getattr(annotation, "__metadata__", ())):
-        return False  # a Wording's values are Text, but the field is Markdown
-    return any(_marked(arg, [], marker) for arg in get_args(annotation))
-
-
-def _models_in(annotation: Any, seen: set) -> Iterator[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if annotation in seen:
-            return
-        seen.add(annotation)
-        yield annotation
-        for info in annotation.model_fields.values():
-            yield from _models_in(info.annotation, seen)
-        return
-    for arg in get_args(annotation):
-        yield from _models_in(arg, seen)

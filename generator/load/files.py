@@ -1,0 +1,219 @@
+"""Finding article files, and refusing links, pipes and devices without opening them."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from pathlib import Path
+
+
+from ..errors import Problem, display_path
+
+ARTICLE_SUFFIXES = (".yaml", ".yml")
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+"""The model's slug pattern (file and folder names become URLs)."""
+
+
+def find_articles(content_dir: Path) -> list[Path]:
+    """Every regular ``*.yaml`` file below ``content_dir``, in a stable order.
+
+    Symbolic links are neither followed nor read, nor are named pipes or
+    devices: :func:`layout_problems` reports them.
+    """
+    return sorted(_walk_content(content_dir, content_dir)[1])
+
+
+def layout_problems(root: Path, content_dir: Path) -> list[Problem]:
+    """Files and folders of ``content/`` that are not ``<specialty>/<id>.yaml``.
+
+    Names become URLs and output paths, so each must be a lower-case slug; a
+    symbolic link could make the build read (and print) a file from anywhere,
+    and a named pipe would hang it; an article at the wrong depth or with an
+    upper-case extension would be left out or misfiled without a word.
+    """
+    return _walk_content(root, content_dir)[0]
+
+
+def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Path]]:
+    """``(problems of the layout, regular article files)`` of ``content_dir``, from directory entries alone.
+
+    Each entry's type comes with the folder listing (``scandir``), so telling a
+    link or a pipe from a file costs no extra system call and opens nothing.
+    """
+    problems: list[Problem] = []
+    files: list[Path] = []
+
+    def visit(folder: Path, depth: int) -> None:  # depth: of the entries of this folder
+        try:
+            folders, others = _entries(folder)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            problems.append(Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}"))
+            return
+        for entry in folders + others:
+            path = Path(entry.path)
+            name = entry.name
+            if entry.is_symlink():
+                message = "expected a regular file or folder; got a symbolic link (content must not point outside content/)"
+            elif entry in folders:
+                if depth != 1 or _SLUG.match(name):
+                    continue
+                message = f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"
+            elif not entry.is_file(follow_symlinks=False):
+                message = f"expected a regular file or folder; got {_entry_kind(entry)}"
+            elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
+                message = f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"
+            elif path.suffix in ARTICLE_SUFFIXES:
+                files.append(path)
+                if depth != 2:
+                    message = f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"
+                elif not _SLUG.match(path.stem):
+                    message = f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"
+                else:
+                    continue
+            else:
+                continue
+            problems.append(Problem(_shown(path, root), 1, 1, "", message))
+        for entry in folders:
+            visit(Path(entry.path), depth + 1)
+
+    visit(Path(content_dir), 1)
+    return problems, files
+
+
+def _entries(folder: Path) -> tuple[list[os.DirEntry], list[os.DirEntry]]:
+    """The real folders and every other entry of ``folder``, each by name; a link to a folder is an "other"."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    folders = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    return folders, [entry for entry in entries if not entry.is_dir(follow_symlinks=False)]
+
+
+def _entry_kind(entry: os.DirEntry) -> str:
+    if entry.is_symlink():
+        return "a symbolic link"
+    try:
+        return file_kind(entry.stat(follow_symlinks=False).st_mode) or "a regular file"
+    except OSError:
+        return "not a regular file"
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words (from ``lstat``); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _special_entries(root: Path, folder: Path, expected: str) -> list[Problem]:
+    """A problem for each symbolic link or special file (pipe, device, socket) anywhere below ``folder``.
+
+    Links are reported, not followed, whether they point inside the project or
+    not: what MkDocs and Jinja read from ``theme/`` must be the project's own files.
+    """
+    out: list[Problem] = []
+    try:
+        folders, others = _entries(folder)
+    except FileNotFoundError:
+        return out
+    except OSError as exc:
+        return [Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}")]
+    for entry in others:
+        if not entry.is_file(follow_symlinks=False):
+            shown = _shown(Path(entry.path), root)
+            out.append(Problem(shown, 1, 1, "", f"{expected}; {shown} is {_entry_kind(entry)}"))
+    for entry in folders:
+        out += _special_entries(root, Path(entry.path), expected)
+    return out
+
+
+def _top_folder(root: Path, folder: Path) -> Problem | None:
+    """A problem when one of the project's folders is itself a link or a special file (a missing one is for others to report)."""
+    try:
+        kind = file_kind(os.lstat(folder).st_mode)
+    except OSError:
+        return None
+    if kind == "a folder":
+        return None
+    shown = _shown(folder, root)
+    return Problem(shown, 1, 1, "", f"expected a folder; {shown} is {kind or 'a regular file'}")
+
+
+def _link_on_the_way(root: Path, path: Path) -> Path | None:
+    """The first symbolic link on the way from the project folder down to ``path`` (``path`` included)."""
+    try:
+        relative = Path(path).absolute().relative_to(Path(root).absolute())
+    except ValueError:
+        return Path(path) if Path(path).is_symlink() else None
+    current = Path(root).absolute()
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+class _NotRegular(Exception):
+    def __init__(self, kind: str):
+        self.kind = kind
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+"""Even if a file is swapped for a link or a pipe after it was checked, opening it neither follows nor waits."""
+
+
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file; a symbolic link, pipe, device or folder raises ``_NotRegular`` unopened.
+
+    ``lstat`` decides before anything is opened; the open refuses links
+    (``O_NOFOLLOW``) and does not wait on a pipe (``O_NONBLOCK``), and what was
+    opened is checked again, so no byte of a link's target is ever read.
+    """
+    kind = file_kind(os.lstat(path).st_mode)
+    if kind:
+        raise _NotRegular(kind)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise _NotRegular("a symbolic link") from None
+        raise
+    with open(fd, "rb", buffering=0) as file:
+        info = os.fstat(fd)
+        kind = file_kind(info.st_mode)
+        if kind:
+            raise _NotRegular(kind)
+        if limit is not None and info.st_size > limit:
+            raise _TooLarge(info.st_size)
+        return file.readall()
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    """Like display_path, without following a symbolic link to where it points."""
+    path = Path(path)
+    try:
+        return path.absolute().relative_to(Path(root or Path.cwd()).absolute()).as_posix()
+    except ValueError:
+        pass
+    # Reached through a different spelling of the project folder: resolve the folder, never the file itself.
+    parent = display_path(path.parent, root)
+    return path.name if parent == "." else f"{parent}/{path.name}"
