@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from mkdocs.config import load_config
 
@@ -55,6 +56,7 @@ def build(
     report: BuildReport | None = None,
     on_stage: Callable[[str], None] | None = None,
     theme_dirs: list[str] | None = None,
+    site_url: str | None = None,
 ) -> Path:
     """Write ``pages``, build them strictly with MkDocs, then swap into place.
 
@@ -77,7 +79,7 @@ def build(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
     with _build_lock(staging.parent):
-        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs)
+        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url)
 
 
 @contextmanager
@@ -99,8 +101,8 @@ def _build_lock(folder: Path):
 
 
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
-           report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None) -> Path:
-    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch)
+           report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None) -> Path:
+    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url)
     stamp = staging / STAMP
     if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
         report.unchanged = True
@@ -121,13 +123,13 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         with _epoch(source_date_epoch):
             parts.run(config_file, new_docs, new_site, [page.path for page in pages],
                       sizes={page.path: len(page.data) for page in pages},
-                      on_part=lambda done, count: stage(f"building: {done} of {count} parts done"))
+                      on_part=lambda done, count: stage(f"building: {done} of {count} parts done"), site_url=site_url)
         if theme_dirs is None:
             theme_dirs = list(load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
         indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
         try:
-            hazards = check_site(new_site, theme_dirs)
+            hazards = check_site(new_site, theme_dirs, urlsplit(site_url).path or "/" if site_url else "/")
         except BaseException:
             _stop(indexing)
             raise
@@ -154,9 +156,9 @@ STAMP = ".guidesite-build"
 """File in the staging folder naming what the last good build was made from."""
 
 
-def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None) -> str:
+def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None, site_url: str | None = None) -> str:
     digest = hashlib.sha256()
-    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions()):
+    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions(), site_url or ""):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(config_file.read_bytes() if config_file.is_file() else b"")
     theme = config_file.parent / "theme"  # overrides and hooks; templates show in the pages anyway

@@ -113,35 +113,68 @@ def new(ctx: click.Context, target: str) -> None:
 
 @main.command()
 @click.option("--edition", default=None, help="Edition name (default: the pattern in site_config/site.yaml applied to the build date).")
-@click.option("--alias", "aliases", multiple=True, help="Alias that points at this edition (repeatable; default: the one in site.yaml).")
+@click.option("--alias", "aliases", multiple=True, help="Alias that points at this edition (repeatable; default: the site's alias, when this is the newest edition).")
+@click.option("--no-alias", is_flag=True, help="Point no alias at this edition (e.g. a correction of an older edition).")
+@click.option("--title", default=None, help="Title of the edition in the version selector (default: its name).")
+@click.option("--default", "default", default=None, help="The alias or edition the site's root leads to (default: the site's alias).")
 @click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=None, help="Publish into this folder (any static host).")
 @click.option("--branch", default=None, help="Publish onto this git branch through mike (e.g. gh-pages).")
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="The built site to publish (default: <project>/site).")
 @click.option("--no-build", is_flag=True, help="Publish the site already built in --site-dir instead of building first.")
 @click.pass_context
-def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool) -> None:
+def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], no_alias: bool, title: str | None, default: str | None,
+            folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool) -> None:
     """Publish the site as one edition, into a folder (--to) or onto a branch (--branch)."""
-    from .publish import publish_to_branch, publish_to_folder
+    from .publish import default_aliases, existing_editions, publish_to_branch, publish_to_folder
 
     if (folder is None) == (branch is None):
         raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
+    if no_alias and aliases:
+        raise click.UsageError("give --alias or --no-alias, not both")
     project: Path = ctx.obj["project"]
     site_dir = site_dir or project / "site"
     pipeline = Pipeline(project)
     with _reporting(ctx):
-        if no_build:
-            site = pipeline.validate().site
-        else:
-            site = pipeline.build(site_dir).site
+        site = pipeline.validate().site
         policy = site.settings.publishing
         edition = edition or pipeline.today.strftime(policy.edition)
-        names = list(aliases) or [policy.alias]
+        existing = existing_editions(folder, project=project, branch=branch)
+        names = [] if no_alias else list(aliases) or default_aliases(edition, existing, policy.alias)
+        landing = default or policy.alias
+        if not no_build:
+            # Inside an edition, canonical links, the sitemap, the feed and JSON-LD point at the
+            # default alias (one address per page for search engines, as mike's canonical_version does).
+            base = pipeline.site_url
+            edition_pipeline = Pipeline(project, site_url=f"{base.rstrip('/')}/{landing}/" if base else None)
+            edition_pipeline.build(site_dir)
         if folder is not None:
-            result = publish_to_folder(site_dir, folder, edition, names, default=policy.alias)
+            result = publish_to_folder(site_dir, folder, edition, names, title=title, default=landing)
         else:
-            result = publish_to_branch(project, site_dir, edition, names, branch=branch, default=policy.alias)
+            result = publish_to_branch(project, site_dir, edition, names, branch=branch, title=title, default=landing)
+    if not result.changed:
+        click.echo(f"Nothing to publish: {result.where} already holds edition {result.edition} exactly as built")
+        return
     click.echo(f"Published edition {result.edition} ({', '.join(result.aliases) or 'no alias'}) to {result.where}; editions: "
                + ", ".join(v["version"] for v in result.versions))
+
+
+@main.command()
+@click.argument("edition")
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=None, help="The published folder.")
+@click.option("--branch", default=None, help="The published git branch (e.g. gh-pages).")
+@click.pass_context
+def unpublish(ctx: click.Context, edition: str, folder: Path | None, branch: str | None) -> None:
+    """Remove a published EDITION (and the aliases pointing at it) from a folder or a branch."""
+    from .publish import unpublish_from_branch, unpublish_from_folder
+
+    if (folder is None) == (branch is None):
+        raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
+    with _reporting(ctx):
+        if folder is not None:
+            unpublish_from_folder(folder, edition)
+        else:
+            unpublish_from_branch(ctx.obj["project"], edition, branch=branch)
+    click.echo(f"Removed edition {edition} from {folder or 'branch ' + branch}")
 
 
 @main.command()

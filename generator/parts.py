@@ -122,7 +122,7 @@ def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGE
     return [Part(i, frozenset(chunk)) for i, chunk in enumerate(chunks)]
 def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[str], *,
         workers: int | None = None, part_pages: int = PART_PAGES, split_from: int = SPLIT_FROM,
-        sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None) -> None:
+        sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None, site_url: str | None = None) -> None:
     """Build ``docs_dir`` into ``site_dir`` (which must be empty), in parts when the site is large.
 
     Every part's problems are collected; any problem fails the whole build.
@@ -130,13 +130,13 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     workers = usable_cpus() if workers is None else workers
     parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from, sizes=sizes)
     if not parts:
-        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None).problems)
+        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None, site_url).problems)
         return
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
     results: list[PartResult] = []
     try:
         with process_pool(min(workers, len(parts))) as pool:
-            futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part)
+            futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part, site_url)
                        for part, folder in zip(parts, folders)]
             for done, future in enumerate(futures, start=1):
                 results.append(future.result())
@@ -181,14 +181,15 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None) -> PartResult:
-    """One strict MkDocs build (of one part, or of everything) and what it found."""
+def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None, site_url: str | None = None) -> PartResult:
+    """One strict MkDocs build (of one part, or of everything) and what it found; ``site_url`` replaces
+    mkdocs.yml's (an edition's pages point into its default alias)."""
     collector = _Collect()
     mkdocs_logger = logging.getLogger("mkdocs")
     mkdocs_logger.addHandler(collector)
     plugin = PartPlugin(part) if part is not None else None
     try:
-        config = load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True)
+        config = load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True, site_url=site_url)
         # The second wall (sanitize.py): page bodies cleaned as they are built.
         config.plugins["guidesite/sanitize"] = SanitizePlugin()
         if plugin is not None:

@@ -47,8 +47,11 @@ class Built:
 class Pipeline:
     """One project, and the stages run over it."""
 
-    def __init__(self, root: Path, *, today: date | None = None, progress: Callable[[str], None] | None = None, judge_by: str | None = None):
+    def __init__(self, root: Path, *, today: date | None = None, progress: Callable[[str], None] | None = None, judge_by: str | None = None,
+                 site_url: str | None = None):
         self.root = Path(root).resolve()
+        self._site_url = site_url
+        """The address the site is built for, instead of mkdocs.yml's (an edition: the default alias's address)."""
         self.judge_by = judge_by
         """A git ref whose reviewer registry and review rules decide which approvals count on the pages
         (a pull request's build is judged by its base: the change cannot vouch for itself)."""
@@ -92,7 +95,7 @@ class Pipeline:
 
     @property
     def site_url(self) -> str | None:
-        return self.engine_config.site_url or None
+        return self._site_url or self.engine_config.site_url or None
 
     @property
     def hook_files(self) -> list[str]:
@@ -188,7 +191,8 @@ class Pipeline:
         del validated
         _release_memory()
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
-                         staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs))
+                         staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
+                         site_url=self.site_url)
         return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
 
 

@@ -87,6 +87,9 @@ def test_publish_onto_gh_pages_with_mike(sample):
         _cli(sample, "publish", "--edition", "2025.07", "--branch", "gh-pages")
         _retitle(sample)
         result = _cli(sample, "publish", "--edition", "2025.08", "--branch", "gh-pages")
+        # A push that leaves the site as it was (a README-only commit) publishes nothing and succeeds.
+        again = _cli(sample, "publish", "--edition", "2025.08", "--branch", "gh-pages", "--no-build")
+        assert "Nothing to publish" in again.output
     finally:
         for key, value in saved.items():
             if value is None:
@@ -119,3 +122,31 @@ def test_publish_needs_exactly_one_target(sample):
     result = CliRunner().invoke(main, ["--project", str(sample), "publish"])
     assert result.exit_code == 2
     assert "give exactly one target" in result.output
+
+
+def test_editions_work_on_a_real_host(sample, tmp_path):
+    out = tmp_path / "published"
+    _cli(sample, "publish", "--edition", "2025.07", "--to", str(out))
+    edition = (out / "2025.07" / PAGE / "index.html").read_text(encoding="utf-8")
+    # Inside an edition, addresses point at the default alias, where the page is also served.
+    assert '<link rel="canonical" href="https://guidelines.example.org/latest/medical-oncology/bevacizumab-surgery-timing/">' in edition
+    assert "https://guidelines.example.org/latest/" in (out / "2025.07" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://guidelines.example.org/latest/" in (out / "2025.07" / "feed.xml").read_text(encoding="utf-8")
+    # The root leads into the default alias: redirect, sitemap index, feed, 404.
+    assert "<sitemap><loc>https://guidelines.example.org/latest/sitemap.xml</loc></sitemap>" in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert (out / "feed.xml").read_text(encoding="utf-8") == (out / "latest" / "feed.xml").read_text(encoding="utf-8")
+    assert 'href="/latest/"' in (out / "404.html").read_text(encoding="utf-8")
+    # Publishing the same edition again changes nothing and says so.
+    again = _cli(sample, "publish", "--edition", "2025.07", "--to", str(out), "--no-build")
+    assert "Nothing to publish" in again.output
+    # A newer edition takes the alias; republishing the older one (a correction) does not take it back.
+    _retitle(sample)
+    _cli(sample, "publish", "--edition", "2025.10", "--to", str(out))
+    _cli(sample, "publish", "--edition", "2025.9", "--to", str(out), "--title", "September 2025")
+    versions = json.loads((out / "versions.json").read_text(encoding="utf-8"))
+    assert [(v["version"], v["aliases"]) for v in versions] == [("2025.10", ["latest"]), ("2025.9", []), ("2025.07", [])]
+    assert versions[1]["title"] == "September 2025"
+    # An edition can be removed, its folder and entry both.
+    _cli(sample, "unpublish", "2025.9", "--to", str(out))
+    assert not (out / "2025.9").exists()
+    assert [v["version"] for v in json.loads((out / "versions.json").read_text(encoding="utf-8"))] == ["2025.10", "2025.07"]
