@@ -301,7 +301,7 @@ def theme_scripts(template_dirs: Iterable[str | Path]) -> list[re.Pattern[str]]:
     return patterns
 
 
-def check_site(site_dir: Path, template_dirs: Iterable[str | Path]) -> list[str]:
+def check_site(site_dir: Path, template_dirs: Iterable[str | Path], base_path: str = "/") -> list[str]:
     """Every hazard in every HTML file of a built site, as ``path:line: …`` messages.
 
     The fast HTML5 pass keeps this well below the time Pagefind takes beside it,
@@ -309,7 +309,7 @@ def check_site(site_dir: Path, template_dirs: Iterable[str | Path]) -> list[str]
     """
     site_dir = Path(site_dir).resolve()
     patterns = theme_scripts(template_dirs)
-    found = _check_pages(sorted(site_dir.rglob("*.html")), site_dir, patterns)
+    found = _check_pages(sorted(site_dir.rglob("*.html")), site_dir, patterns, base_path)
     return sorted(found, key=_message_order)
 
 
@@ -318,7 +318,7 @@ def _message_order(message: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[str]]) -> list[str]:
+def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[str]], base_path: str = "/") -> list[str]:
     messages = []
     for page in pages:
 
@@ -328,7 +328,7 @@ def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[st
             if kind in DATA_SCRIPT_TYPES:
                 return src is None
             if src is not None:
-                return not body.strip() and _own_script(src, page, site_dir)
+                return not body.strip() and _own_script(src, page, site_dir, base_path)
             return any(p.fullmatch(body) for p in patterns)
 
         html = page.read_text(encoding="utf-8", errors="replace")
@@ -345,11 +345,17 @@ def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[st
     return messages
 
 
-def _own_script(src: str, page: Path, site_dir: Path) -> bool:
-    """Whether ``src`` names a ``.js`` file of the built site itself."""
+def _own_script(src: str, page: Path, site_dir: Path, base_path: str = "/") -> bool:
+    """Whether ``src`` names a ``.js`` file of the built site itself (served at ``base_path``:
+    ``/`` for a site at the root, ``/latest/`` for an edition)."""
     if url_scheme(src) or src.startswith("//") or "\\" in src:
         return False
     path = src.split("?", 1)[0].split("#", 1)[0]
-    target = (site_dir / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return False
+        target = site_dir / path[len(base_path):]
+    else:
+        target = page.parent / path
     target = target.resolve()
     return target.suffix == ".js" and target.is_file() and site_dir in target.parents
