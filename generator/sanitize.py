@@ -35,6 +35,8 @@ import nh3
 from mkdocs.plugins import BasePlugin
 from selectolax.lexbor import LexborHTMLParser
 
+from .escaping import escape_html, inert_tags
+
 log = logging.getLogger(__name__)
 
 TAGS = frozenset({
@@ -101,14 +103,14 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 
 
 def escape_title(text: str) -> str:
-    """A front-matter title as Material needs it: it prints titles as HTML, in text positions."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """A front-matter title as Material needs it: it prints titles as HTML in text positions, and
+    escapes them itself inside attributes, so only tags are made inert."""
+    return inert_tags(text)
 
 
 def escape_attribute(text: str) -> str:
     """A front-matter description as Material needs it: it prints it inside ``content="…"``."""
-    text = re.sub(r"&(?!#?[A-Za-z0-9]+;)", "&amp;", text)
-    return text.replace('"', "&quot;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_html(text)
 
 
 _SUSPECT_TEXT = ("<script", "<style", "<iframe", "<frame", "<object", "<embed", "<svg", "<math", "<form", "<base",

@@ -25,10 +25,12 @@ from pydantic import (
 )
 
 PATTERN_DESCRIPTIONS: dict[str, str] = {}
-"""What each identifier pattern of the model expects, as messages say it: ``expected <description>; got …``."""
+"""What each identifier pattern below expects, as a message says it to authors:
+``expected <description>; got …`` (a pattern without one is shown as a regular expression)."""
 
 
 def _described(pattern: str, description: str) -> str:
+    """``pattern``, with ``description`` recorded as what it expects."""
     PATTERN_DESCRIPTIONS[pattern] = description
     return pattern
 

@@ -36,9 +36,6 @@ class FieldFacts:
     them), None for anything else (an identifier, a date, a dose: its own type checks it)."""
     citations: bool
     """A list of citation keys (``cite``): a part citing its sources besides its text."""
-    model: type[BaseModel] | None
-    """The one model the field holds itself (``Review``, ``Regimen | None``); None for a list, or
-    for a choice of several models."""
     item: Any
     """The type of each item, for a list field (``Section``, ``Wording``); else None."""
     models: tuple[type[BaseModel], ...]
@@ -220,8 +217,8 @@ def _field(name: str, annotation: Any, metadata: list) -> FieldFacts:
         text = "plain"
     else:
         text = None
-    citations = get_origin(annotation) is list and get_args(annotation)[0] == CitationKey
-    return FieldFacts(name, text, citations, model_of(annotation), item_of(annotation), tuple(_models_named(annotation)))
+    item = item_of(annotation)
+    return FieldFacts(name, text, item == CitationKey, item, tuple(_models_named(annotation)))
 
 
 def _marked(annotation: Any, metadata: list, marker: type) -> bool:

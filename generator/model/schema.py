@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from .article import Article
+from .registry import models_in
 
 SCHEMA_PATH = "schema/article.schema.json"
 
@@ -24,7 +25,9 @@ def article_schema() -> dict[str, Any]:
     definitions = schema.pop("$defs", {})
     # Shorthands the model accepts before validation: a dose as text, a list item as text.
     definitions["Dose"] = {"anyOf": [{"type": "string", "pattern": _DOSE_TEXT, "description": "e.g. 50 mg/m2, 15 mg/kg, AUC 5"}, definitions["Dose"]]}
-    definitions["ListItem"] = {"anyOf": [{"type": "string", "minLength": 1}, definitions["ListItem"]]}
+    for model in models_in(Article):
+        if getattr(model, "shorthand", None):  # a list item written as its text
+            definitions[model.__name__] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[model.__name__]]}
     _strip_unknown_keywords(schema)
     _strip_unknown_keywords(definitions)
     return {

@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..escaping import inert_tags
 from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
@@ -21,7 +22,7 @@ from ..review.approvals import counted_approvals, effective_status
 from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
-from .text import CITED, attr, html_text, plain
+from .text import CITED, attr, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
 
@@ -87,7 +88,7 @@ class ArticleView(Helpers):
 
         ``shown``: whether the text is shown before the reader picks an audience.
         """
-        escaped = text.replace("<", "&lt;").replace(">", "&gt;")
+        escaped = inert_tags(text)
         return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1)), shown), escaped))
 
     def cite(self, keys: list[str]) -> Markup:
@@ -339,9 +340,6 @@ class ArticleView(Helpers):
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)
-
-    def html(self, text: Any) -> str:
-        return html_text(text)
 
 
 def _items_within(items: list):

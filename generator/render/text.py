@@ -12,34 +12,30 @@ import re
 from datetime import date
 from typing import Any
 
+from ..escaping import escape_html, inert_tags
 from ..model.walk import CITATION
 
 CITED = re.compile(r"[ \t]*" + CITATION.pattern)
 """A citation with the spaces before it, which the superscript replaces."""
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
+"""Characters Markdown would read as syntax (``<`` and ``>`` are escaped as HTML first)."""
 
 
 def plain(text: Any) -> str:
     """Plain text made inert in Markdown and HTML (names, titles, headings)."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;")
-    return _MARKDOWN_SPECIAL.sub(lambda m: "&lt;" if m[1] == "<" else "&gt;" if m[1] == ">" else "\\" + m[1], text)
+    text = escape_html(" ".join(str(text).split()), quotes=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def attr(text: Any) -> str:
-    """Text safe inside a double-quoted HTML attribute."""
-    return str(text).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def html_text(text: Any) -> str:
-    """Text safe as HTML element content (no Markdown processing expected)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe inside a quoted HTML attribute, or between tags that Markdown leaves alone."""
+    return escape_html(text)
 
 
 def markdown_block(text: str) -> str:
     """Author Markdown with any HTML neutralised (validation refuses it first)."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return inert_tags(text)
 
 
 def long_date(value: date) -> str:

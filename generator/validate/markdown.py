@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 import markdown
 
 from ..errors import Problem
+from ..escaping import inert_tags
 from ..load import RawDocument
 from ..model.article import Article
 from ..model.fields import KEY_PATTERN, user_info
@@ -161,7 +162,7 @@ _converter = markdown.Markdown()
 def rendered_links(text: str) -> list[str]:
     """Every link and image target Python-Markdown makes of ``text``, as a browser reads it.
 
-    The text is escaped as the renderer escapes it (``<`` and ``>``), so what
+    The text is escaped as the renderer escapes it (``inert_tags``), so what
     is checked is what would be built.  Reference definitions count even when
     unused here: another text on the same page could use them.
     """
@@ -171,7 +172,7 @@ def rendered_links(text: str) -> list[str]:
     if "[" not in bare and "<" not in bare:
         return []
     _converter.reset()
-    produced = _converter.convert(text.replace("<", "&lt;").replace(">", "&gt;"))
+    produced = _converter.convert(inert_tags(text))
     collector = _LinkCollector()
     collector.feed(produced)
     collector.close()
