@@ -204,8 +204,8 @@ def test_a_refused_grade_deep_in_a_section_leaves_the_rest_of_the_section_checke
 
 # --- identifier patterns ----------------------------------------------------------------------
 
-WRITTEN_BY_THE_TOOL = {"signature"}
-"""Fields only ``guidesite approve`` writes, whose pattern an author never types."""
+WRITTEN_BY_THE_TOOL: set[str] = set()
+"""Fields whose pattern needs no words (none: even the signature ``approve`` writes is described)."""
 
 
 def _patterns(annotation: Any, metadata: list) -> list[str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 
 from ..errors import Problem, display_path
+from ..model.fields import SLUG_PATTERN
 
 ARTICLE_SUFFIXES = (".yaml", ".yml")
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG = re.compile(SLUG_PATTERN)
 """The model's slug pattern (file and folder names become URLs)."""
 
 

@@ -25,6 +25,7 @@ from .fields import (
     Pmcid,
     Pmid,
     Rule,
+    SIGNATURE_PATTERN,
     Slug,
     Strict,
     Text,
@@ -234,7 +235,7 @@ class Approval(Strict):
     changes afterwards, the approval is stale."""
     coi: Text | None = None
     """The reviewer's declaration of conflicts of interest for this article (``none`` allowed), shown beside their name."""
-    signature: Annotated[str, Field(pattern=r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+\n-----END SSH SIGNATURE-----$")] | None = None
+    signature: Annotated[str, Field(pattern=SIGNATURE_PATTERN)] | None = None
     """The reviewer's SSH signature (SSHSIG, namespace ``guidesite-approval@v1``) of the approval statement:
     article, version, content hash, reviewer, date, declaration.  Without one that verifies against the
     registry's key, the approval counts nowhere."""

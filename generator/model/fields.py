@@ -42,6 +42,8 @@ PMCID_PATTERN = _described(r"^PMC[0-9]{4,9}$", "a PMCID such as PMC4010094")
 DOI_PATTERN = _described(r"^10\.[0-9]{4,9}/[^\s]+$", "a DOI such as 10.1056/NEJMoa1309748 (no https://doi.org/ prefix)")
 NCT_PATTERN = _described(r"^NCT[0-9]{8}$", "an NCT number: NCT and 8 digits")
 QUESTION_PATTERN = _described(r"\?$", "a question ending with '?'")
+SIGNATURE_PATTERN = _described(r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+\n-----END SSH SIGNATURE-----$",
+                              "an SSH signature as written by 'guidesite approve' (-----BEGIN SSH SIGNATURE----- … -----END SSH SIGNATURE-----)")
 CONTENT_HASH_PATTERN = _described(r"^sha256:[0-9a-f]{64}$", "a content hash as written by 'guidesite approve' (sha256: and 64 hex digits)")
 
 RESERVED_NAMES = frozenset({

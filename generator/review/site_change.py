@@ -25,7 +25,7 @@ from ..errors import ContentError, GuidesiteError, Problem
 from ..history import History
 from ..load import POLICY_FILE, SITE_FILES, Loaded, RawDocument, parse_document
 from ..model import SiteConfig
-from ..model.fields import Slug, Strict
+from ..model.fields import CONTENT_HASH_PATTERN, Slug, Strict
 from ..signing import public_key_of, sign, verify
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class SiteApproval(Strict):
 
     reviewer: Slug
     date: date
-    content: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    content: Annotated[str, Field(pattern=CONTENT_HASH_PATTERN)]
     signature: str
 
 
