@@ -9,6 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from .review.approvals import counted_approvals
 from .model import SiteConfig
 from .validate import Validated
 
@@ -17,26 +18,45 @@ FEED_PATH = "feed.xml"
 MAX_ENTRIES = 50
 
 
-def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str, title: str, fallback: date) -> str:
-    """The feed as XML text; ``fallback`` dates an empty feed."""
+def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str, title: str, fallback: date,
+              specialty: str | None = None, path: str = FEED_PATH) -> str:
+    """The feed as XML text (of one ``specialty``, when given); ``fallback`` dates an empty feed.
+
+    Entries: every approved version (new article, new version, with its change note) and every
+    approved retirement (with its reason)."""
     base = site_url.rstrip("/") + "/"
     entries = []
     for article in validated.articles:
+        if specialty is not None and article.specialty != specialty:
+            continue
         for version in versions.get(article.id, []):
             entries.append((version.approved_on, article, version))
-    entries.sort(key=lambda e: (e[0], e[1].id, e[2].number), reverse=True)
+        if article.review.status == "retired":
+            approvals = counted_approvals(article, validated.site)
+            if approvals:
+                entries.append((max(a.date for a in approvals), article, None))
+    entries.sort(key=lambda e: (e[0], e[1].id, e[2].number if e[2] else 1_000_000), reverse=True)
     entries = entries[:MAX_ENTRIES]
 
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "title", title)
-    _text(feed, "id", base + FEED_PATH)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + FEED_PATH)
+    _text(feed, "id", base + path)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + path)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
     _text(feed, "updated", _stamp(entries[0][0] if entries else fallback))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", _publisher(validated.site))
     for approved_on, article, version in entries:
+        if version is None:  # an approved retirement
+            url = f"{base}{article.specialty}/{article.id}/"
+            entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+            _text(entry, "title", f"{article.title} (retired)")
+            _text(entry, "id", url + "#retired")
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
+            _text(entry, "updated", _stamp(approved_on))
+            _text(entry, "summary", f"Retired. {article.review.retired_reason or ''}".strip())
+            continue
         url = f"{base}{article.specialty}/{article.id}/v{version.number}/"
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         kind = "New article" if version.number == 1 else f"Version {version.number}"

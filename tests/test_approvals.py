@@ -271,6 +271,12 @@ def test_retiring_needs_approval_and_a_reason(repo):
     _commit(repo.root, REVIEWER_C, "Approve the retirement")
     _passes_check(repo, base)
     assert "Reason: Superseded by newer trial data." in _page(repo)
+    feed = (repo.root / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert "(retired)</title>" in feed and "Retired. Superseded by newer trial data." in feed
+    assert "(new article)</title>" in feed  # version 1 stays in the feed's history
+    # One feed per specialty: this article is in its specialty's feed, not in another's.
+    assert "(retired)</title>" in (repo.root / "site" / "gynecologic-oncology" / "feed.xml").read_text(encoding="utf-8")
+    assert "<entry>" not in (repo.root / "site" / "medical-oncology" / "feed.xml").read_text(encoding="utf-8")
 
 
 def test_a_retired_article_is_not_deleted_nor_revived_with_its_old_approvals(repo):

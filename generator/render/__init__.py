@@ -112,6 +112,10 @@ def render(
         latest = max((a.review.updated for a in articles), default=today)
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
         pages.append(Page(FEED_PATH, feed))
+        for specialty in site.specialties:  # one feed per specialty, for readers who follow one field
+            path = f"{specialty.id}/{FEED_PATH}"
+            pages.append(Page(path, atom_feed(validated, versions, site_url=site_url, title=f"{site.settings.publisher.name}: {specialty.name}",
+                                              fallback=latest, specialty=specialty.id, path=path)))
     return pages
 
 
