@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .errors import ContentError, Problem
 from .history import History, PastDocument, parse_revision
@@ -33,7 +34,11 @@ class ArticleVersion:
     commit: str | None
     """The last commit holding this version (None: only in the working tree)."""
     changed: frozenset[str]
-    """Parts changed since the previous approved version: ``summary``, ``section:<heading>``, ``regimen:<name>``, ``dosing:<name>``."""
+    """Parts new or changed since the previous approved version (names as in :func:`parts_of`)."""
+    added: frozenset[str] = frozenset()
+    """Parts this version added."""
+    removed: frozenset[str] = frozenset()
+    """Parts this version removed."""
 
     @property
     def summary(self) -> str | None:
@@ -81,6 +86,8 @@ def _article_versions(history: History | None, validated: Validated, problems: l
                 approvers=tuple(state.current),
                 commit=commit,
                 changed=changed_parts(previous, version_article) if previous else frozenset(),
+                added=added_parts(previous, version_article) if previous else frozenset(),
+                removed=removed_parts(previous, version_article) if previous else frozenset(),
             ))
             previous = version_article
         out[article.id] = versions
@@ -103,24 +110,38 @@ def _keep(candidates: dict[int, tuple[Article, str | None]], article: Article, c
                             f"content under the same number (a permanent copy never changes: other content is a new version)"))
 
 
-def changed_parts(old: Article, new: Article) -> frozenset[str]:
-    """What a reader would see as changed between two versions (compared as data, not text)."""
-    changed: set[str] = set()
-    if old.summary != new.summary:
-        changed.add("summary")
-    old_sections = {s.heading: s for s in old.sections}
-    for section in new.sections:
-        before = old_sections.get(section.heading)
-        if before is None or before != section:
-            changed.add(f"section:{section.heading}")
-    for kind in ("regimen", "dosing"):
-        before = {getattr(b, kind).name: getattr(b, kind) for s in old.sections for b in s.blocks if getattr(b, kind)}
-        for section in new.sections:
-            for block in section.blocks:
+def parts_of(article: Article) -> dict[str, Any]:
+    """What a reader can see change, by name: ``summary``, ``section:<heading>``, ``regimen:<name>``,
+    ``dosing:<name>``, ``recommendation:<heading>#<n>`` (the n-th recommendation of that section)."""
+    parts: dict[str, Any] = {"summary": article.summary}
+    for section in article.sections:
+        parts[f"section:{section.heading}"] = section
+        count = 0
+        for block in section.blocks:
+            for kind in ("regimen", "dosing"):
                 table = getattr(block, kind)
-                if table and before.get(table.name) != table:
-                    changed.add(f"{kind}:{table.name}")
-    return frozenset(changed)
+                if table is not None:
+                    parts[f"{kind}:{table.name}"] = table
+            if block.recommendation is not None:
+                count += 1
+                parts[f"recommendation:{section.heading}#{count}"] = block.recommendation
+    return parts
+
+
+def changed_parts(old: Article, new: Article) -> frozenset[str]:
+    """Parts new or changed between two versions (compared as data, not text)."""
+    before, after = parts_of(old), parts_of(new)
+    return frozenset(name for name, value in after.items() if before.get(name) != value)
+
+
+def added_parts(old: Article, new: Article) -> frozenset[str]:
+    before = parts_of(old)
+    return frozenset(name for name in parts_of(new) if name not in before)
+
+
+def removed_parts(old: Article, new: Article) -> frozenset[str]:
+    after = parts_of(new)
+    return frozenset(name for name in parts_of(old) if name not in after)
 
 
 def _approved(article: Article, site: SiteConfig) -> bool:

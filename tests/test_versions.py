@@ -106,3 +106,42 @@ def test_content_never_approved_offers_no_citation(repo):  # noqa: F811
     _cli(repo, "build")
     current = _html(repo, "gynecologic-oncology/test-question")
     assert "Cite this version" not in current and "citation_title" not in current
+
+
+def test_update_marks_accumulate_and_update_information_lists_every_version(repo):  # noqa: F811
+    from conftest import VALID_ARTICLE
+
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "references:\n", "  - heading: Follow-up\n    blocks:\n      - prose: \"See the patient again after each cycle [@trial-a].\"\nreferences:\n")
+    repo.article(text=text)
+    _commit(repo.root, AUTHOR, "Add")
+    path = repo.root / ARTICLE
+
+    def approve_as(reviewer, day, identity, message):
+        _cli(repo, "approve", "test-question", *signer(repo.keys, reviewer), "--date", day)
+        _commit(repo.root, identity, message)
+
+    approve_as("example-reviewer-1", "2025-02-10", REVIEWER, "Approve v1")
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2."), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "v2")
+    approve_as("example-reviewer-3", "2025-03-05", ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Approve v2")
+    edited = path.read_text(encoding="utf-8")
+    start = edited.index("  - heading: Follow-up")
+    edited = edited[:start] + edited[edited.index("references:"):]
+    edited = edited.replace("changes: Drug A dose raised to 60 mg/m2.", "changes: The follow-up advice was given in error and is removed.\n  change_kind: correction")
+    path.write_text(edited.replace("  updated: 2025-03-01", "  updated: 2025-04-01"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "v3")
+    approve_as("example-reviewer-1", "2025-04-05", REVIEWER, "Approve v3")
+
+    _cli(repo, "build")
+    current = _html(repo, "gynecologic-oncology/test-question")
+    # v3 did not touch the regimen: its mark still says when it last changed (v2), not nothing.
+    assert current.count("Updated in v2, 2025") == 2
+    info = current[current.index('id="update-information"'):]
+    assert info.index("Version 3</strong> (correction), approved April 5, 2025: The follow-up advice was given in error and is removed.") \
+        < info.index("Version 2</strong> (update), approved March 5, 2025: Drug A dose raised to 60 mg/m2.")
+    assert 'Removed: the section "Follow-up".' in info
+    assert 'Changed: the regimen "Drug A with drug B", the section "Regimen".' in info
+    # The permanent copy of v2 knows nothing of v3.
+    assert "Version 3" not in _html(repo, "gynecologic-oncology/test-question/v2").split('id="update-information"')[-1]

@@ -262,6 +262,8 @@ class Review(Strict):
     """Content version, raised with each approved change."""
     changes: Text | None = None
     """What changed in this version, in a sentence or two (shown in the version list and the feed)."""
+    change_kind: Literal["update", "correction"] | None = None
+    """Whether this version is an update (new evidence or advice; the default) or a correction (an error put right)."""
     approvals: list[Approval] = []
     """Sign-offs by reviewers of the registry."""
     replaced_by: Slug | None = None

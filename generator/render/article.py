@@ -308,11 +308,37 @@ class ArticleView(Helpers):
         return None
 
     def updated(self, part: str) -> str:
-        """An "updated in vN" mark for a part changed since the previous approved version."""
-        version = self.shown_version
-        if version is not None and part in version.changed:
-            return f'<span class="gs-updated">Updated in v{version.number}</span>'
+        """When a part last changed, as NICE marks it: "New in v2, 2025" or "Updated in v3, 2026",
+        from every approved version up to the one shown (a part unchanged since version 1 has none)."""
+        shown = self.shown_version
+        if shown is None:
+            return ""
+        for version in reversed([v for v in self.versions if v.number <= shown.number]):
+            if part in version.changed:
+                word = "New" if part in version.added else "Corrected" if version.article.review.change_kind == "correction" else "Updated"
+                return f'<span class="gs-updated">{word} in v{version.number}, {version.approved_on.year}</span>'
         return ""
+
+    def recommendation_part(self, heading: str, block: Any) -> str:
+        """The name of a recommendation as versions know it: ``recommendation:<heading>#<n>``."""
+        section = next(s for s in self.article.sections if s.heading == heading)
+        recommendations = [b for b in section.blocks if b.recommendation is not None]
+        return f"recommendation:{heading}#{recommendations.index(block) + 1}"
+
+    def update_information(self) -> list[dict[str, Any]]:
+        """Per approved version after the first, newest first: its kind, date, note, and what it added,
+        changed and removed (up to the version this page shows)."""
+        shown = self.shown_version
+        out = []
+        for version in reversed([v for v in self.versions if shown is not None and 1 < v.number <= shown.number]):
+            out.append({
+                "number": version.number, "approved_on": version.approved_on, "note": version.summary,
+                "kind": version.article.review.change_kind or "update",
+                "added": [_part_label(p) for p in sorted(version.added)],
+                "changed": [_part_label(p) for p in sorted(version.changed - version.added)],
+                "removed": [_part_label(p) for p in sorted(version.removed)],
+            })
+        return out
 
     def citation(self) -> Any:
         """How to cite the approved version this page shows."""
@@ -347,3 +373,14 @@ def _items_within(items: list):
     for item in items:
         yield item
         yield from _items_within(item.items)
+
+
+def _part_label(part: str) -> str:
+    """``section:Regimen`` → ``the section "Regimen"``."""
+    if part == "summary":
+        return "the bottom line"
+    kind, _, name = part.partition(":")
+    if kind == "recommendation":
+        heading, _, number = name.rpartition("#")
+        return f'recommendation {number} of "{heading}"'
+    return f'the {"dosing table" if kind == "dosing" else kind} "{name}"'
