@@ -145,3 +145,32 @@ def test_update_marks_accumulate_and_update_information_lists_every_version(repo
     assert 'Changed: the regimen "Drug A with drug B", the section "Regimen".' in info
     # The permanent copy of v2 knows nothing of v3.
     assert "Version 3" not in _html(repo, "gynecologic-oncology/test-question/v2").split('id="update-information"')[-1]
+
+
+def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromium(repo):  # noqa: F811
+    from browser import chromium, serve_folder
+
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve v1")
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2."), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "v2")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-3"), "--date", "2025-03-05")
+    _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Approve v2")
+    _cli(repo, "build")
+    with serve_folder(repo.root / "site") as url, chromium() as browser:
+        page = browser.new_page()
+        page.goto(url + "/gynecologic-oncology/test-question/v1/")
+        banner = page.locator(".gs-banner--superseded")
+        assert banner.is_visible() and "Superseded by version 2 on March 5, 2025" in banner.inner_text()
+        assert page.locator(".gs-approved").count() == 0
+        banner.get_by_role("link", name="Read the current version").click()
+        page.wait_for_url("**/gynecologic-oncology/test-question/")
+        assert page.locator(".gs-updated", has_text="Updated in v2, 2025").first.is_visible()
+        cite = page.locator(".gs-cite-this")
+        assert cite.is_visible() and "Version 2" in cite.inner_text()
+        assert page.locator(".gs-cite-this a", has_text="RIS").get_attribute("href") == "v2.ris"
+        page.close()
