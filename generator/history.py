@@ -149,23 +149,41 @@ class History:
                 for sha, raw in zip(commits, raws)]
 
     def revisions(self, folder: str) -> dict[str, list[Revision]]:
-        """Every version of every YAML file under ``folder`` on the current branch, oldest first."""
+        """Every version of every YAML file under ``folder`` on the current branch, oldest first, by the
+        path the file has now: a file moved (``git mv``, a rename git detects) keeps its history, each
+        revision with the path it had then."""
         if not self.has_head:
             return {}
-        log = self.git("log", "--reverse", "--format=>%H", "--name-only", "--diff-filter=AMR", "HEAD", "--", f"{self.prefix}{folder}").decode("utf-8")
-        wanted: list[tuple[str, str]] = []
+        log = self.git("log", "--reverse", "-M", "--format=>%H", "--name-status", "--diff-filter=AMR", "HEAD", "--",
+                       f"{self.prefix}{folder}").decode("utf-8")
+        wanted: list[tuple[str, str, str]] = []  # (commit, path then, lineage)
+        lineage: dict[str, str] = {}  # path now → the first path of its file
         commit = ""
         for line in log.splitlines():
             if line.startswith(">"):
                 commit = line[1:]
-            elif line.startswith(self.prefix) and line.endswith((".yaml", ".yml")):
-                wanted.append((commit, line[len(self.prefix):]))
-        out: dict[str, list[Revision]] = {}
-        for (sha, path), raw in zip(wanted, self.read_many(wanted)):
+                continue
+            fields = line.split("\t")
+            if len(fields) < 2:
+                continue
+            path = fields[-1]
+            if not (path.startswith(self.prefix) and path.endswith((".yaml", ".yml"))):
+                continue
+            path = path[len(self.prefix):]
+            if fields[0].startswith("R") and len(fields) == 3:
+                old = fields[1][len(self.prefix):]
+                lineage[path] = lineage.pop(old, old)
+            elif fields[0] == "A":
+                lineage[path] = f"{path}@{commit}"  # a new file, even where another once was
+            else:
+                lineage.setdefault(path, path)
+            wanted.append((commit, path, lineage[path]))
+        by_lineage: dict[str, list[Revision]] = {}
+        for (sha, path, key), raw in zip(wanted, self.read_many([(sha, path) for sha, path, _ in wanted])):
             if raw is None:  # git log named it, so the object must be there
                 raise GitError(f"the repository is damaged: {path} at commit {sha[:10]} cannot be read (try: git fsck)")
-            out.setdefault(path, []).append(Revision(sha, path, raw))
-        return out
+            by_lineage.setdefault(key, []).append(Revision(sha, path, raw))
+        return {path: by_lineage[key] for path, key in lineage.items() if key in by_lineage}
 
     # -- who ----------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class Pipeline:
         self.today = today or build_date()
         """Today (``SOURCE_DATE_EPOCH`` when set): what approvals and commands are dated against."""
         self._render_date = today
+        self._moves: dict[str, list[str]] = {}
+        """Old specialties of moved articles, by id (found while reading versions)."""
         self.progress = progress or (lambda _stage: None)
 
     # -- what the stages share ------------------------------------------------
@@ -152,13 +154,14 @@ class Pipeline:
             raise ContentError([Problem(".git", 1, 1, "", "expected the whole git history (approved versions and their permalinks are read "
                                         "from it); this is a shallow clone: run 'git fetch --unshallow' (in GitHub Actions: "
                                         "actions/checkout with fetch-depth: 0)")])
-        return article_versions(self.history, validated)
+        return article_versions(self.history, validated, self._moves)
 
     def pages(self, validated: Validated, *, drafts: bool) -> list[Page]:
         """Every page of the site as Markdown: versions read from history, then rendered."""
         versions = self.versions(validated)
         self.progress(f"rendering {len(validated.articles)} articles")
-        return render(validated, self.templates, today=self.render_date(validated), drafts=drafts, versions=versions, site_url=self.site_url)
+        return render(validated, self.templates, today=self.render_date(validated), drafts=drafts, versions=versions, site_url=self.site_url,
+                      moves=self._moves)
 
     def render_date(self, validated: Validated) -> date:
         """The date the pages speak for ("review overdue" without JavaScript, the board's former members):

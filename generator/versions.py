@@ -45,8 +45,11 @@ class ArticleVersion:
         return self.article.review.changes
 
 
-def article_versions(history: History | None, validated: Validated) -> dict[str, list[ArticleVersion]]:
+def article_versions(history: History | None, validated: Validated, moves: dict[str, list[str]] | None = None) -> dict[str, list[ArticleVersion]]:
     """Approved versions of every article, oldest first, by article id.
+
+    ``moves``, when given, is filled with the specialties each article was
+    published under before it moved to its current folder (its old addresses).
 
     A past state that was approved but no longer fits the article model (or
     can no longer be read) is a problem: its permanent copy would otherwise
@@ -54,18 +57,23 @@ def article_versions(history: History | None, validated: Validated) -> dict[str,
     """
     with collection_paused():  # thousands of content hashes: see load.collection_paused
         problems: list[Problem] = []
-        out = _article_versions(history, validated, problems)
+        out = _article_versions(history, validated, problems, moves)
     if problems:
         raise ContentError(problems)
     return out
 
 
-def _article_versions(history: History | None, validated: Validated, problems: list[Problem]) -> dict[str, list[ArticleVersion]]:
+def _article_versions(history: History | None, validated: Validated, problems: list[Problem],
+                      moves: dict[str, list[str]] | None = None) -> dict[str, list[ArticleVersion]]:
     revisions = history.revisions("content") if history is not None else {}
     out: dict[str, list[ArticleVersion]] = {}
     for article in validated.articles:
         candidates: dict[int, tuple[Article, str | None]] = {}
         for revision in revisions.get(validated.sources[article.id].shown, []):
+            folder = revision.path.split("/")[-2] if revision.path.count("/") >= 2 else None
+            if moves is not None and folder and folder != article.specialty and b"status: draft" not in revision.data:
+                if folder not in moves.setdefault(article.id, []):
+                    moves[article.id].append(folder)  # it was published at /<folder>/<id>/
             if b"approved" not in revision.data:
                 continue  # most past states were never approved: not worth reading
             old = _past_article(parse_revision(revision), problems)

@@ -144,3 +144,31 @@ def test_a_new_version_needs_its_own_change_note(repo):
     result = _cli(repo, "check", "--base", base)
     assert result.exit_code == 1
     assert "review.changes: expected a change note for version 2 saying what changed; got none" in result.stderr
+
+
+def test_a_moved_article_keeps_its_history_and_its_old_address_leads_to_the_new_one(repo):
+    _approved_v1(repo)
+    new = "content/medical-oncology/test-question.yaml"
+    subprocess_git = __import__("test_review")._git
+    (repo.root / "content" / "medical-oncology").mkdir(exist_ok=True)
+    subprocess_git(repo.root, "mv", ARTICLE, new)
+    path = repo.root / new
+    path.write_text(path.read_text(encoding="utf-8").replace("specialty: gynecologic-oncology", "specialty: medical-oncology").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Moved to medical oncology."), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Move to medical oncology")
+    assert _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-3"), "--date", "2025-03-05").exit_code == 0
+    _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Approve the move")
+    result = _cli(repo, "build")
+    assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
+    site = repo.root / "site"
+    current = (site / "medical-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert 'href="v1/"' in current and 'href="v2/"' in current  # the history came with the file
+    assert (site / "medical-oncology" / "test-question" / "v1" / "index.html").is_file()
+    moved = (site / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "This article has moved" in moved and 'href="../../medical-oncology/test-question/"' in moved
+    assert '<meta name="robots" content="noindex">' in moved
+    assert '<link rel="canonical" href="https://guidelines.example.org/medical-oncology/test-question/">' in moved
+    assert (site / "gynecologic-oncology" / "test-question" / "v1" / "index.html").is_file()  # the old permalink too
+    redirects = (site / "_redirects").read_text(encoding="utf-8").splitlines()
+    assert "/gynecologic-oncology/test-question/ /medical-oncology/test-question/ 301" in redirects
+    assert "/gynecologic-oncology/test-question/v1/ /medical-oncology/test-question/v1/ 301" in redirects

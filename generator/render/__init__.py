@@ -74,6 +74,7 @@ def render(
     drafts: bool = False,
     site_url: str | None = None,
     versions: dict[str, list] | None = None,
+    moves: dict[str, list[str]] | None = None,
 ) -> list[Page]:
     """Every page of the site as Markdown, in a stable order.
 
@@ -92,6 +93,8 @@ def render(
 
     job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url, pending)
     pages += _render_articles(job, articles)
+
+    pages += _moved_pages(env, articles, versions, moves or {}, helpers, site)
 
     for specialty in site.specialties:
         listed = [a for a in articles if a.specialty == specialty.id]
@@ -143,12 +146,39 @@ class _ArticleJob:
         out = [_article_page(self.env, f"{base}.md", view, self.helpers, url)]
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
-                               site_url=self.site_url)
+                               site_url=self.site_url, home=base)
             out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/"))
             cite = view.citation()
             out.append(Page(f"{base}/v{version.number}.ris", ris(cite)))
             out.append(Page(f"{base}/v{version.number}.bib", bibtex(cite)))
         return out
+
+
+def _moved_pages(env: Environment, articles: list[Article], versions: dict[str, list], moves: dict[str, list[str]],
+                 helpers: Helpers, site: Any) -> list[Page]:
+    """Old addresses of moved articles: a page that sends readers to the new one (noindex, canonical to it)
+    where nothing else lives now, and a ``_redirects`` file (Netlify, Cloudflare Pages) for a real redirect."""
+    taken = {f"{a.specialty}/{a.id}" for a in articles}
+    pages: list[Page] = []
+    rules: list[str] = []
+    for article in articles:
+        for old in moves.get(article.id, []):
+            old_base, new_base = f"{old}/{article.id}", f"{article.specialty}/{article.id}"
+            if old_base in taken:
+                continue
+            targets = [("", "")] + [(f"/v{v.number}", f"v{v.number}/") for v in versions.get(article.id, [])]
+            for suffix, new_suffix in targets:
+                up = "../" * (old_base + suffix).count("/")
+                link = f"{up}{new_base}.md" if not suffix else f"{up}{new_base}/{suffix.strip('/')}.md"
+                text = env.get_template("moved.md.j2").render(
+                    front_matter=_front_matter(title=f"Moved: {article.title}", search=False, noindex=True,
+                                               canonical=f"{new_base}/{new_suffix}"),
+                    article=article, link=link, helpers=helpers, site=site)
+                pages.append(Page(f"{old_base}{suffix}.md", text))
+                rules.append(f"/{old_base}{suffix}/ /{new_base}/{new_suffix} 301")
+    if rules:
+        pages.append(Page("_redirects", "\n".join(rules) + "\n"))
+    return pages
 
 
 def _served(articles: list[Article], versions: dict[str, list], site: Any, *, drafts: bool) -> tuple[list[Article], dict[str, Article]]:
@@ -229,7 +259,7 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
     # A permanent copy of a version is for citation: search, sitemaps and search engines are pointed
     # at the current article instead (no search index, noindex, canonical link to the current page).
     searchable = None if view.permalink is None else False
-    canonical = None if view.permalink is None else f"{article.specialty}/{article.id}/"
+    canonical = None if view.permalink is None else f"{view.home}/"
     description = plain_summary(article.summary.get("all") or article.summary[article.audiences[0]])
     text = env.get_template("article.md.j2").render(
         article=article,

@@ -70,12 +70,15 @@ class ArticleView(Helpers):
     pending: Any = None
     """An edit awaiting approval, held back while this page shows the last approved version."""
     site_url: str | None = None
+    home: str = ""
+    """Where the article lives now (``<specialty>/<id>``): an old version of a moved article links there."""
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
     scope: list[str] = field(init=False)
     """Audiences of the part being rendered (a section may narrow them)."""
 
     def __post_init__(self) -> None:
+        self.home = self.home or f"{self.article.specialty}/{self.article.id}"
         self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article))}
         self.uses = {}
         self.scope = list(self.article.audiences)
@@ -343,12 +346,12 @@ class ArticleView(Helpers):
     def citation(self) -> Any:
         """How to cite the approved version this page shows."""
         version = self.shown_version
-        return citation(self.article, self.site, version.number, version.approved_on, self.site_url)
+        return citation(self.article, self.site, version.number, version.approved_on, self.site_url, self.home)
 
     def citation_files(self) -> str:
         """From this page's Markdown to the version's RIS file, without the extension."""
         version = self.shown_version
-        return f"{self.up}{self.article.specialty}/{self.article.id}/v{version.number}"
+        return f"{self.up}{self.home}/v{version.number}"
 
     @property
     def superseded_by(self) -> Any:
@@ -359,10 +362,10 @@ class ArticleView(Helpers):
         return later[0] if later else None
 
     def version_link(self, number: int) -> str:
-        return f"{self.up}{self.article.specialty}/{self.article.id}/v{number}.md"
+        return f"{self.up}{self.home}/v{number}.md"
 
     def current_link(self) -> str:
-        return f"{self.up}{self.article.specialty}/{self.article.id}.md"
+        return f"{self.up}{self.home}.md"
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)

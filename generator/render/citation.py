@@ -30,8 +30,8 @@ class Citation:
         return f"{self.path.split('/')[1]}-v{self.version}"
 
 
-def citation(article: Article, site: SiteConfig, version: int, approved_on: date, site_url: str | None) -> Citation:
-    path = f"{article.specialty}/{article.id}/v{version}/"
+def citation(article: Article, site: SiteConfig, version: int, approved_on: date, site_url: str | None, home: str | None = None) -> Citation:
+    path = f"{home or f'{article.specialty}/{article.id}'}/v{version}/"
     url = f"{site_url.rstrip('/')}/{path}" if site_url else None
     return Citation(article.title, article.review.author, site.settings.publisher.name, version, approved_on, url, path)
 
