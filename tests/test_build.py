@@ -205,7 +205,7 @@ def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_o
     after = _stamps(staging)
     changed = sorted(path for path, stamp in after.items() if before_staging.get(path) != stamp and path != ".guidesite-build")
     assert changed == ["gynecologic-oncology/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer.md"]
-    assert "1 Markdown file(s) regenerated" in output
+    assert "1 source file(s) regenerated" in output
 
 
 def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project, fixed_build_date):
