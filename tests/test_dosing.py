@@ -138,3 +138,24 @@ def test_the_pediatric_sample_states_every_dose_completely(sample_site):
         assert "<td>oral</td>" in row
     assert "45 mg/kg per dose twice daily (90 mg/kg/day)" in html  # amoxicillin-clavulanate
     assert 'class="gs-warning gs-warning--contraindication"' in html
+
+
+def test_references_fit_guidelines_web_pages_and_errata(project):
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    text = text.replace("""    publisher: Example Pharma
+    year: 2021
+""", """    publisher: Example Health Agency
+    code: XG999
+    edition: updated 2024
+    accessed: 2025-01-15
+    notices:
+      - {kind: erratum, year: 2022, text: Corrects the dosing table.}
+""").replace("    authors: [Example Pharma]", "    authors: [Example Health Agency]")
+    project.write(ARTICLE, text)
+    page = _page(project)
+    ref = next(line for line in page.splitlines() if 'id="ref-label-b"' in line)
+    assert "Example Health Agency. Fictional prescribing information. XG999. updated 2024. Example Health Agency; n.d. Accessed January 15, 2025." in ref
+    assert "**Erratum 2022:** Corrects the dosing table." in ref
+    # Neither a year nor an access date: refused, rather than printing a year the source does not have.
+    project.write(ARTICLE, text.replace("    accessed: 2025-01-15\n", ""))
+    assert any("expected a year of publication, or (for an undated document) the date it was accessed" in p for p in _problems(project))

@@ -185,6 +185,19 @@ class Section(Strict):
     """The content, in order."""
 
 
+class Notice(Strict):
+    """An erratum, retraction or expression of concern about a cited source."""
+
+    kind: Literal["erratum", "retraction", "expression of concern"]
+    """What was published about the source."""
+    text: Text
+    """What it says, in a sentence: ``Corrects the dosing table (amoxicillin-clavulanate).``"""
+    year: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    """Year of the notice."""
+    doi: Doi | None = None
+    """The notice's own DOI."""
+
+
 class Reference(Strict):
     """A source the article cites as ``[@key]``."""
 
@@ -198,8 +211,14 @@ class Reference(Strict):
     """Journal (abbreviated as in PubMed) — or give publisher."""
     publisher: Text | None = None
     """Publisher, for labels, guidelines and books."""
-    year: Annotated[int, Field(ge=1800, le=2100)]
-    """Year of publication."""
+    year: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    """Year of publication; leave it out for an undated document (a web page) and give ``accessed``."""
+    accessed: date | None = None
+    """When an undated or changing web source was read (YYYY-MM-DD): shown as "accessed …"."""
+    code: Text | None = None
+    """A guideline's or label's own code: ``NG136``."""
+    edition: Text | None = None
+    """Version or edition of a guideline or label: ``updated 2023``, ``version 2.2024``."""
     volume: NumberLike | None = None
     """Journal volume."""
     issue: NumberLike | None = None
@@ -216,9 +235,13 @@ class Reference(Strict):
     """ClinicalTrials.gov number (``NCT`` and 8 digits)."""
     url: WebUrl | None = None
     """Web address, for sources with no identifier."""
+    notices: list[Notice] = []
+    """Errata, retractions and expressions of concern published about this source, shown with it."""
 
     rules: ClassVar[tuple[Rule, ...]] = (
         Rule(("journal", "publisher"), lambda r: None if r.journal or r.publisher else "expected a journal or a publisher; got neither"),
+        Rule(("year", "accessed"), lambda r: None if r.year or r.accessed
+             else "expected a year of publication, or (for an undated document) the date it was accessed; got neither"),
     )
 
 

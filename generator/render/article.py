@@ -22,7 +22,7 @@ from ..review.approvals import counted_approvals, effective_status
 from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
-from .text import CITED, attr, plain
+from .text import long_date, CITED, attr, plain
 
 STATUS_STEPS = (("submitted", "Submitted"), ("under_review", "Under Review"), ("approved", "Approved"))
 
@@ -200,22 +200,35 @@ class ArticleView(Helpers):
 
     def _source(self, ref: Reference) -> tuple[str, str]:
         authors = ", ".join(ref.authors).rstrip(".")
+        year = str(ref.year) if ref.year else "n.d."
         if ref.journal:
-            where = f"{ref.year}"
+            where = year
             if ref.volume:
                 where += f";{ref.volume}" + (f"({ref.issue})" if ref.issue else "")
             if ref.pages:
                 where += f":{ref.pages}"
             return authors, where
-        return authors, f"{ref.publisher}; {ref.year}"
+        return authors, f"{ref.publisher}; {year}"
 
     def reference_text(self, ref: Reference) -> str:
-        """The reference as Markdown (journal in italics), every part escaped."""
+        """The reference as Markdown (journal in italics), every part escaped; undated sources say
+        "n.d." with when they were accessed, never a year they do not have."""
         authors, where = self._source(ref)
-        title = f"{plain(authors)}. {plain(ref.title.rstrip('.'))}."
+        title = f"{plain(authors)}. {plain(ref.title.rstrip('.'))}"
+        extra = "".join(f" {plain(part)}." for part in (ref.code, ref.edition) if part)
+        end = "" if where.endswith(".") else "."  # "n.d." already ends its sentence
         if ref.journal:
-            return f"{title} *{plain(ref.journal)}*. {plain(where)}."
-        return f"{title} {plain(where)}."
+            text = f"{title}.{extra} *{plain(ref.journal)}*. {plain(where)}{end}"
+        else:
+            text = f"{title}.{extra} {plain(where)}{end}"
+        if ref.accessed:
+            text += f" Accessed {long_date(ref.accessed)}."
+        for notice in ref.notices:
+            kind = {"erratum": "Erratum", "retraction": "Retracted", "expression of concern": "Expression of concern"}[notice.kind]
+            text += f" **{kind}{' ' + str(notice.year) if notice.year else ''}:** {plain(notice.text)}"
+            if notice.doi:
+                text += f" [doi:{plain(notice.doi)}](https://doi.org/{notice.doi})"
+        return text
 
     def reference_links(self, ref: Reference) -> list[tuple[str, str]]:
         links = []
