@@ -159,3 +159,22 @@ def test_references_fit_guidelines_web_pages_and_errata(project):
     # Neither a year nor an access date: refused, rather than printing a year the source does not have.
     project.write(ARTICLE, text.replace("    accessed: 2025-01-15\n", ""))
     assert any("expected a year of publication, or (for an undated document) the date it was accessed" in p for p in _problems(project))
+
+
+def test_dose_bands_tile_without_gaps_or_overlaps(project):
+    rows = """\
+            - {drug: drug z, band: under 10 kg, dose: 50 mg/kg, frequency: once daily, route: oral}
+            - {drug: drug z, band: 10 to 20 kg, dose: 500 mg, frequency: once daily, route: oral}
+            - {drug: drug z, band: 20 kg and over, dose: 1 g, frequency: once daily, route: oral}
+            - {drug: drug z, band: eGFR under 30, dose: 250 mg, frequency: once daily, route: IV bolus}
+            - {drug: drug z, band: eGFR 30 and over, dose: 500 mg, frequency: once daily, route: IV bolus}
+"""
+    _with_doses(project, rows)
+    page = _page(project)
+    assert "| drug z | 10 to 20 kg | 500 mg per dose once daily | oral |" in page
+    _with_doses(project, rows.replace("10 to 20 kg", "10 to 15 kg"))
+    assert any("expected the bands of drug z without a gap; between '10 to 15 kg' and '20 kg and over' no dose is given" in p for p in _problems(project))
+    _with_doses(project, rows.replace("10 to 20 kg", "10 to 25 kg"))
+    assert any("expected the bands of drug z not to overlap; '10 to 25 kg' and '20 kg and over'" in p for p in _problems(project))
+    _with_doses(project, rows.replace("band: under 10 kg", "band: under 10 stone"))
+    assert any("expected a band such as '10 to 20 kg'" in p for p in _problems(project))

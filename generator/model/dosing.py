@@ -214,13 +214,73 @@ DurationText = Annotated[
 ]
 
 
+_BAND_UNITS = {"kg": ("weight", Decimal(1)), "months": ("age", Decimal(1)), "month": ("age", Decimal(1)),
+               "years": ("age", Decimal(12)), "year": ("age", Decimal(12))}
+_BAND_TEXT = re.compile(
+    rf"^(?:(?P<kind>eGFR|CrCl) )?(?:(?P<low>{_NUMBER}) ?(?P<low_unit>kg|months?|years?)? ?(?:to|-|–) ?(?:under |<)? ?(?P<high>{_NUMBER})"
+    rf"|under (?P<under>{_NUMBER})|<(?P<lt>{_NUMBER})|(?P<from>{_NUMBER}) ?(?P<from_unit>kg|months?|years?)? and over|≥ ?(?P<ge>{_NUMBER})) ?(?P<unit>kg|months?|years?|mL/min)?$")
+
+
+class Band(Strict):
+    """A band of weight, age or renal function a dose applies to, from ``low`` up to (not including) ``high``.
+
+    Written as text: ``10 to 20 kg``, ``under 10 kg``, ``40 kg and over``, ``6 months to 2 years``,
+    ``2 to 6 years``, ``eGFR 30 to 60``, ``CrCl under 30``.  Bands of one drug are checked for gaps
+    and overlaps; in months for ages, mL/min (per 1.73 m² for eGFR) for renal function."""
+
+    text: str
+    kind: Literal["weight", "age", "egfr", "crcl"]
+    low: Decimal
+    high: Decimal | None = None
+    """None: no upper end (``40 kg and over``)."""
+
+    @classmethod
+    def parse(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = " ".join(value.split())
+        m = _BAND_TEXT.match(text)
+        if m is None:
+            raise ValueError("expected a band such as '10 to 20 kg', 'under 10 kg', '40 kg and over', '6 months to 2 years', "
+                             f"'eGFR 30 to 60' or 'CrCl under 30'; got '{text}'")
+        unit = m["unit"] or m["from_unit"]
+        if m["kind"]:
+            kind, scale, low_scale = m["kind"].lower(), Decimal(1), Decimal(1)
+        else:
+            if not unit or unit == "mL/min":
+                raise ValueError(f"expected the band's unit (kg, months or years, or eGFR/CrCl before it); got '{text}'")
+            kind, scale = _BAND_UNITS[unit]
+            low_scale = _BAND_UNITS[m["low_unit"]][1] if m["low_unit"] else scale
+            if m["low_unit"] and _BAND_UNITS[m["low_unit"]][0] != kind:
+                raise ValueError(f"expected both ends of a band in the same kind of unit; got '{text}'")
+        if m["high"] is not None:
+            low, high = Decimal(m["low"]) * low_scale, Decimal(m["high"]) * scale
+        elif m["under"] or m["lt"]:
+            low, high = Decimal(0), Decimal(m["under"] or m["lt"]) * scale
+        else:
+            low, high = Decimal(m["from"] or m["ge"]) * scale, None
+        if high is not None and high <= low:
+            raise ValueError(f"expected a band from the lower to the higher end; got '{text}'")
+        return {"text": text, "kind": kind, "low": low, "high": high}
+
+
+def _band(value: Any) -> Any:
+    return Band.parse(value)
+
+
+BandText = Annotated[Band, BeforeValidator(_band), WithJsonSchema({"type": "string", "description": "'10 to 20 kg', 'under 10 kg', '40 kg and over', '6 months to 2 years', 'eGFR 30 to 60'"})]
+
+
 class DrugDose(Strict):
     """One drug's dose for one group of patients, stated completely."""
 
     drug: Text
     """Generic drug name: ``amoxicillin``."""
     population: Text | None = None
-    """Who this dose is for: ``children 6 months to 2 years``, ``eGFR 30-59 mL/min/1.73 m2``."""
+    """Who this dose is for, in words: ``children with severe symptoms``."""
+    band: BandText | None = None
+    """The weight, age or renal-function band this dose is for: ``10 to 20 kg``, ``eGFR 30 to 60``
+    (the bands of one drug may have no gap and no overlap)."""
     form: Text | None = None
     """Dosage form and strength, when it matters for the dose: ``oral suspension 400 mg/5 mL``."""
     dose: QuantityText
@@ -328,3 +388,21 @@ class Dosing(Strict):
     """One row per drug and group of patients."""
     notes: list[Wording] = []
     """Points about the doses (Markdown, citations allowed)."""
+
+    rules: ClassVar[tuple[Rule, ...]] = (Rule(("doses",), lambda d: _band_problem(d)),)
+
+
+def _band_problem(table: Dosing) -> str | None:
+    """Bands of one drug and route, by one measure, must tile: no gap, no overlap."""
+    groups: dict[tuple, list[Band]] = {}
+    for row in table.doses or []:
+        if row is not None and row.band is not None and row.population is None:
+            groups.setdefault((row.drug, row.route, row.band.kind), []).append(row.band)
+    for (drug, _route, _kind), bands in groups.items():
+        bands = sorted(bands, key=lambda b: b.low)
+        for before, after in zip(bands, bands[1:]):
+            if before.high is None or after.low < before.high:
+                return f"expected the bands of {drug} not to overlap; '{before.text}' and '{after.text}' both cover part of the range"
+            if after.low > before.high:
+                return f"expected the bands of {drug} without a gap; between '{before.text}' and '{after.text}' no dose is given"
+    return None
