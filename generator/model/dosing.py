@@ -393,12 +393,12 @@ class Dosing(Strict):
 
 
 def _band_problem(table: Dosing) -> str | None:
-    """Bands of one drug and route, by one measure, must tile: no gap, no overlap."""
+    """Bands of one drug, route and group of patients, by one measure, must tile: no gap, no overlap."""
     groups: dict[tuple, list[Band]] = {}
     for row in table.doses or []:
-        if row is not None and row.band is not None and row.population is None:
-            groups.setdefault((row.drug, row.route, row.band.kind), []).append(row.band)
-    for (drug, _route, _kind), bands in groups.items():
+        if row is not None and row.band is not None:  # one tiling per drug, route, measure and group of patients
+            groups.setdefault((row.drug, row.route, row.band.kind, row.population), []).append(row.band)
+    for (drug, _route, _kind, _population), bands in groups.items():
         bands = sorted(bands, key=lambda b: b.low)
         for before, after in zip(bands, bands[1:]):
             if before.high is None or after.low < before.high:
