@@ -71,6 +71,12 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def written_as_text(kind: Any, description: str) -> Any:
+    """A field kind an author writes as one short text, parsed by the kind's ``parse`` (the JSON Schema
+    offers editors the text form)."""
+    return Annotated[kind, BeforeValidator(kind.parse), WithJsonSchema({"type": "string", "description": description})]
+
+
 def number_text(value: Decimal) -> str:
     """``Decimal('45.0')`` → ``45``; ``Decimal('0.50')`` → ``0.5`` (never an exponent)."""
     text = format(value.normalize(), "f")
@@ -115,15 +121,8 @@ class Quantity(Strict):
         return value * _MASS[self.unit] if self.unit in _MASS else None
 
 
-def _quantity(value: Any) -> Any:
-    return Quantity.parse(value)
 
-
-QuantityText = Annotated[
-    Quantity,
-    BeforeValidator(_quantity),
-    WithJsonSchema({"type": "string", "description": "an amount (or a range a-b) and a unit: '45 mg/kg', '80-90 mg/kg/day' is written as '80-90 mg/kg' with per: day, '2 g'"}),
-]
+QuantityText = written_as_text(Quantity, "an amount (or a range a-b) and a unit: '45 mg/kg', '80-90 mg/kg/day' is written as '80-90 mg/kg' with per: day, '2 g'")
 
 
 _TIMES_WORDS = {"once": 1, "twice": 2, "three times": 3, "four times": 4, "five times": 5, "six times": 6}
@@ -167,15 +166,8 @@ class Frequency(Strict):
             f"'every 4-6 hours', 'at night', 'weekly', 'every 2 weeks' or 'as needed'; got '{value}'")
 
 
-def _frequency(value: Any) -> Any:
-    return Frequency.parse(value)
 
-
-FrequencyText = Annotated[
-    Frequency,
-    BeforeValidator(_frequency),
-    WithJsonSchema({"type": "string", "description": "'once', 'once daily', 'twice daily', '3 times daily', 'every 8 hours', 'every 4-6 hours', 'at night', 'weekly', 'as needed'"}),
-]
+FrequencyText = written_as_text(Frequency, "'once', 'once daily', 'twice daily', '3 times daily', 'every 8 hours', 'every 4-6 hours', 'at night', 'weekly', 'as needed'")
 
 
 class Duration(Strict):
@@ -203,15 +195,8 @@ class Duration(Strict):
         raise ValueError(f"expected a duration such as '10 days', '5-7 days', '6 weeks', 'until symptoms resolve' or 'continuous'; got '{value}'")
 
 
-def _duration(value: Any) -> Any:
-    return Duration.parse(value)
 
-
-DurationText = Annotated[
-    Duration,
-    BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "description": "'10 days', '5-7 days', '6 weeks', 'until …', 'continuous'"}),
-]
+DurationText = written_as_text(Duration, "'10 days', '5-7 days', '6 weeks', 'until …', 'continuous'")
 
 
 _BAND_UNITS = {"kg": ("weight", Decimal(1)), "months": ("age", Decimal(1)), "month": ("age", Decimal(1)),
@@ -264,11 +249,8 @@ class Band(Strict):
         return {"text": text, "kind": kind, "low": low, "high": high}
 
 
-def _band(value: Any) -> Any:
-    return Band.parse(value)
 
-
-BandText = Annotated[Band, BeforeValidator(_band), WithJsonSchema({"type": "string", "description": "'10 to 20 kg', 'under 10 kg', '40 kg and over', '6 months to 2 years', 'eGFR 30 to 60'"})]
+BandText = written_as_text(Band, "'10 to 20 kg', 'under 10 kg', '40 kg and over', '6 months to 2 years', 'eGFR 30 to 60'")
 
 
 class DrugDose(Strict):
