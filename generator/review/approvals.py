@@ -41,7 +41,9 @@ def _fold(value: Any) -> Any:
     if isinstance(value, list):
         return [_fold(v) for v in value]
     if isinstance(value, dict):
-        return {k: _fold(v) for k, v in value.items()}
+        # An empty list or mapping says no more than a field left out: dropping them keeps the hash
+        # of every signed article when the model gains an optional list (a new field must not unsign).
+        return {k: _fold(v) for k, v in value.items() if v != [] and v != {}}
     return value
 
 
@@ -51,8 +53,8 @@ WORKFLOW_FIELDS = frozenset({"status", "version", "approvals"})
 
 def canonical_content(article: Article) -> str:
     """What a reviewer vouches for as canonical JSON (what the hash is taken of)."""
-    # Fields left empty are left out, so that a new optional field in the model does not change the
-    # hash of every article already signed.
+    # Fields left empty (None, [], {}) are left out, so that a new optional field in the model does
+    # not change the hash of every article already signed (tests/test_approvals.py keeps the sample's).
     data = article.model_dump(mode="json", exclude={"review": set(WORKFLOW_FIELDS)}, exclude_none=True)
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
