@@ -286,3 +286,11 @@ def test_a_page_read_after_its_review_date_says_review_overdue(page, site_url):
     page.reload()
     assert overdue.is_visible()
     assert overdue.inner_text() == "(review overdue)"
+
+
+def test_the_bottom_line_is_set_apart_but_bold_only_where_the_author_wrote_it(page, site_url):
+    page.goto(site_url + SHORT)
+    summary = page.locator(".gs-summary p:visible").first
+    assert summary.evaluate("el => getComputedStyle(el).fontWeight") == "400"
+    assert page.locator(".gs-summary strong:visible").first.evaluate("el => Number(getComputedStyle(el).fontWeight)") >= 600
+    assert page.locator(".gs-summary").first.evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
