@@ -178,3 +178,21 @@ def test_dose_bands_tile_without_gaps_or_overlaps(project):
     assert any("expected the bands of drug z not to overlap; '10 to 25 kg' and '20 kg and over'" in p for p in _problems(project))
     _with_doses(project, rows.replace("band: under 10 kg", "band: under 10 stone"))
     assert any("expected a band such as '10 to 20 kg'" in p for p in _problems(project))
+
+
+def test_key_points_are_a_boxed_list_in_both_audiences(project):
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    block = """\
+      - key_points:
+          - "Drug A lengthens survival [@trial-a]."
+          - clinician: "Give it every 21 days."
+            patient: "You have it every three weeks."
+"""
+    project.write(ARTICLE, text.replace("      - list:\n", block + "      - list:\n", 1))
+    page = _page(project)
+    box = page[page.index('<div class="gs-key-points" role="note" markdown>'):]
+    box = box[:box.index("</div>")]
+    assert "**Key points**" in box and "Drug A lengthens survival" in box
+    assert 'data-audience="clinician"' in box and "every three weeks" in box
+    project.write(ARTICLE, text.replace("      - list:\n", "      - key_points: []\n      - list:\n", 1))
+    assert any("key_points" in p and "at least 1" in p for p in _problems(project))

@@ -136,9 +136,12 @@ WARNING_LABELS = {"boxed": "Boxed warning", "contraindication": "Contraindicatio
 
 ItemList = Annotated[list[ListItem], Field(min_length=1)]
 
+KeyPoints = Annotated[list[Wording], Field(min_length=1, max_length=7)]
+"""One to seven short points (a field of Block is named ``list``, so the type is declared here)."""
+
 
 class Block(Strict):
-    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning."""
+    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning, key_points."""
 
     prose: Wording | None = None
     """A paragraph or more of Markdown."""
@@ -154,6 +157,8 @@ class Block(Strict):
     """Complete doses of any drug (amount, basis, frequency, maximum, duration, route), as a table."""
     warning: Warning | None = None
     """A boxed warning, contraindication or caution, as a callout."""
+    key_points: KeyPoints | None = None
+    """Up to seven key points, shown as a boxed list (Markdown, citations allowed)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -171,7 +176,7 @@ class Block(Strict):
         return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
 
 
-BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning")
+BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning", "key_points")
 
 
 class Section(Strict):
