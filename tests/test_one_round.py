@@ -97,3 +97,20 @@ def test_a_broken_section_does_not_make_its_reference_uncited_or_its_wordings_mi
     project.write(ARTICLE, text.replace("strength: strong}", "strength: mighty}"))
     problems = _problems(project.root, build_path=True)
     assert len(problems) == 1 and "strength" in problems[0].field, [str(p) for p in problems]
+
+
+def test_articles_link_to_each_other_by_id_and_a_wrong_id_is_a_located_error(project):
+    from generator.render import render
+
+    from conftest import TODAY
+
+    linking = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "A point for everyone [@label-b]", "A point for everyone, see [the other question](article:other-question) [@label-b]")
+    project.write(ARTICLE, linking)
+    project.write("content/gynecologic-oncology/other-question.yaml", VALID_ARTICLE.format(id="other-question", specialty="gynecologic-oncology"))
+    pages = render(validate(load(project.root)), project.root / "theme" / "templates", today=TODAY)
+    page = next(p.text for p in pages if p.path == "gynecologic-oncology/test-question.md")
+    assert "[the other question](../gynecologic-oncology/other-question.md)" in page
+    project.write(ARTICLE, linking.replace("article:other-question", "article:no-such-question"))
+    problems = [str(p) for p in _problems(project.root, build_path=True)]
+    assert problems == [f"{ARTICLE}:22:13: sections[0].blocks[1].list[0]: expected a link to an existing article (article:<id>); got 'article:no-such-question'"], problems

@@ -19,6 +19,7 @@ from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
+from ..validate.markdown import ARTICLE_LINK
 from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
@@ -92,7 +93,14 @@ class ArticleView(Helpers):
         ``shown``: whether the text is shown before the reader picks an audience.
         """
         escaped = inert_tags(text)
+        if "article:" in escaped:
+            escaped = ARTICLE_LINK.sub(self._article_link, escaped)
         return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1)), shown), escaped))
+
+    def _article_link(self, match: re.Match) -> str:
+        """``[text](article:id)`` → a link to that article's page; plain text when it is not published."""
+        other = self.by_id.get(match.group(2))
+        return f"[{match.group(1)}]({self.link_to(other)})" if other is not None else match.group(1)
 
     def cite(self, keys: list[str]) -> Markup:
         return Markup(self._cite_group(keys, self._default_in_scope())) if keys else Markup("")

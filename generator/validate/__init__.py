@@ -21,7 +21,7 @@ from ..errors import ContentError, Problem
 from ..load import Loaded, RawDocument, collection_paused, load_document
 from ..model import Article, SiteConfig
 from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links, unreadable_links
-from .markdown import check_markdown, raw_citations
+from .markdown import article_mentions, check_markdown, raw_citations
 from .messages import to_model
 from .partial import partial
 from .site import check_site_texts, validate_site
@@ -128,7 +128,8 @@ def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Pro
         problems += [doc.problem(loc, message) for loc, message in broken]
     if readable is not None and site is not None:
         problems += check_article(readable, doc, site, cited=None if article is not None else raw_citations(strings), today=today)
-    return article, (article_links(readable, doc) if readable is not None else unreadable_links(doc))
+    mentions = article_mentions(strings)
+    return article, (article_links(readable, doc, mentions) if readable is not None else unreadable_links(doc))
 
 
 def _check_site(loaded: Loaded, problems: list[Problem]) -> SiteConfig | None:

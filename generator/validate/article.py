@@ -150,16 +150,18 @@ class ArticleLinks:
     replaced_by: str | None
     source: RawDocument
     """The article's file, with the positions of just the fields checked here."""
+    mentions: tuple[tuple[tuple, str], ...] = ()
+    """Links to other articles in its texts: ``(loc, id)``."""
 
 
-def article_links(article: Article, doc: RawDocument) -> ArticleLinks:
+def article_links(article: Article, doc: RawDocument, mentions: list[tuple[tuple, str]] = ()) -> ArticleLinks:
     """What the checks across articles need of an article (valid, or partly read)."""
     see_also = tuple(other for other in (article.see_also or []) if other is not None)
     replaced_by = article.review.replaced_by if article.review is not None else None
     status = (article.review.status if article.review is not None else None) or ""
-    locs = [("id",), ("review", "replaced_by")] + [("see_also", i) for i in range(len(article.see_also or []))]
+    locs = [("id",), ("review", "replaced_by")] + [("see_also", i) for i in range(len(article.see_also or []))] + [loc for loc, _ in mentions]
     source = RawDocument(path=doc.path, shown=doc.shown, data=None, marks={loc: doc.where(loc) for loc in locs})
-    return ArticleLinks(article.id or doc.path.stem, status, see_also, replaced_by, source)
+    return ArticleLinks(article.id or doc.path.stem, status, see_also, replaced_by, source, tuple(mentions))
 
 
 def unreadable_links(doc: RawDocument) -> ArticleLinks:
@@ -194,6 +196,11 @@ def check_cross_links(articles: list[ArticleLinks]) -> list[Problem]:
         sources.setdefault(article.id, article.source)
     for article in articles:
         doc = sources[article.id]
+        for loc, other in article.mentions:
+            if other == article.id:
+                out.append(doc.problem(loc, f"expected a link to another article; got a link to the article itself (article:{other})"))
+            elif other not in by_id:
+                out.append(doc.problem(loc, f"expected a link to an existing article (article:<id>); got 'article:{other}'"))
         for i, other in enumerate(article.see_also):
             if other == article.id:
                 out.append(doc.problem(("see_also", i), "expected another article; got the article itself"))

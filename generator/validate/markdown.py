@@ -93,12 +93,24 @@ def _is_markdown(loc: tuple) -> bool:
     return text_kind(Article, loc) == "markdown"
 
 
+ARTICLE_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*article:([^)\s]*)\s*\)")
+"""A link to another article by its id, in an article's text: ``[the amoxicillin dosing](article:amoxicillin-acute-otitis-media)``."""
+
+
+def article_mentions(strings: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+    """``(loc, id)`` of every link to another article in a file's Markdown texts (checked across articles)."""
+    return [(loc, m.group(2)) for loc, text in strings if "article:" in text and _is_markdown(loc) for m in ARTICLE_LINK.finditer(text)]
+
+
 def _unsafe(doc: RawDocument, loc: tuple, text: str) -> list[Problem]:
-    return [doc.problem(loc, message) for _, message in unsafe_markdown(text)]
+    return [doc.problem(loc, message) for _, message in unsafe_markdown(text, article_links=True)]
 
 
-def unsafe_markdown(text: str) -> list[tuple[int, str]]:
-    """``(offset, message)`` for everything in ``text`` that must not reach a page."""
+def unsafe_markdown(text: str, *, article_links: bool = False) -> list[tuple[int, str]]:
+    """``(offset, message)`` for everything in ``text`` that must not reach a page.
+
+    ``article_links``: links to other articles by id (``article:<id>``) are allowed (in articles;
+    whether the id exists is checked across articles)."""
     out: list[tuple[int, str]] = []
     bad_targets: dict[str, int] = {}
     autolinks = list(_AUTOLINK.finditer(text))
@@ -117,6 +129,8 @@ def unsafe_markdown(text: str) -> list[tuple[int, str]]:
     if "![" in text:
         out.append((text.index("!["), "expected Markdown without images; got an image ('![…](…)')"))
     for target in rendered_links(text):
+        if article_links and re.fullmatch(r"article:[a-z0-9]+(?:-[a-z0-9]+)*", target):
+            continue
         if not is_safe_link(target):
             bad_targets.setdefault(target, max(text.find(target), 0))
         elif user_info(target) is not None:
