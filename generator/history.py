@@ -134,9 +134,6 @@ class History:
             at += size + 1
         return out
 
-    def read_at(self, ref: str, path: str) -> bytes | None:
-        return self.read_many([(ref, path)])[0]
-
     def documents_at(self, ref: str, folder: str) -> dict[str, PastDocument]:
         """Every content file under ``folder`` at ``ref``, read by our loader, by path."""
         paths = self.files_at(ref, folder)

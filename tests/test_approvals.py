@@ -205,10 +205,7 @@ def test_an_approval_dated_after_the_build_date_is_refused(repo):
 
 
 def test_moving_next_review_after_approval_needs_a_new_approval(repo):
-    _submitted(repo)
-    _approve(repo, "example-reviewer-1", "2025-02-10")
-    _commit(repo.root, REVIEWER, "Approve")
-    base = _new_base(repo, "merged")
+    base = _approved_and_merged(repo)
     path = repo.root / ARTICLE
     path.write_text(path.read_text(encoding="utf-8").replace("next_review: 2026-02-01", "next_review: 2035-02-01"), encoding="utf-8")
     _commit(repo.root, AUTHOR, "Push the review date back")

@@ -25,20 +25,23 @@ def _html(project, path: str) -> str:
     return (project.root / "site" / path / "index.html").read_text(encoding="utf-8")
 
 
-def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo):  # noqa: F811
+def _two_versions(repo, second_reviewer: str = "example-reviewer-1") -> None:
+    """Version 1 approved on February 10, 2025; version 2 (drug A raised to 60 mg/m2) on March 5."""
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
     _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve v1")
-
     path = repo.root / ARTICLE
-    edited = path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
-        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2.")
-    path.write_text(edited, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2."), encoding="utf-8")
     _commit(repo.root, AUTHOR, "Raise the dose")
-    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-03-05")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, second_reviewer), "--date", "2025-03-05")
     _commit(repo.root, REVIEWER, "Approve v2")
-    assert "version: 2" in path.read_text(encoding="utf-8")
+
+
+def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo):  # noqa: F811
+    _two_versions(repo)
+    assert "version: 2" in (repo.root / ARTICLE).read_text(encoding="utf-8")
 
     _cli(repo, "build")
     v1 = _html(repo, "gynecologic-oncology/test-question/v1")
@@ -150,16 +153,7 @@ def test_update_marks_accumulate_and_update_information_lists_every_version(repo
 def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromium(repo):  # noqa: F811
     from browser import chromium, serve_folder
 
-    repo.article()
-    _commit(repo.root, AUTHOR, "Add")
-    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
-    _commit(repo.root, REVIEWER, "Approve v1")
-    path = repo.root / ARTICLE
-    path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2").replace(
-        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Drug A dose raised to 60 mg/m2."), encoding="utf-8")
-    _commit(repo.root, AUTHOR, "v2")
-    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-3"), "--date", "2025-03-05")
-    _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Approve v2")
+    _two_versions(repo, second_reviewer="example-reviewer-3")
     _cli(repo, "build")
     with serve_folder(repo.root / "site") as url, chromium() as browser:
         page = browser.new_page()

@@ -8,6 +8,7 @@ being rendered) and formats regimens, references and review status.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -296,13 +297,17 @@ class ArticleView(Helpers):
         current = order.index(status) if status in order else -1
         return [(label, "done" if i < current else "current" if i == current else "todo") for i, (_, label) in enumerate(STATUS_STEPS)]
 
+    @cached_property
+    def _counted(self) -> list[Any]:
+        return counted_approvals(self.article, self.site)
+
     def approvers(self) -> list[tuple[Any, Any]]:
         """Reviewers whose signed approval of this very content counts, with the approval."""
-        return [(self.site.reviewer(a.reviewer), a) for a in counted_approvals(self.article, self.site)]
+        return [(self.site.reviewer(a.reviewer), a) for a in self._counted]
 
     def last_reviewed(self) -> date:
         """The date of the newest approval that counts (the page's "Last reviewed")."""
-        return max(a.date for a in counted_approvals(self.article, self.site))
+        return max(a.date for a in self._counted)
 
     @property
     def overdue(self) -> bool:

@@ -105,6 +105,16 @@ _hashes: dict[int, tuple[weakref.ref, str]] = {}
 its article does, so the cache neither keeps articles in memory nor outlives their ids."""
 
 
+def fitting_article(data: Any) -> Article | None:
+    """The article a file's data holds (a past state, another branch), or None where it does not fit today's model."""
+    from pydantic import ValidationError
+
+    try:
+        return Article.model_validate(data) if isinstance(data, dict) else None
+    except ValidationError:
+        return None
+
+
 def content_hash(article: Article) -> str:
     """``sha256:<hex>`` of the reviewable content."""
     key = id(article)

@@ -15,12 +15,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
 
 from ..history import parse_revision
 from ..model import Article, SiteConfig
 from ..signing import fingerprint
-from .approvals import signature_problem
+from .approvals import fitting_article, signature_problem
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -59,7 +58,7 @@ def audit(pipeline: "Pipeline") -> list[AuditRow]:
             doc, problems = load_document(working[path], pipeline.root)
             states.append(("working tree", None if problems else doc.data))
         for commit, data in states:
-            article = _article(data)
+            article = fitting_article(data)
             if article is None:
                 continue
             for approval in article.review.approvals:
@@ -69,13 +68,6 @@ def audit(pipeline: "Pipeline") -> list[AuditRow]:
                 seen.add(key)
                 rows.append(_row(article, path, approval, site, commit))
     return rows
-
-
-def _article(data) -> Article | None:
-    try:
-        return Article.model_validate(data) if isinstance(data, dict) else None
-    except ValidationError:
-        return None
 
 
 def _row(article: Article, path: str, approval, site: SiteConfig, commit: str) -> AuditRow:

@@ -15,14 +15,13 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 
 from ..errors import ContentError, Problem
 from ..history import Commit, GitError, History, PastDocument
 from ..load import RawDocument
 from ..model import Article, SiteConfig
 from ..model.site import Reviewer
-from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers
+from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers, fitting_article
 from .codeowners import CODEOWNERS_PATH, codeowners
 from .site_change import SiteChange, check_site_change, site_at
 
@@ -159,10 +158,7 @@ def _before(past: PastDocument) -> Before:
     data = past.data if isinstance(past.data, dict) else {}
     review = data.get("review") if isinstance(data.get("review"), dict) else {}
     status = review.get("status") if isinstance(review.get("status"), str) else None
-    try:
-        article = Article.model_validate(data) if past.data is not None else None
-    except ValidationError:
-        article = None
+    article = fitting_article(past.data)
     if article is not None:
         return Before(past.path, article.review.status, article.id, article.title, article.review.version, article)
     version = review.get("version", 1)
@@ -286,10 +282,8 @@ def _approvals_before_their_content(article: Article, doc: RawDocument, previous
 
 
 def _vouched(data: Any) -> str | None:
-    try:
-        return content_hash(Article.model_validate(data)) if isinstance(data, dict) else None
-    except ValidationError:
-        return None
+    article = fitting_article(data)
+    return content_hash(article) if article is not None else None
 
 
 def _codeowners_problems(project: Path, site: SiteConfig) -> list[Problem]:

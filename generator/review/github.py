@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import GuidesiteError
 from ..signing import public_key_of
-from .approvals import content_hash
+from .approvals import content_hash, fitting_article
 from .approve import Approved, approve
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ def approve_from_event(pipeline: "Pipeline", event_path: Path, *, key: Path) -> 
     done = []
     for article in validated.articles:
         past = before.get(validated.sources[article.id].shown)
-        if past is not None and past.data is not None and _hash_of(past.data) == content_hash(article):
+        unchanged = past is not None and (before_article := fitting_article(past.data)) is not None and content_hash(before_article) == content_hash(article)
+        if unchanged:
             continue  # not changed by this pull request
         if article.specialty not in reviewer.specialties or article.review.status == "draft":
             continue
@@ -97,14 +98,3 @@ def approve_from_event(pipeline: "Pipeline", event_path: Path, *, key: Path) -> 
     if not done:
         raise ReviewEventRefused(f"the pull request changes no article {reviewer.id} may approve")
     return done
-
-
-def _hash_of(data) -> str | None:
-    from pydantic import ValidationError
-
-    from ..model import Article
-
-    try:
-        return content_hash(Article.model_validate(data))
-    except ValidationError:
-        return None
