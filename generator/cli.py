@@ -292,7 +292,10 @@ def schema(ctx: click.Context, only_check: bool) -> None:
     from .model.schema import SCHEMA_PATH, schema_text
 
     with _reporting(ctx):
-        _write_generated(ctx, SCHEMA_PATH, schema_text(), only_check, source="the article model", command="guidesite schema")
+        # Grades are checked against the site's grading systems: the schema follows grading.yaml.
+        site = Pipeline(ctx.obj["project"]).validate([], only_paths=True).site
+        _write_generated(ctx, SCHEMA_PATH, schema_text(site.grading), only_check,
+                         source="the article model and site_config/grading.yaml", command="guidesite schema")
 
 
 def _write_generated(ctx: click.Context, relative: str, text: str, only_check: bool, *, source: str, command: str) -> None:

@@ -164,7 +164,7 @@ def test_back_links_lead_to_citations_the_reader_can_see_in_either_audience(page
 
 def test_evidence_badge_names_its_system_and_links_to_the_legend(page, site_url):
     page.goto(site_url + SEED)
-    badge = page.locator(".gs-badge a", has_text="ESMO I, A")
+    badge = page.locator(".gs-badge a", has_text="ESMO level I, grade A")
     badge.click()
     page.wait_for_url("**/evidence-grades/#esmo")
     assert page.locator("#esmo").is_visible()

@@ -51,7 +51,7 @@ def test_seed_article_carries_the_seed_pages_doses_and_figures(sample_pages):
         assert fact in text, fact
     assert "Educational purpose only" in text
     assert '<li class="gs-step gs-step--current" aria-current="step">Submitted <span class="gs-step__state">(current step)</span></li>' in text
-    assert "[ESMO I, A](../evidence-grades.md#esmo)" in text and "[NCCN 2B](../evidence-grades.md#nccn)" in text
+    assert ">ESMO level I, grade A</span>" in text and ">NCCN category 2B</span>" in text
 
 
 def test_citations_are_numbered_by_first_appearance_and_listed_once(project):

@@ -13,11 +13,11 @@ from .article import (
     Section,
     Status,
 )
-from .fields import Dose, EsmoEvidence, GradeEvidence, NccnEvidence, format_minutes, grading_values
+from .fields import Dose, Evidence, format_minutes
 from .site import SiteConfig
 
 __all__ = [
-    "Approval", "Article", "Block", "Component", "Dose", "EsmoEvidence", "GradeEvidence", "ListItem",
-    "NccnEvidence", "Recommendation", "Reference", "Regimen", "Review", "Section", "SiteConfig", "Status",
-    "format_minutes", "grading_values",
+    "Approval", "Article", "Block", "Component", "Dose", "Evidence", "ListItem",
+    "Recommendation", "Reference", "Regimen", "Review", "Section", "SiteConfig", "Status",
+    "format_minutes",
 ]

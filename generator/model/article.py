@@ -117,8 +117,9 @@ class Recommendation(Strict):
 
     text: Wording
     """The recommendation (Markdown, citations allowed)."""
-    evidence: Annotated[list[Evidence], Field(min_length=1)]
-    """At least one evidence grade."""
+    evidence: list[Evidence] = []
+    """Its evidence grades, each naming a system of site_config/grading.yaml (at least one, unless
+    site.yaml allows ungraded recommendations)."""
 
 
 class Warning(Strict):

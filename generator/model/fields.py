@@ -359,72 +359,35 @@ def format_minutes(minutes: int) -> str:
 
 # --- evidence grades ----------------------------------------------------------
 
-def _category_text(value: Any) -> Any:
+def _grade_value(value: Any) -> Any:
+    """An NCCN category written as a number (``1``) is the text ``"1"``."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-class NccnEvidence(Strict):
-    """NCCN category of evidence and consensus, with an optional preference."""
-
-    system: Literal["nccn"]
-    category: Annotated[Literal["1", "2A", "2B", "3"], BeforeValidator(_category_text), WithJsonSchema({"enum": ["1", "2A", "2B", "3", 1, 3]})]
-    """NCCN category: 1, 2A, 2B or 3."""
-    preference: Literal["preferred", "other recommended", "useful in certain circumstances"] | None = None
-    """NCCN preference: preferred, other recommended, useful in certain circumstances."""
-
-    def label(self) -> str:
-        return f"NCCN {self.category}" + (f" · {self.preference}" if self.preference else "")
+GradeValue = Annotated[str, BeforeValidator(_grade_value), StringConstraints(min_length=1, max_length=60)]
+"""One value of a grading system's field: ``moderate``, ``2A``, ``offer``."""
 
 
-class EsmoEvidence(Strict):
-    """ESMO level of evidence (I–V) and grade of recommendation (A–E)."""
+class Evidence(BaseModel):
+    """An evidence grade: ``system`` names a grading system of ``site_config/grading.yaml``;
+    every other field is one of that system's fields, set to one of its values
+    (``{system: grade, strength: strong, certainty: moderate}``).
 
-    system: Literal["esmo"]
-    level: Literal["I", "II", "III", "IV", "V"]
-    """Level of evidence, I (strongest) to V."""
-    grade: Literal["A", "B", "C", "D", "E"]
-    """Grade of recommendation, A (strongly recommended) to E."""
+    The systems, their fields and their values are configuration, not code: the
+    checks against ``grading.yaml`` run with the other checks against the site
+    (validate/article.py), and badges are worded from it.
+    """
 
-    def label(self) -> str:
-        return f"ESMO {self.level}, {self.grade}"
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
+    __pydantic_extra__: dict[str, GradeValue]
 
+    system: Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+    """The grading system's id in site_config/grading.yaml: ``grade``, ``nccn``, ``esmo``, ``nice``…"""
 
-class GradeEvidence(Strict):
-    """GRADE certainty of evidence with an optional strength of recommendation."""
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    shorthand: ClassVar[str | None] = None
 
-    system: Literal["grade"]
-    certainty: Literal["high", "moderate", "low", "very low"]
-    """Certainty of the evidence."""
-    strength: Literal["strong", "conditional"] | None = None
-    """Strength of the recommendation."""
-
-    def label(self) -> str:
-        return f"GRADE {self.certainty}" + (f" · {self.strength}" if self.strength else "")
-
-
-Evidence = Annotated[NccnEvidence | EsmoEvidence | GradeEvidence, Field(discriminator="system")]
-"""An evidence grade; ``system`` names the grading system (nccn, esmo, grade)."""
-
-GRADING_SYSTEMS = {"nccn": NccnEvidence, "esmo": EsmoEvidence, "grade": GradeEvidence}
-
-
-def grading_values(system: str) -> dict[str, tuple[str, ...]]:
-    """Every graded dimension of a system and its allowed values, from the model."""
-    model = GRADING_SYSTEMS[system]
-    out: dict[str, tuple[str, ...]] = {}
-    for name, info in model.model_fields.items():
-        if name == "system":
-            continue
-        out[name] = tuple(a for a in _literal_args(info.annotation) if a is not None)
-    return out
-
-
-def _literal_args(annotation: Any) -> tuple[Any, ...]:
-    from typing import get_args, get_origin
-
-    if get_origin(annotation) is Literal:
-        return get_args(annotation)
-    args: tuple[Any, ...] = ()
-    for arg in get_args(annotation):
-        args += _literal_args(arg)
-    return args
+    @property
+    def values(self) -> dict[str, str]:
+        """Field → value, as written (every field but ``system``)."""
+        return dict(self.__pydantic_extra__ or {})

@@ -19,8 +19,9 @@ SCHEMA_PATH = "schema/article.schema.json"
 _DOSE_TEXT = r"^(\d+(\.\d+)?\s*(mg/m2|mg/m²|mg/kg|mg|g/m2|g|mcg/m2|mcg/kg|mcg|units/m2|units/kg|units)|AUC\s*\d+(\.\d+)?)$"
 
 
-def article_schema() -> dict[str, Any]:
-    """The draft-07 JSON Schema of an article file."""
+def article_schema(grading: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The draft-07 JSON Schema of an article file; with the site's grading systems
+    (``SiteConfig.grading``), evidence grades are checked against them too."""
     schema = Article.model_json_schema(ref_template="#/definitions/{model}")
     definitions = schema.pop("$defs", {})
     # Shorthands the model accepts before validation: a dose as text, a list item as text.
@@ -28,6 +29,11 @@ def article_schema() -> dict[str, Any]:
     for model in models_in(Article):
         if getattr(model, "shorthand", None):  # a list item written as its text
             definitions[model.__name__] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[model.__name__]]}
+    if grading:
+        definitions["Evidence"] = {
+            "description": definitions["Evidence"].get("description", ""),
+            "oneOf": [_system_schema(system_id, system) for system_id, system in grading.items()],
+        }
     _strip_unknown_keywords(schema)
     _strip_unknown_keywords(definitions)
     return {
@@ -38,9 +44,20 @@ def article_schema() -> dict[str, Any]:
     }
 
 
-def schema_text() -> str:
+def _system_schema(system_id: str, system: Any) -> dict[str, Any]:
+    """One grading system of grading.yaml as the shape of a grade."""
+    properties: dict[str, Any] = {"system": {"const": system_id, "description": system.name}}
+    for name, field in system.fields.items():
+        values: list[Any] = list(field.values)
+        values += [int(v) for v in field.values if v.isdigit()]  # NCCN's 1 may be written unquoted
+        properties[name] = {"enum": values, "description": field.name or name}
+    required = ["system"] + [name for name, field in system.fields.items() if field.required]
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+def schema_text(grading: dict[str, Any] | None = None) -> str:
     """The schema as the committed file holds it."""
-    return json.dumps(article_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json.dumps(article_schema(grading), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 _BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from .fields import Rule, Slug, Strict, Text, WebUrl
 
@@ -30,6 +30,8 @@ class Audience(Strict):
     """Key used in articles: ``clinician``."""
     label: Text
     """What the reader picks: ``Healthcare professional``."""
+    plain_language: bool = False
+    """Readers without clinical training: evidence badges use each grade's plain words."""
 
 
 class CallToAction(Strict):
@@ -96,6 +98,9 @@ class Settings(Strict):
     sets each with the date it applies ``since``."""
     publishing: Publishing = Publishing()
     """Edition naming for ``guidesite publish``."""
+    ungraded_recommendations: bool = False
+    """Whether a recommendation may stand without an evidence grade (its wording alone, as in NICE
+    guidelines); by default every recommendation names at least one grade of grading.yaml."""
 
     def rules_on(self, day: date | None = None) -> ReviewRules:
         """The rule set in force on ``day`` (None: the newest)."""
@@ -158,15 +163,62 @@ class Tag(Strict):
     label: Text
 
 
+class GradeMeaning(Strict):
+    """One value of a grading system's field: what it means and how a page words it."""
+
+    meaning: Text
+    """The legend's one-line explanation."""
+    label: Text | None = None
+    """Words on the badge: ``strong recommendation``, ``category 2A`` (default: the value itself)."""
+    plain: Text | None = None
+    """The same in plain language, for audiences marked ``plain_language`` in site.yaml:
+    ``strongly recommended``."""
+    phrases: list[Text] = []
+    """How a recommendation's text states this value (``we recommend``): a recommendation whose text
+    uses another value's phrase and none of its own is refused."""
+
+    shorthand: ClassVar[str] = "meaning"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_meaning(cls, data: Any) -> Any:
+        return {cls.shorthand: data} if isinstance(data, str) else data
+
+
+class GradeField(Strict):
+    """One field of a grading system (GRADE's ``certainty``), with its allowed values."""
+
+    name: Text | None = None
+    """Heading in the legend: ``Certainty of evidence`` (default: the field's id)."""
+    required: bool = True
+    """Whether every grade of the system must give this field."""
+    values: Annotated[dict[Annotated[str, Field(min_length=1, max_length=60)], GradeMeaning], Field(min_length=1)]
+    """Each allowed value with its meaning, in order (strongest first)."""
+
+
 class GradingSystem(Strict):
-    """Legend of one grading system: what each value means."""
+    """A grading system articles may cite: its fields, their values and how badges word them."""
 
     name: Text
     """Display name: ``NCCN Categories of Evidence and Consensus``."""
+    badge: Text
+    """Short name that starts every badge of the system: ``GRADE``, ``NCCN``."""
     source: Text
     """Where the definitions come from."""
-    dimensions: dict[str, dict[str, Text]]
-    """Per graded field, per value, a one-line explanation."""
+    fields: Annotated[dict[Slug, GradeField], Field(min_length=1)]
+    """The system's fields, in the order a badge reads them."""
+
+    def badge_text(self, values: dict[str, str], plain: bool = False) -> str:
+        """``GRADE strong recommendation, moderate certainty`` (plain: the plain-language words)."""
+        words = []
+        for name, field in self.fields.items():
+            if name in values and values[name] in field.values:
+                meaning = field.values[values[name]]
+                words.append((meaning.plain if plain and meaning.plain else meaning.label) or values[name])
+        if plain:
+            text = ", ".join(words)
+            return text[:1].upper() + text[1:]
+        return f"{self.badge} " + ", ".join(words)
 
 
 class SiteConfig(Strict):

@@ -188,17 +188,29 @@ class ArticleView(Helpers):
         return "\n".join(lines)
 
     def badges(self, evidence: list) -> str:
-        """Evidence grades as labelled badges linking to the legend."""
+        """Evidence grades as labelled badges linking to the legend: "GRADE strong recommendation,
+        moderate certainty", and in plain words for plain-language audiences ("Strongly recommended,
+        based on fairly good evidence")."""
         out = []
+        plain_audiences = {a.id for a in self.site.settings.audiences if a.plain_language}
         for grade in evidence:
-            legend = self.site.grading[grade.system]
+            system = self.site.grading[grade.system]
+            values = grade.values
             meaning = "; ".join(
-                f"{dimension} {getattr(grade, dimension)}: {legend.dimensions[dimension][getattr(grade, dimension)].rstrip('.')}"
-                for dimension in legend.dimensions
-                if getattr(grade, dimension, None) is not None
+                f"{field.name or name} {values[name]}: {field.values[values[name]].meaning.rstrip('.')}"
+                for name, field in system.fields.items() if name in values
             )
             target = f"{self.up}evidence-grades.md#{grade.system}"
-            out.append(f' <span class="gs-badge gs-badge--{grade.system}" title="{attr(meaning)}">[{plain(grade.label())}]({target})</span>')
+            technical, lay = system.badge_text(values), system.badge_text(values, plain=True)
+            readers = [a for a in self.scope if a != "all"]
+            if lay != technical and plain_audiences & set(readers) and len(readers) > 1:
+                default = self.article.audiences[0]
+                words = "".join(
+                    f'<span data-audience="{a}"{"" if a == default else " hidden"}>{plain(lay if a in plain_audiences else technical)}</span>'
+                    for a in readers)
+            else:
+                words = plain(lay if readers and set(readers) <= plain_audiences else technical)
+            out.append(f' <span class="gs-badge gs-badge--{grade.system}" title="{attr(meaning)}">[{words}]({target})</span>')
         return "".join(out)
 
     # References ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..load import RawDocument
 from ..model import Article, SiteConfig
 from ..model.fields import RESERVED_NAMES, SLUG_PATTERN
 from ..model.walk import iter_citations, iter_texts
+from .grades import check_grades
 
 
 def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: set[str] | None = None, today: date | None = None) -> list[Problem]:
@@ -62,6 +63,7 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
                 if audience is not None and audience not in audiences:
                     out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
     out += _check_citations(article, doc, cited)
+    out += check_grades(article, doc, site)
     if article.disclaimer is not None and article.disclaimer not in site.disclaimers:
         out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
     if article.review is not None:

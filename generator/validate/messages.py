@@ -112,10 +112,6 @@ def message(err: dict, cls: type[BaseModel], loc: tuple, written: str | None = N
         bound = {"greater_than": "greater than", "greater_than_equal": "at least", "less_than_equal": "at most", "less_than": "less than"}[kind]
         limit = next(iter(ctx.values()), "?")
         return f"expected a number {bound} {limit}; got {found}"
-    if kind == "union_tag_invalid":
-        return f"expected system to be one of {ctx.get('expected_tags')}; got {describe(ctx.get('tag'))}"
-    if kind == "union_tag_not_found":
-        return f"expected a '{ctx.get('discriminator', 'system').strip(chr(39))}' field naming the grading system (nccn, esmo, grade)"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return f"{err['msg']}; got {found}"

@@ -47,6 +47,10 @@ def partial(cls: type[BaseModel], data: Any, found: Found | None = None, loc: tu
         except ValidationError:
             refused.add(name)
             values[name] = _partial_value(info.annotation, data[name], found, loc + (name,))
+    if cls.model_config.get("extra") == "allow":  # an evidence grade: its fields are not declared
+        for name, value in data.items():
+            if name not in cls.model_fields and isinstance(value, (str, int)) and not isinstance(value, bool):
+                values[name] = str(value)
     made = cls.model_construct(**values)
     if found is not None:
         for rule in getattr(cls, "rules", ()):

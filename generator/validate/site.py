@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, display_path
 from ..load import POLICY_FILE, SITE_FILES, Loaded, RawDocument
-from ..model import SiteConfig, grading_values
+from ..model import SiteConfig
 from ..model.fields import RESERVED_NAMES
 from .markdown import unsafe_markdown
 from .messages import message, written_loc
@@ -84,19 +84,15 @@ def _check_site(site: SiteConfig, docs: dict[str, RawDocument]) -> list[Problem]
                 out.append(docs["disclaimers"].problem((key, audience), f"expected an audience from site.yaml ({', '.join(audiences)}); got '{audience}'", key=True))
     if "standard" not in site.disclaimers:
         out.append(docs["disclaimers"].problem((), "expected a 'standard' disclaimer set (the default)"))
-    for system in ("nccn", "esmo", "grade"):
-        if system not in site.grading:
-            out.append(docs["grading"].problem((), f"expected a legend for the grading system '{system}'"))
-            continue
-        legend = site.grading[system].dimensions
-        for dimension, values in grading_values(system).items():
-            have = legend.get(dimension, {})
-            missing = [v for v in values if v not in have]
-            extra = [v for v in have if v not in values]
-            if missing:
-                out.append(docs["grading"].problem((system, "dimensions", dimension), f"expected a legend line for every value; missing {', '.join(missing)}"))
-            if extra:
-                out.append(docs["grading"].problem((system, "dimensions", dimension, extra[0]), f"expected only values of the model ({', '.join(values)}); got '{extra[0]}'", key=True))
+    for system_id, system in site.grading.items():
+        for name, grade_field in system.fields.items():
+            said: dict[str, str] = {}
+            for value, meaning in grade_field.values.items():
+                for k, phrase in enumerate(meaning.phrases):
+                    owner = said.setdefault(phrase.casefold(), value)
+                    if owner != value:
+                        out.append(docs["grading"].problem((system_id, "fields", name, "values", value, "phrases", k),
+                                                           f"expected each phrase under one value of '{name}'; '{phrase}' is also the wording of '{owner}'"))
     return out
 
 

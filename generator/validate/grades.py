@@ -1,0 +1,123 @@
+"""Evidence grades against the grading systems of ``site_config/grading.yaml``.
+
+The model reads a grade as a system id and field → value pairs; what the
+systems are, which fields each has and which values are allowed is
+configuration, so it is checked here, with the article's other checks against
+the site.  A recommendation's wording must fit its grade: under GRADE "we
+suggest" is a conditional recommendation, and a badge reading "strong" beside
+it would tell a clinician the opposite of the text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import Problem
+from ..load import RawDocument
+from ..model import Article, Evidence, SiteConfig
+from ..model.article import Recommendation
+
+Loc = tuple[str | int, ...]
+
+
+def check_grades(article: Article, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+    """Every grade names a known system, its fields and allowed values; every recommendation is
+    graded (unless the site allows ungraded ones) and worded as its grade says."""
+    out: list[Problem] = []
+    for loc, value in _walk(article, ()):
+        if isinstance(value, Evidence):
+            out += _check_grade(value, loc, doc, site)
+        elif isinstance(value, Recommendation):
+            out += _check_recommendation(value, loc, doc, site)
+    return out
+
+
+def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    """Every model inside ``value`` (a partial article holds None where a part was refused)."""
+    if isinstance(value, BaseModel):
+        yield loc, value
+        if isinstance(value, Evidence):
+            return
+        for name in type(value).model_fields:
+            child = getattr(value, name, None)
+            if isinstance(child, (BaseModel, list)):
+                yield from _walk(child, loc + (name,))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            if isinstance(child, (BaseModel, list)):
+                yield from _walk(child, loc + (i,))
+
+
+def _one_of(values: list[str]) -> str:
+    quoted = [f"'{v}'" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _check_grade(grade: Evidence, loc: Loc, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+    if grade.system is None:
+        return []
+    system = site.grading.get(grade.system)
+    if system is None:
+        return [doc.problem(loc + ("system",), f"expected a grading system of site_config/grading.yaml ({', '.join(site.grading)}); got '{grade.system}'")]
+    out = []
+    hinted = set()
+    for name, value in grade.values.items():
+        field = system.fields.get(name)
+        if field is None:
+            hint = difflib.get_close_matches(name, list(system.fields), n=1)
+            hinted.update(hint)
+            tip = f" (did you mean '{hint[0]}'?)" if hint else ""
+            out.append(doc.problem(loc + (name,), f"unknown field{tip}; expected one of system, {', '.join(system.fields)} ({system.badge})", key=True))
+        elif value not in field.values:
+            out.append(doc.problem(loc + (name,), f"expected one of {_one_of(list(field.values))}; got '{value}'"))
+    for name, field in system.fields.items():
+        if field.required and name not in grade.values and name not in hinted:  # a misspelt field is reported once
+            out.append(doc.problem(loc, f"expected the field '{name}' of {system.badge} ({_one_of(list(field.values))}); it is missing"))
+    return out
+
+
+def _check_recommendation(recommendation: Recommendation, loc: Loc, doc: RawDocument, site: SiteConfig) -> list[Problem]:
+    out = []
+    if recommendation.evidence is not None and not recommendation.evidence and not site.settings.ungraded_recommendations:
+        out.append(doc.problem(loc + ("evidence",), "expected at least one evidence grade (site_config/site.yaml does not allow ungraded "
+                                                    "recommendations: set ungraded_recommendations: true to allow them); got none"))
+    if not recommendation.text:
+        return out
+    for grade in recommendation.evidence or []:
+        system = site.grading.get(grade.system) if grade is not None else None
+        if system is None:
+            continue
+        for name, value in grade.values.items():
+            field = system.fields.get(name)
+            if field is None or value not in field.values or not any(m.phrases for m in field.values.values()):
+                continue
+            for audience, text in recommendation.text.items():
+                said = phrases_in(text, {v: m.phrases for v, m in field.values.items()})
+                if said and value not in said:
+                    where = loc + ("text",) + (() if audience == "all" else (audience,))
+                    own = field.values[value].phrases
+                    expected = f"wording that states {system.badge} {name} '{value}'" + (f" ({_one_of(own)})" if own else "")
+                    other = next(iter(said))
+                    out.append(doc.problem(where, f"expected {expected}; the text says '{said[other]}', which is the wording of '{other}'"))
+    return out
+
+
+def phrases_in(text: str, phrases: dict[str, list[str]]) -> dict[str, str]:
+    """Value → the first phrase of it that ``text`` uses (whole words, any case).  A longer phrase
+    wins over one inside it: "do not offer" is not also "offer"."""
+    lowered = " ".join(text.casefold().split())
+    found: dict[str, str] = {}
+    spans: list[tuple[int, int]] = []
+    ordered = sorted(((p, v) for v, ps in phrases.items() for p in ps), key=lambda pv: -len(pv[0]))
+    for phrase, value in ordered:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(' '.join(phrase.casefold().split()))}(?![\w-])", lowered):
+            if any(start <= match.start() < end for start, end in spans):
+                continue
+            spans.append(match.span())
+            found.setdefault(value, phrase)
+    return found
