@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_validator
 
+from .blocks import Algorithm, Figure, Table
 from .dosing import Dosing
 from .fields import (
     CONTENT_HASH_PATTERN,
@@ -142,7 +143,8 @@ KeyPoints = Annotated[list[Wording], Field(min_length=1, max_length=7)]
 
 
 class Block(Strict):
-    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning, key_points."""
+    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning,
+    key_points, table, figure, algorithm."""
 
     prose: Wording | None = None
     """A paragraph or more of Markdown."""
@@ -160,6 +162,12 @@ class Block(Strict):
     """A boxed warning, contraindication or caution, as a callout."""
     key_points: KeyPoints | None = None
     """Up to seven key points, shown as a boxed list (Markdown, citations allowed)."""
+    table: Table | None = None
+    """A table with a caption, columns (with units), rows (each with its citations) and notes."""
+    figure: Figure | None = None
+    """An image stored with the article, with alt text, caption, source and licence."""
+    algorithm: Algorithm | None = None
+    """A decision algorithm (condition → action → next step), as a numbered list and a diagram."""
 
     @model_validator(mode="before")
     @classmethod
@@ -177,7 +185,7 @@ class Block(Strict):
         return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
 
 
-BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning", "key_points")
+BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning", "key_points", "table", "figure", "algorithm")
 
 
 class Section(Strict):
