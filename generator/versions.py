@@ -118,18 +118,25 @@ def _keep(candidates: dict[int, tuple[Article, str | None]], article: Article, c
                             f"content under the same number (a permanent copy never changes: other content is a new version)"))
 
 
+def table_part(table: Any) -> str:
+    """A table's name as versions know it: ``table:<caption>`` (its first wording)."""
+    return "table:" + " ".join(next(iter(table.caption.values()), "").split())
+
+
 def parts_of(article: Article) -> dict[str, Any]:
     """What a reader can see change, by name: ``summary``, ``section:<heading>``, ``regimen:<name>``,
-    ``dosing:<name>``, ``recommendation:<heading>#<n>`` (the n-th recommendation of that section)."""
+    ``dosing:<name>``, ``algorithm:<name>``, ``table:<caption>``, ``recommendation:<heading>#<n>`` (the n-th recommendation of that section)."""
     parts: dict[str, Any] = {"summary": article.summary}
     for section in article.sections:
         parts[f"section:{section.heading}"] = section
         count = 0
         for block in section.blocks:
-            for kind in ("regimen", "dosing"):
+            for kind in ("regimen", "dosing", "algorithm"):
                 table = getattr(block, kind)
                 if table is not None:
                     parts[f"{kind}:{table.name}"] = table
+            if block.table is not None:
+                parts[table_part(block.table)] = block.table
             if block.recommendation is not None:
                 count += 1
                 parts[f"recommendation:{section.heading}#{count}"] = block.recommendation

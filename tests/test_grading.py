@@ -100,7 +100,7 @@ def test_a_recommendation_needs_a_grade_unless_the_site_allows_ungraded_ones(pro
     ("We suggest drug A [@trial-a].", "{{system: grade, certainty: high, strength: strong}}",
      "expected wording that states GRADE strength 'strong' ('we recommend' or 'we recommend against'); the text says 'we suggest', which is the wording of 'conditional'"),
     ("Do not offer drug A [@trial-a].", "{{system: nice, strength: offer}}",
-     "expected wording that states NICE strength 'offer' ('offer', 'refer' or 'advise'); the text says 'do not offer', which is the wording of 'do not offer'"),
+     "expected wording that states NICE strength 'offer' ('offer'); the text says 'do not offer', which is the wording of 'do not offer'"),
 ])
 def test_a_recommendation_worded_against_its_grade_is_refused(project, text, grade, expected):
     article = _with_block(f"""\

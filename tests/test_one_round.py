@@ -21,7 +21,7 @@ ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 BROKEN = (
     VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
     .replace("tags: [chemotherapy]", "tags: [chemotherapy, not-a-tag]\ncolour: blue")  # 1 tag, 2 unknown field
-    .replace("specialty: gynecologic-oncology", "specialty: cardiology")  # 3 specialty outside the site
+    .replace("specialty: gynecologic-oncology", "specialty: dermatology")  # 3 specialty outside the site
     .replace("dose: 50 mg/m2", "dose: 50 mgs")  # 4 dose unit
     .replace("A point for everyone [@label-b]", "A point for everyone [@label-b] [@label-c]")  # 5 unknown citation key
     .replace("    journal: Test J\n    year: 2020", "    year: last year")  # 6 year, 7 neither journal nor publisher
@@ -84,7 +84,7 @@ def test_a_file_that_cannot_be_read_still_exists_for_other_articles_links(projec
 
 def test_an_unknown_field_does_not_hide_a_wrong_specialty(project):
     text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
-    project.write(ARTICLE, text.replace("specialty: gynecologic-oncology", "specialty: cardiology\nsubtitle: extra"))
+    project.write(ARTICLE, text.replace("specialty: gynecologic-oncology", "specialty: dermatology\nsubtitle: extra"))
     messages = [p.message for p in _problems(project.root, build_path=True)]
     assert any(m.startswith("unknown field") for m in messages)
     assert any(m.startswith("expected a specialty from site_config/specialties.yaml") for m in messages), messages

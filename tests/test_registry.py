@@ -82,8 +82,22 @@ def _raw_loc(data: Any, loc: tuple) -> tuple:
     for i, part in enumerate(loc):
         if isinstance(current, str) and loc[i:] == ("text",):
             return loc[:i]
+        if isinstance(current, list) and isinstance(part, str):
+            continue  # a model written as a bare list (a table row is its cells)
         current = current[part]
-    return loc + ("all",) if isinstance(current, dict) else loc
+    raw = tuple(p for j, p in enumerate(loc) if not (isinstance(p, str) and j > 0 and _is_list_at(data, loc[:j])))
+    return raw + ("all",) if isinstance(current, dict) else raw
+
+
+def _is_list_at(data: Any, loc: tuple) -> bool:
+    current = data
+    for part in loc:
+        if isinstance(current, list) and isinstance(part, str):
+            continue
+        if isinstance(current, str):
+            return False
+        current = current[part]
+    return isinstance(current, list)
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])

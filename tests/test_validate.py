@@ -82,13 +82,13 @@ def test_validating_one_path_reports_only_that_file(project):
 
 def test_a_broken_site_config_is_reported_in_its_own_file(project):
     reviewers = project.root / "site_config" / "reviewers.yaml"
-    reviewers.write_text(reviewers.read_text() + "- id: example-reviewer-9\n  name: Nobody (sample)\n  credentials: MD\n  specialties: [cardiology]\n  disclosures: None\n", encoding="utf-8")
+    reviewers.write_text(reviewers.read_text() + "- id: example-reviewer-9\n  name: Nobody (sample)\n  credentials: MD\n  specialties: [dermatology]\n  disclosures: None\n", encoding="utf-8")
     project.article()
     with pytest.raises(ContentError) as caught:
         validate(load(project.root))
     (problem,) = caught.value.problems
     assert problem.path == "site_config/reviewers.yaml"
-    assert problem.message == "expected a specialty from specialties.yaml; got 'cardiology'"
+    assert problem.message == "expected a specialty from specialties.yaml; got 'dermatology'"
 
 
 def _problems(run) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, Field, PositiveInt, StringConstraints, WithJsonSchema, model_validator
 
 from .blocks import Algorithm, Figure, Table
 from .dosing import Dosing
@@ -32,7 +32,13 @@ from .fields import (
     Text,
     WebUrl,
     Wording,
+    _described,
 )
+
+ABBREVIATION_PATTERN = _described(r"^[A-Za-z][A-Za-z0-9]*(?:[-/&][A-Za-z0-9]+)*$",
+                                  "an abbreviation of letters and digits, such as 'MRSA' or 'ACE' (no spaces)")
+Abbreviation = Annotated[str, StringConstraints(pattern=ABBREVIATION_PATTERN, max_length=16)]
+"""An abbreviation as it is written in the text: ``MRSA``, ``eGFR``."""
 
 Status = Literal["draft", "submitted", "under_review", "approved", "retired"]
 """Where the article is in editorial review."""
@@ -338,6 +344,10 @@ class Article(Strict):
     """The body of the answer."""
     references: list[Reference] = []
     """Sources, each cited at least once."""
+    glossary: dict[Abbreviation, Text] = {}
+    """Abbreviations the article uses and what they stand for (``MRSA: methicillin-resistant
+    Staphylococcus aureus``): every use on the page is marked up as an abbreviation with its
+    expansion, and the page lists them."""
     see_also: list[Slug] = []
     """Ids of related articles."""
     disclaimer: Slug = "standard"

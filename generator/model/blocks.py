@@ -40,17 +40,20 @@ class Row(Strict):
     cite: list[CitationKey] = []
     """Reference keys supporting this row."""
 
+    shorthand: ClassVar[str] = "cells"
+    """A row written as a bare list is its cells."""
+
     @model_validator(mode="before")
     @classmethod
     def _from_cells(cls, data: Any) -> Any:
-        return {"cells": data} if isinstance(data, list) else data
+        return {cls.shorthand: data} if isinstance(data, list) else data
 
 
 class Table(Strict):
     """A table with a caption, columns with units, rows with their own citations, and notes."""
 
-    caption: Text
-    """What the table shows: ``Blood pressure targets by age``."""
+    caption: Wording
+    """What the table shows: ``Blood pressure targets by age`` (Markdown, citations allowed; per audience if needed)."""
     columns: Annotated[list[Column], Field(min_length=1, max_length=8)]
     """Column headings (a string, or ``{label, unit}``)."""
     rows: Annotated[list[Row], Field(min_length=1)]

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from .article import Article
-from .registry import models_in
+from .registry import fields, models_in
 
 SCHEMA_PATH = "schema/article.schema.json"
 
@@ -27,8 +27,10 @@ def article_schema(grading: dict[str, Any] | None = None) -> dict[str, Any]:
     # Shorthands the model accepts before validation: a dose as text, a list item as text.
     definitions["Dose"] = {"anyOf": [{"type": "string", "pattern": _DOSE_TEXT, "description": "e.g. 50 mg/m2, 15 mg/kg, AUC 5"}, definitions["Dose"]]}
     for model in models_in(Article):
-        if getattr(model, "shorthand", None):  # a list item written as its text
-            definitions[model.__name__] = {"anyOf": [{"type": "string", "minLength": 1}, definitions[model.__name__]]}
+        name = getattr(model, "shorthand", None)
+        if name:  # a list item written as its text (or a table row as its list of cells)
+            bare = {"type": "array", "minItems": 1} if fields(model)[name].item is not None else {"type": "string", "minLength": 1}
+            definitions[model.__name__] = {"anyOf": [bare, definitions[model.__name__]]}
     if grading:
         definitions["Evidence"] = {
             "description": definitions["Evidence"].get("description", ""),

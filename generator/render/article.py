@@ -21,6 +21,8 @@ from ..model.article import STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
 from ..validate.markdown import ARTICLE_LINK
+from .blocks import algorithm_md, algorithm_svg, diagram_name, table_md
+from ..versions import table_part
 from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
@@ -85,6 +87,9 @@ class ArticleView(Helpers):
         self.uses = {}
         self.scope = list(self.article.audiences)
         self._references = {r.key: r for r in self.article.references}
+        self._tables = self._algorithms = 0
+        self.assets: dict[str, str] = {}
+        """Files the page links to, written beside it: path → text (an algorithm's diagram)."""
 
     # Markdown text -----------------------------------------------------------------
 
@@ -279,6 +284,36 @@ class ArticleView(Helpers):
 
     def infusion(self, minutes: int | None) -> str:
         return f"over {format_minutes(minutes)}" if minutes else "—"
+
+    def table_md(self, table: Any) -> str:
+        """A table block: numbered caption, cells labelled by their column (cards on phones)."""
+        self._tables += 1
+        return table_md(table, self.inline, self.cite, self._tables, self.updated(table_part(table)))
+
+    def algorithm_md(self, algorithm: Any, heading: str) -> str:
+        """A decision algorithm: its diagram (one per audience when the wordings differ) and the steps as a list."""
+        self._algorithms += 1
+        drawn: dict[str, str] = {}
+        for audience in self.scope:
+            drawn[audience] = algorithm_svg(algorithm, lambda w, a=audience: w.get(a) or w.get("all", ""))
+        default = self.article.audiences[0]
+        diagrams = []
+        if len(set(drawn.values())) == 1:
+            svg = next(iter(drawn.values()))
+            diagrams.append((None, False, self._asset(diagram_name(svg), svg)))
+        else:
+            for audience, svg in drawn.items():
+                diagrams.append((audience, audience != default, self._asset(diagram_name(svg), svg)))
+        return algorithm_md(algorithm, self._algorithms, self.inline, self.cite, self.updated(f"algorithm:{algorithm.name}"), diagrams)
+
+    def _asset(self, name: str, text: str) -> str:
+        """A file written beside the article (``<specialty>/<id>/<name>``); the link to it from this page."""
+        self.assets[f"{self.home}/{name}"] = text
+        return f"{self.up}{self.home}/{name}"
+
+    def abbreviation_title(self, meaning: str) -> str:
+        """An abbreviation's expansion as Markdown's abbr definition takes it: one line, no tag."""
+        return attr(" ".join(meaning.split()))
 
     def warning_label(self, kind: str) -> str:
         return WARNING_LABELS[kind]

@@ -49,7 +49,9 @@ def _flatten(value: Any, place: str = "", out: dict[str, Any] | None = None) -> 
             kind = next((k for k in _KINDS if item.get(k) is not None), None)
             if kind is not None and len([k for k in item if item[k] is not None]) == 1:
                 item = item[kind]  # a block: name it by what it holds
-                label = f"{kind} {item.get('name')}" if kind in ("regimen", "dosing") else f"{kind} {i + 1}"
+                name = (item.get("name") or item.get("caption")) if isinstance(item, dict) else None
+                name = name if isinstance(name, str) else None
+                label = f"{kind} {name}" if name else f"{kind} {i + 1}"
             else:
                 label = _label(item, i)
             seen[label] = seen.get(label, 0) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 import unicodedata
@@ -64,10 +65,23 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
                     out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
     out += _check_citations(article, doc, cited)
     out += check_grades(article, doc, site)
+    out += _check_glossary(article, doc)
     if article.disclaimer is not None and article.disclaimer not in site.disclaimers:
         out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
     if article.review is not None:
         out += _check_review(article, doc, site, today)
+    return out
+
+
+def _check_glossary(article: Article, doc: RawDocument) -> list[Problem]:
+    """Every abbreviation of the glossary is used on the page (an unused one is a leftover or a typo)."""
+    if not article.glossary:
+        return []
+    shown = json.dumps(article.model_dump(mode="json", exclude={"glossary", "review", "references", "id", "see_also"}), ensure_ascii=False)
+    out = []
+    for term in article.glossary:
+        if not re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", shown):
+            out.append(doc.problem(("glossary", term), f"expected '{term}' to be used in the article (as written, same case); it is not", key=True))
     return out
 
 

@@ -21,6 +21,9 @@ _RULES = (
     (re.compile(r"\[\^[^\]\s]+\]"),
      "expected no footnotes ('[^1]'): they would show as literal text; cite a reference with [@key], "
      "or add the point as a note"),
+    (re.compile(r"^[ \t]{0,3}\*\[[^\]]+\]:", re.MULTILINE),
+     "expected no abbreviation definitions ('*[CCB]: …') in the text: list abbreviations once in the article's "
+     "glossary (glossary: {CCB: calcium-channel blocker}), which marks up every use on the page"),
     (re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.MULTILINE),
      "expected no fenced code or diagram blocks (```mermaid …): they would show as code, not as a diagram; "
      "write the steps as a numbered list"),
