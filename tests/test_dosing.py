@@ -4,14 +4,17 @@ dose is a located error, never a misleading table row."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import yaml
 
 from generator.errors import ContentError
 from generator.load import load
 from generator.render import render
 from generator.validate import validate
 
-from conftest import TODAY, VALID_ARTICLE
+from conftest import REPO, TODAY, VALID_ARTICLE
 
 ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 
@@ -196,3 +199,44 @@ def test_key_points_are_a_boxed_list_in_both_audiences(project):
     assert 'data-audience="clinician"' in box and "every three weeks" in box
     project.write(ARTICLE, text.replace("      - list:\n", "      - key_points: []\n      - list:\n", 1))
     assert any("key_points" in p and "at least 1" in p for p in _problems(project))
+
+
+_DIVIDED_WORDS = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
+
+
+def _as_written(text: str) -> str:
+    """A value as a page prints it: ranges with an en dash, m2 as m²."""
+    return str(text).replace("-", "–").replace("m2", "m²")
+
+
+def test_every_sample_dose_reads_back_completely_from_the_page(sample_site):
+    """Each dose of every bundled article, read back from the published page: the amount as the author
+    wrote it, per dose or per day, how often, each maximum, how long, and the route."""
+    checked = 0
+    for path in sorted((REPO / "content").rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        written = [dose for section in data["sections"] for block in section["blocks"] if "dosing" in block for dose in block["dosing"]["doses"]]
+        if not written:
+            continue
+        html = (sample_site / data["specialty"] / data["id"] / "index.html").read_text(encoding="utf-8")
+        rows = [row for table in re.findall(r'<div class="gs-regimen gs-dosing">.*?</table>', html, re.S)
+                for row in re.findall(r"<tr>\s*<td>.*?</tr>", table, re.S)]
+        assert len(rows) == len(written), path.name
+        for dose, row in zip(written, rows):
+            text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+            assert text.startswith(dose["drug"]), (dose, text)
+            assert _as_written(dose["dose"]) in text, (dose, text)
+            if dose.get("per") == "day":
+                assert "/day" in text or " a day" in text, (dose, text)
+                assert _DIVIDED_WORDS[dose["divided"]] in text or f"{dose['divided']} divided doses" in text, (dose, text)
+            else:
+                frequency = dose["frequency"]
+                assert (frequency in text) or (frequency == "once" and "as a single dose" in text), (dose, text)
+            for cap in ("max_per_dose", "max_per_day"):
+                if cap in dose:
+                    assert _as_written(dose[cap]) in text, (dose, text)
+            if "duration" in dose:
+                assert _as_written(dose["duration"]) in text, (dose, text)
+            assert f" {dose['route']}" in text, (dose, text)
+            checked += 1
+    assert checked >= 18  # amoxicillin (4) and pneumonia (14): the test did read the samples' doses

@@ -61,6 +61,11 @@ def table_md(table: Table, inline: Inline, cite: Callable[[list[str]], str], num
     return "\n".join(lines)
 
 
+def _closed(wording: dict[str, str]) -> dict[str, str]:
+    """A wording whose every text ends a sentence (another sentence follows it)."""
+    return {k: v if v.rstrip().rstrip("*_").endswith((".", "!", "?")) else v.rstrip() + "." for k, v in wording.items()}
+
+
 def _one_line(text: str) -> str:
     """A cell holds one line of Markdown: a paragraph break would end the cell."""
     return " ".join(str(text).split())
@@ -99,16 +104,17 @@ def algorithm_md(algorithm: Algorithm, index: int, inline: Inline, cite: Callabl
         lines.append(f"1. {head}")
         for choice in step.choices:
             then = f" Then {go(choice.go)}." if choice.go else ""
-            lines.append(f"    - **If** {_one_line(inline(choice.when))}: {_one_line(inline(choice.do))}{then}")
+            lines.append(f"    - **If** {_one_line(inline(choice.when))}: {_one_line(inline(_closed(choice.do) if then else choice.do))}{then}")
         if step.next:
             when = f"If {_one_line(inline(step.next_when))}: " if step.next_when else "Next: "
             lines.append(f"    - {when}{go(step.next)}.")
         elif not any(c.go for c in step.choices):
             lines.append("    - End of the algorithm.")
     lines.append("")
-    if algorithm.notes:
+    if algorithm.notes:  # in their own block, or Markdown would continue the numbered list
+        lines += ['<div class="gs-algorithm__notes" markdown>', ""]
         lines += [f"- {_one_line(inline(note))}" for note in algorithm.notes]
-        lines.append("")
+        lines += ["", "</div>", ""]
     lines.append("</div>")
     return "\n".join(lines)
 
