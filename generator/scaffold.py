@@ -44,12 +44,21 @@ summary: "Write the bottom-line answer here."
 #   prose: Markdown text
 #   list: bullets (text, or {{text, evidence, items}})
 #   numbered: a numbered list
-#   regimen: {{name, evidence, cite, components: [{{drug, dose, route, days, infusion}}], cycle_days, notes}}
+#   key_points: one to seven short points, boxed
 #   recommendation: {{text, evidence}}
-# Evidence grades name their system, e.g.
+#   warning: {{kind: boxed | contraindication | caution, text}}
+#   dosing: {{name, evidence, cite, doses: [{{drug, dose, per, divided, frequency,
+#            max_per_dose, max_per_day, duration, route}}], notes}}
+#   regimen (chemotherapy cycles): {{name, evidence, cite,
+#            components: [{{drug, dose, route, days, infusion}}], cycle_days, notes}}
+#   table: {{caption, cite, columns: [label or {{label, unit}}], rows: [[cell, …] or {{cells, cite}}], notes}}
+#   figure: {{image (a PNG/JPEG/WebP in content/<specialty>/<id>/), alt, caption, source, licence, cite}}
+#   algorithm: {{name, cite, steps: [{{id, title, do, choices: [{{when, do, go}}], next, next_when}}], notes}}
+# Evidence grades name a system of site_config/grading.yaml, e.g.
+#   {{system: grade, strength: strong, certainty: moderate}}
 #   {{system: nccn, category: "2A", preference: preferred}}
-#   {{system: esmo, level: I, grade: A}}
-#   {{system: grade, certainty: moderate, strength: strong}}
+#   {{system: nice, strength: consider}}
+# The README's "Writing an article" shows each block with an example.
 sections:
   - heading: "First section"
     blocks:
@@ -58,6 +67,9 @@ sections:
 # Sources. Every reference must be cited at least once in the text above.
 # Give identifiers only when you have checked them: pmid, pmcid, doi, nct, url.
 references: []
+
+# Abbreviations the text uses, each marked up on the page (optional):
+#   glossary: {{CCB: calcium-channel blocker}}
 
 # Ids of related articles (optional).
 see_also: []
