@@ -25,6 +25,12 @@ PAGE_TYPES = {
     "policy": "/editorial-policy/",
     "404": "/no-such-page/",
 }
+NEW_BLOCKS = {
+    "a table and an algorithm": "/cardiology/hypertension-drug-treatment/",
+    "doses of many drugs and a boxed warning": "/infectious-diseases/community-acquired-pneumonia-outpatient/",
+    "weight-based doses": "/pediatrics/amoxicillin-acute-otitis-media/",
+}
+"""The sample articles outside oncology, by what they show."""
 READ_ON = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=timezone.utc)
 """The reader's clock: the day the site was built (TODAY), whatever the day the tests run."""
 AFTER_REVIEW = datetime(2026, 7, 26, 12, tzinfo=timezone.utc)
@@ -247,6 +253,7 @@ def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
     context = _context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     checks = [(name, path, READ_ON) for name, path in PAGE_TYPES.items()] + [("article, review overdue", SEED, AFTER_REVIEW)]
+    checks += [(f"article with {blocks}", path, READ_ON) for blocks, path in NEW_BLOCKS.items()]
     for name, path, clock in checks:
         page.clock.set_fixed_time(clock)
         page.goto(site_url + ("/404.html" if name == "404" else path))
@@ -273,6 +280,45 @@ def test_screenshots_of_the_seed_article(browser, site_url):
         page.screenshot(path=str(path), full_page=True)
         context.close()
         assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_articles_outside_oncology_fit_the_screen_and_are_kept_as_screenshots(browser, site_url, width):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = _context(browser, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for path in NEW_BLOCKS.values():
+        page.goto(site_url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        shot = ARTIFACTS / f"{path.strip('/').split('/')[-1]}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+    context.close()
+
+
+def test_a_table_row_becomes_a_card_of_labelled_cells_on_a_phone(browser, site_url):
+    context = _context(browser, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(site_url + NEW_BLOCKS["a table and an algorithm"])
+    cell = page.locator(".gs-table td").nth(1)
+    label = cell.evaluate("e => getComputedStyle(e, '::before').content")
+    assert label == '"Clinic blood pressure (mmHg): "'
+    assert not page.locator(".gs-table thead").is_visible() or page.locator(".gs-table thead").bounding_box()["width"] <= 1
+    context.close()
+
+
+def test_the_algorithm_diagram_and_the_badges_follow_the_audience(page, site_url):
+    page.goto(site_url + NEW_BLOCKS["a table and an algorithm"])
+    diagrams = page.locator(".gs-algorithm__diagram img")
+    assert diagrams.nth(0).is_visible() and not diagrams.nth(1).is_visible()
+    assert page.evaluate("document.querySelector('.gs-algorithm__diagram img').naturalWidth") > 300  # the SVG loaded
+    page.get_by_label("Patient or caregiver").check()
+    assert diagrams.nth(1).is_visible() and not diagrams.nth(0).is_visible()
+    page.goto(site_url + NEW_BLOCKS["doses of many drugs and a boxed warning"])
+    badge = page.locator(".gs-badge a").first
+    assert badge.inner_text() == "Strongly recommended, based on fairly good evidence"  # the reader's choice is kept
+    page.get_by_label("Healthcare professional").check()
+    assert badge.inner_text() == "GRADE strong recommendation, moderate certainty"
 
 
 def test_a_page_read_after_its_review_date_says_review_overdue(page, site_url):

@@ -28,9 +28,14 @@ def sample_pages() -> dict[str, str]:
     return _pages(REPO)
 
 
-def test_seed_article_matches_its_golden_markdown(sample_pages, update_golden):
-    path = f"gynecologic-oncology/{SEED_ID}.md"
-    golden = GOLDEN / f"{SEED_ID}.md"
+GOLDEN_ARTICLES = [f"gynecologic-oncology/{SEED_ID}", "cardiology/hypertension-drug-treatment",
+                   "infectious-diseases/community-acquired-pneumonia-outpatient", "pediatrics/amoxicillin-acute-otitis-media"]
+
+
+@pytest.mark.parametrize("article", GOLDEN_ARTICLES, ids=[a.split("/")[1] for a in GOLDEN_ARTICLES])
+def test_sample_articles_match_their_golden_markdown(sample_pages, update_golden, article):
+    path = f"{article}.md"
+    golden = GOLDEN / f"{article.split('/')[1]}.md"
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(sample_pages[path], encoding="utf-8")
