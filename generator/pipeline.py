@@ -159,9 +159,17 @@ class Pipeline:
     def pages(self, validated: Validated, *, drafts: bool) -> list[Page]:
         """Every page of the site as Markdown: versions read from history, then rendered."""
         versions = self.versions(validated)
+        images = self.version_images(validated, versions)
         self.progress(f"rendering {len(validated.articles)} articles")
         return render(validated, self.templates, today=self.render_date(validated), drafts=drafts, versions=versions, site_url=self.site_url,
-                      moves=self._moves)
+                      moves=self._moves, version_images=images)
+
+    def version_images(self, validated: Validated, versions: dict[str, list[ArticleVersion]]) -> dict[tuple[str, int], dict[str, Any]]:
+        """The figures' images of each approved version, read from its commit (stripped like any image)."""
+        from .validate.figures import version_images
+
+        read = self.history.read_many if self.history is not None else (lambda wanted: [None] * len(wanted))
+        return version_images(read, versions, validated.images)
 
     def render_date(self, validated: Validated) -> date:
         """The date the pages speak for ("review overdue" without JavaScript, the board's former members):

@@ -5,9 +5,11 @@ which slipped past it still cannot run in a reader's browser.
 
 * While MkDocs builds, each page's body (the HTML made from our Markdown,
   which is also what the search index is made of) is cleaned with an
-  allow-list (:data:`TAGS`, :data:`ATTRIBUTES`): no script, style, frame,
-  form or image; no event handler, inline style (except table alignment) or
-  theme-reserved id; links only to http, https, mailto or the site itself.
+  allow-list (:data:`TAGS`, :data:`ATTRIBUTES`): no script, style, frame
+  or form; an image only from a relative address of a PNG, JPEG, WebP or SVG
+  file, with alt text (a figure's image, an algorithm's diagram); no event
+  handler, inline style (except table alignment) or theme-reserved id; links
+  only to http, https, mailto or the site itself.
   Page titles and descriptions from the front matter are escaped, because
   Material prints them unescaped.  The table of contents is cleaned too.
 * After the build, every HTML file of the site is scanned as a whole
@@ -17,7 +19,9 @@ which slipped past it still cannot run in a reader's browser.
   site's own ``.js`` files, a JSON data block, or an inline script the
   theme's templates wrote; event handlers, ``javascript:``/``data:`` URLs,
   frames, ``<base>``, ``<meta http-equiv>`` and styles that hide text are
-  not allowed anywhere.  Anything found fails the build, so the last good
+  not allowed anywhere; an ``<img>`` must have alt text, no ``srcset``, and
+  name a file of the built site in the page's own article folder (the
+  theme's ``assets/``, for its logo): no image is ever fetched from elsewhere.  Anything found fails the build, so the last good
   site stays published.
 """
 
@@ -41,11 +45,11 @@ log = logging.getLogger(__name__)
 
 TAGS = frozenset({
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
-    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "input", "ins", "kbd",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd",
     "label", "li", "mark", "nav", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 })
-"""Elements a page body may contain: text structure, tables, and the audience switch's radio buttons."""
+"""Elements a page body may contain: text structure, tables, figures' images, and the audience switch's radio buttons."""
 
 ATTRIBUTES = {
     "*": {"class", "id", "title", "role", "hidden", "lang", "dir", "tabindex"},
@@ -58,10 +62,18 @@ ATTRIBUTES = {
     "label": {"for"},
     "input": {"type", "name", "value", "checked", "disabled"},
     "details": {"open"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
 }
 """Attributes allowed per element, besides ``aria-*`` and ``data-*`` (see :func:`_attribute`)."""
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+"""Files an ``<img>`` may show: figures' images (PNG, JPEG, WebP) and the diagrams the build draws (SVG)."""
+
+IMAGE_SRC = re.compile(r"^(?:\.\./)?(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:png|jpe?g|webp|svg)$")
+"""The address of an image in a page body: a file in the page's folder or the article's
+(``step-chart.png``, ``../algorithm-3f2a.svg``): no scheme, no host, no query, no way further up."""
 
 CLASS_NAME = re.compile(r"^(?:gs-[A-Za-z0-9_-]+|headerlink)$")
 """Our own classes; Material's ``md-*`` classes carry behaviour and layout a body must not borrow."""
@@ -84,7 +96,17 @@ def clean_body(html: str) -> str:
             link_rel=None,
             strip_comments=True,
         )
-    return _cleaner.clean(html)
+    return _INCOMPLETE_IMAGE.sub(_image_or_nothing, _cleaner.clean(html))
+
+
+_INCOMPLETE_IMAGE = re.compile(r"<img\b[^>]*>")
+"""An image as the cleaner writes it (attributes quoted, ``>`` escaped inside them)."""
+
+
+def _image_or_nothing(match: re.Match) -> str:
+    """An image whose address the cleaner removed, or without alt text, is removed whole."""
+    tag = match.group(0)
+    return tag if re.search(r'\ssrc="', tag) and re.search(r'\salt="', tag) else ""
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
@@ -99,7 +121,23 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
         return None
     if name == "href" and re.match(r"^[\x00-\x20]*[/\\][\t\n\r]*[/\\]", value):
         return None  # "//host" and "/\host" leave the site although they have no scheme
+    if tag == "img":
+        return _image_attribute(name, value)
     return value
+
+
+def _image_attribute(name: str, value: str) -> str | None:
+    if name == "src":
+        return value if IMAGE_SRC.fullmatch(value) else None
+    if name in ("width", "height"):
+        return value if value.isdigit() and len(value) <= 5 else None
+    if name == "loading":
+        return value if value in ("lazy", "eager") else None
+    if name == "decoding":
+        return value if value in ("async", "sync", "auto") else None
+    if name in ("class", "id", "title", "role", "hidden", "lang", "dir", "alt") or name.startswith("aria-"):
+        return value
+    return None  # data-* (lightbox scripts read data-src and the like) and anything else
 
 
 def escape_title(text: str) -> str:
@@ -197,9 +235,10 @@ def url_scheme(value: str) -> str | None:
 
 
 class _Scanner(HTMLParser):
-    def __init__(self, allow_script) -> None:
+    def __init__(self, allow_script, allow_image=None) -> None:
         super().__init__(convert_charrefs=True)
         self.allow_script = allow_script
+        self.allow_image = allow_image
         self.hazards: list[Hazard] = []
         self._script: tuple[int, dict[str, str | None]] | None = None
         self._body: list[str] = []
@@ -208,7 +247,7 @@ class _Scanner(HTMLParser):
         self.hazards.append(Hazard(self.getpos()[0], what))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for what in _element_hazards(tag, attrs):
+        for what in _element_hazards(tag, attrs, self.allow_image):
             self._found(what)
         if tag == "script":
             self._script = (self.getpos()[0], dict(attrs))
@@ -237,13 +276,22 @@ class _Scanner(HTMLParser):
             self.handle_endtag("script")
 
 
-def _element_hazards(tag: str, attrs: Iterable[tuple[str, str | None]]) -> Iterator[str]:
-    """What one element could do by its name and attributes (scripts are judged apart)."""
+def _element_hazards(tag: str, attrs: Iterable[tuple[str, str | None]], allow_image=None) -> Iterator[str]:
+    """What one element could do by its name and attributes (scripts are judged apart).
+
+    ``allow_image(src)`` says whether an ``<img>`` may show ``src`` (a file of the
+    built site, see :func:`_own_image`); without it only the form of the address is judged.
+    """
     if tag in ELEMENTS_NEVER:
         yield f"a <{tag}> element"
     redirects = False
+    attrs = list(attrs)
+    if tag == "img":
+        yield from _image_hazards(attrs, allow_image)
     for name, value in attrs:
         value = value or ""
+        if tag == "img" and name in ("src", "srcset"):
+            continue  # judged above
         if name.startswith("on"):
             yield f"an event handler ({name}=) on <{tag}>"
         elif name == "srcdoc":
@@ -260,15 +308,34 @@ def _element_hazards(tag: str, attrs: Iterable[tuple[str, str | None]]) -> Itera
         yield "a <meta http-equiv> (it can redirect the reader)"
 
 
-def find_hazards(html: str, *, allow_script) -> list[Hazard]:
-    """Hazards in one HTML document or fragment; ``allow_script(attrs, body)`` decides on each script."""
-    scanner = _Scanner(allow_script)
+def _image_hazards(attrs: list[tuple[str, str | None]], allow_image) -> Iterator[str]:
+    """An image must say what it shows, come from one file, and that file must be the site's own."""
+    names = {name for name, _ in attrs}
+    if "alt" not in names:
+        yield "an image without alt text on <img>"
+    for name in ("srcset", "sizes"):
+        if name in names:
+            yield f"a {name}= on <img> (an image comes from one file of the article)"
+    src = next((value for name, value in attrs if name == "src"), None)
+    if src is None:
+        return
+    scheme = url_scheme(src)
+    if scheme:
+        yield f"a {scheme}: address in src= on <img>"
+    elif not (allow_image(src) if allow_image is not None else IMAGE_SRC.fullmatch(src)):
+        yield f"an image that is not a file of the page's article (src={src[:80]!r}) on <img>"
+
+
+def find_hazards(html: str, *, allow_script, allow_image=None) -> list[Hazard]:
+    """Hazards in one HTML document or fragment; ``allow_script(attrs, body)`` decides on each script,
+    ``allow_image(src)`` on each image (without it, an image is judged by the form of its address)."""
+    scanner = _Scanner(allow_script, allow_image)
     scanner.feed(html)
     scanner.close()
     return scanner.hazards
 
 
-def quick_hazards(html: str, *, allow_script) -> list[str]:
+def quick_hazards(html: str, *, allow_script, allow_image=None) -> list[str]:
     """What :func:`find_hazards` looks for, found with an HTML5 parser (Lexbor, as browsers parse),
     about ten times faster but without line numbers.  ``["<template>"]`` when the page holds
     inert ``<template>`` content, which this parser keeps apart: the careful scan then decides."""
@@ -277,7 +344,7 @@ def quick_hazards(html: str, *, allow_script) -> list[str]:
     found: list[str] = []
     for node in LexborHTMLParser(html).root.traverse(include_text=False):
         tag, attrs = node.tag, node.attributes
-        found += _element_hazards(tag, attrs.items())
+        found += _element_hazards(tag, attrs.items(), allow_image)
         if tag == "script" and not allow_script(attrs, node.text(deep=True)):
             found.append("a script the theme did not write")
     return found
@@ -333,13 +400,16 @@ def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[st
                 return not body.strip() and _own_script(src, page, site_dir, base_path)
             return any(p.fullmatch(body) for p in patterns)
 
+        def allow_image(src: str, page: Path = page) -> bool:
+            return _own_image(src, page, site_dir, base_path)
+
         html = page.read_text(encoding="utf-8", errors="replace")
-        quick = quick_hazards(html, allow_script=allow_script)
+        quick = quick_hazards(html, allow_script=allow_script, allow_image=allow_image)
         if not quick:
             continue
         # Something is there: the careful scan names it with its line.
         shown = page.relative_to(site_dir).as_posix()
-        hazards = find_hazards(html, allow_script=allow_script)
+        hazards = find_hazards(html, allow_script=allow_script, allow_image=allow_image)
         messages += [f"{shown}:{hazard.line}: {hazard.what}" for hazard in hazards]
         if not hazards and quick != ["<template>"]:
             # The two parsers disagree; a browser parses as the HTML5 one does.
@@ -361,3 +431,26 @@ def _own_script(src: str, page: Path, site_dir: Path, base_path: str = "/") -> b
         target = page.parent / path
     target = target.resolve()
     return target.suffix == ".js" and target.is_file() and site_dir in target.parents
+
+
+def _own_image(src: str, page: Path, site_dir: Path, base_path: str = "/") -> bool:
+    """Whether ``src`` names an image file of the built site (PNG, JPEG, WebP or SVG) in the page's
+    own article folder (``<specialty>/<id>/`` for the article and its versions' pages, the page's
+    folder elsewhere), or the theme's ``assets/`` (its logo).  Nothing is ever shown from elsewhere."""
+    if url_scheme(src) or src.startswith("//") or "\\" in src or "?" in src or "#" in src or not src.strip():
+        return False
+    if src.startswith("/"):
+        if not src.startswith(base_path):
+            return False
+        target = site_dir / src[len(base_path):]
+    else:
+        target = page.parent / src
+    target = target.resolve()
+    if target.suffix.lower() not in IMAGE_SUFFIXES or not target.is_file() or site_dir not in target.parents:
+        return False
+    if (site_dir / "assets") in target.parents:
+        return True
+    home = page.parent.relative_to(site_dir).parts
+    if len(home) >= 2:
+        return site_dir.joinpath(*home[:2]) in target.parents
+    return target.parent == page.parent

@@ -112,6 +112,9 @@ class _Tokens(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tokens.append(("start", tag, tuple(sorted((k, v or "") for k, v in attrs))))
 
+    def handle_startendtag(self, tag, attrs):  # <img /> and <img> are the same element
+        self.handle_starttag(tag, attrs)
+
     def handle_endtag(self, tag):
         self.tokens.append(("end", tag))
 
@@ -283,7 +286,10 @@ def _line_of(messages: list[str]) -> int:
         ('<script type="application/ld+json">{"a": 1}</script>', []),
         ('<script type="module">import("//evil")</script>', ["1: a script the theme did not write (inline)"]),
         ('<p>\n<a href=" JAVASCRIPT:alert(1)">x</a>', ["2: a javascript: address in href= on <a>"]),
-        ('<img src="x" onerror="alert(1)">', ["1: an event handler (onerror=) on <img>"]),
+        ('<img src="x.png" alt="A chart" onerror="alert(1)">', ["1: an event handler (onerror=) on <img>"]),
+        ('<img src="x" onerror="alert(1)">', ["1: an image without alt text on <img>",
+                                               "1: an image that is not a file of the page's article (src='x') on <img>",
+                                               "1: an event handler (onerror=) on <img>"]),
         ('<meta http-equiv="refresh" content="0;url=https://evil.example/">', ["1: a <meta http-equiv> (it can redirect the reader)"]),
         ('<span style="Display: None">x</span>', ["1: a style that hides or moves text on <span>"]),
         ('<base href="https://evil.example/">', ["1: a <base> element"]),

@@ -15,7 +15,8 @@ regular file or folder: a symbolic link could make the build read (and print,
 and publish) a file from anywhere, and a named pipe or device would hang it.
 Such entries are refused by their own name, found from directory entries
 (``lstat``), and never opened.  Content files must be at
-``content/<specialty>/<id>.yaml``.
+``content/<specialty>/<id>.yaml``; an article's images (its figures) in the
+folder beside it, ``content/<specialty>/<id>/``, which holds nothing else.
 """
 
 from __future__ import annotations

@@ -10,12 +10,16 @@ from pathlib import Path
 
 
 from ..errors import Problem, display_path
+from ..model.blocks import IMAGE_NAME_PATTERN
 from ..model.fields import SLUG_PATTERN
 
 ARTICLE_SUFFIXES = (".yaml", ".yml")
 
 _SLUG = re.compile(SLUG_PATTERN)
 """The model's slug pattern (file and folder names become URLs)."""
+
+_IMAGE_NAME = re.compile(IMAGE_NAME_PATTERN)
+"""The model's image file name pattern: a slug with .png, .jpg, .jpeg or .webp, never a path."""
 
 
 def find_articles(content_dir: Path) -> list[Path]:
@@ -43,11 +47,17 @@ def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Pa
 
     Each entry's type comes with the folder listing (``scandir``), so telling a
     link or a pipe from a file costs no extra system call and opens nothing.
+
+    A folder beside an article and named like it (``content/<specialty>/<id>/``
+    next to ``<id>.yaml``) holds that article's images: only regular files
+    named as the model's ``figure.image`` allows may be in it (an SVG, a GIF,
+    a stray note or a sub-folder would be published nowhere, or worse).
     """
     problems: list[Problem] = []
     files: list[Path] = []
 
-    def visit(folder: Path, depth: int) -> None:  # depth: of the entries of this folder
+    def visit(folder: Path, depth: int, images_of: str | None = None) -> None:  # depth: of the entries of this folder
+        # images_of: for an article's image folder, the article file it belongs to ("" for a folder with no article)
         try:
             folders, others = _entries(folder)
         except FileNotFoundError:
@@ -55,15 +65,20 @@ def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Pa
         except OSError as exc:
             problems.append(Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}"))
             return
+        articles_here = {Path(e.name).stem: e.name for e in others
+                         if Path(e.name).suffix in ARTICLE_SUFFIXES and e.is_file(follow_symlinks=False)}
         for entry in folders + others:
             path = Path(entry.path)
             name = entry.name
             if entry.is_symlink():
                 message = "expected a regular file or folder; got a symbolic link (content must not point outside content/)"
             elif entry in folders:
-                if depth != 1 or _SLUG.match(name):
+                if images_of:
+                    message = f"expected only image files in the folder of {images_of}; got a folder (its files would be published nowhere)"
+                elif depth != 1 or _SLUG.match(name):
                     continue
-                message = f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"
+                else:
+                    message = f"expected a specialty folder named in lower-case words joined by hyphens; got '{name}'"
             elif not entry.is_file(follow_symlinks=False):
                 message = f"expected a regular file or folder; got {_entry_kind(entry)}"
             elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
@@ -76,14 +91,39 @@ def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Pa
                     message = f"expected a file name of lower-case words joined by hyphens, such as 'cervical-cancer.yaml'; got '{name}'"
                 else:
                     continue
+            elif images_of == "":
+                message = (f"expected images only in the folder of an article (content/<specialty>/<id>/ beside <id>.yaml); "
+                           f"there is no article '{folder.name}.yaml' beside this folder")
+            elif images_of:
+                message = image_file_name_problem(name, images_of)
+                if message is None:
+                    continue
             else:
                 continue
             problems.append(Problem(_shown(path, root), 1, 1, "", message))
         for entry in folders:
-            visit(Path(entry.path), depth + 1)
+            inner = None
+            if depth == 2:
+                owner = articles_here.get(entry.name)
+                inner = f"{Path(entry.path).parent.name}/{owner}" if owner else ""
+            visit(Path(entry.path), depth + 1, inner)
 
     visit(Path(content_dir), 1)
     return problems, files
+
+
+def image_file_name_problem(name: str, article: str) -> str | None:
+    """What is wrong with a file name in an article's image folder (None: a name a figure may use)."""
+    if _IMAGE_NAME.fullmatch(name):
+        return None
+    suffix = Path(name).suffix.lower()
+    if suffix == ".svg":
+        return ("expected a PNG, JPEG or WebP image; got an SVG file, which can carry scripts and fetch other files "
+                "(export it as PNG or WebP)")
+    if suffix in (".png", ".jpg", ".jpeg", ".webp"):
+        return f"expected an image file name of lower-case words joined by hyphens, such as 'step-chart.png'; got '{name}'"
+    return (f"expected only PNG, JPEG or WebP images (.png, .jpg, .jpeg, .webp) in the folder of {article}; "
+            f"got '{name}' (remove it: nothing else is published from here)")
 
 
 def _entries(folder: Path) -> tuple[list[os.DirEntry], list[os.DirEntry]]:
@@ -206,6 +246,58 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         if limit is not None and info.st_size > limit:
             raise _TooLarge(info.st_size)
         return file.readall()
+
+
+def read_in_folder(folder: Path, name: str, limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``name`` directly inside ``folder``; nothing outside it is ever opened.
+
+    ``name`` must be a bare file name (no separator, not ``.`` or ``..``), so no
+    path can be spelled through it; the folder is opened without following a
+    link (``O_NOFOLLOW``) and the file is opened relative to it, also without
+    following one.  A link, pipe or device (the folder or the file) raises
+    ``_NotRegular`` unopened; a file over ``limit`` bytes raises ``_TooLarge`` unread.
+    """
+    if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+        raise ValueError(f"expected a bare file name; got {name!r}")
+    try:
+        folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise _NotRegular("a symbolic link") from None
+        if exc.errno == errno.ENOTDIR:
+            raise _NotRegular(file_kind(os.lstat(folder).st_mode) or "a regular file") from None
+        raise
+    try:
+        kind = file_kind(os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode)
+        if kind:
+            raise _NotRegular(kind)
+        try:
+            fd = os.open(name, _OPEN_FLAGS, dir_fd=folder_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):
+                raise _NotRegular("a symbolic link") from None
+            raise
+        with open(fd, "rb", buffering=0) as file:
+            info = os.fstat(fd)
+            kind = file_kind(info.st_mode)
+            if kind:
+                raise _NotRegular(kind)
+            if limit is not None and info.st_size > limit:
+                raise _TooLarge(info.st_size)
+            return file.readall()
+    finally:
+        os.close(folder_fd)
+
+
+def regular_files_in(folder: Path) -> list[str]:
+    """Names of the regular files directly in ``folder`` (none if it is missing, or is not a real folder)."""
+    try:
+        if file_kind(os.lstat(folder).st_mode) != "a folder":
+            return []
+        _, others = _entries(folder)
+    except OSError:
+        return []
+    return [entry.name for entry in others if entry.is_file(follow_symlinks=False)]
 
 
 def _shown(path: Path, root: Path | None) -> str:

@@ -20,12 +20,14 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..feed import FEED_PATH, atom_feed
+from ..images import PublishedImage
 from ..model import Article
 from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
 from ..review.approvals import effective_status
 from .article import ArticleView, Helpers
 from .citation import bibtex, meta_tags, ris
+from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
@@ -55,6 +57,13 @@ class Page:
         """Path inside the docs folder: ``gynecologic-oncology/slug.md``."""
         self.data = text.encode("utf-8")
 
+    @classmethod
+    def file(cls, path: str, data: bytes) -> "Page":
+        """A file published as it is, beside the pages (a figure's image): ``text`` does not apply."""
+        page = cls.__new__(cls)
+        page.path, page.data = path, bytes(data)
+        return page
+
     @property
     def text(self) -> str:
         return self.data.decode("utf-8")
@@ -75,13 +84,16 @@ def render(
     site_url: str | None = None,
     versions: dict[str, list] | None = None,
     moves: dict[str, list[str]] | None = None,
+    version_images: dict[tuple[str, int], dict[str, PublishedImage]] | None = None,
 ) -> list[Page]:
-    """Every page of the site as Markdown, in a stable order.
+    """Every page of the site as Markdown, in a stable order, and the images of their figures.
 
     ``today`` decides which articles are past their review date; pass the
     build's date (``SOURCE_DATE_EPOCH`` when set) so that builds repeat.
     ``versions`` (from ``versions.article_versions``) adds a permanent page
-    per approved version and the "updated in vN" marks.
+    per approved version and the "updated in vN" marks; ``version_images``
+    are the figures' images of each version, by ``(article id, number)``
+    (a version's page shows the images it was approved with).
     """
     versions = versions or {}
     env = _environment(templates_dir)
@@ -91,7 +103,7 @@ def render(
     helpers = Helpers(site)
     pages: list[Page] = []
 
-    job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url, pending)
+    job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url, pending, validated.images, version_images or {})
     pages += _render_articles(job, articles)
 
     pages += _moved_pages(env, articles, versions, moves or {}, helpers, site)
@@ -135,23 +147,38 @@ class _ArticleJob:
     site_url: str | None
     pending: dict[str, Article]
     """Edits awaiting approval, by article id, whose page shows the last approved version instead."""
+    images: dict[str, dict[str, PublishedImage]]
+    """The figures' images of the articles as they are, by article id and file name."""
+    version_images: dict[tuple[str, int], dict[str, PublishedImage]]
+    """The figures' images of each approved version, by ``(article id, number)``."""
 
     def pages(self, article: Article) -> list[Page]:
-        """The article's page and one permanent page per approved version."""
+        """The article's page and one permanent page per approved version, each with its figures'
+        images in the page's own folder (``<specialty>/<id>/``, ``<specialty>/<id>/v<N>/``)."""
         history = self.versions.get(article.id, [])
         base = f"{article.specialty}/{article.id}"
         url = f"{self.site_url.rstrip('/')}/{base}/" if self.site_url else None
         view = ArticleView(article, self.site, self.by_id, self.today, versions=history, pending=self.pending.get(article.id),
                            site_url=self.site_url)
-        out = [_article_page(self.env, f"{base}.md", view, self.helpers, url)]
+        # An edit held back shows the last approved version: with that version's images, not the edit's.
+        figures = self._images(article.id, history[-1] if article.id in self.pending else None)
+        out = [_article_page(self.env, f"{base}.md", view, self.helpers, url, figures)]
+        out += figures.pages(base)
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
                                site_url=self.site_url, home=base)
-            out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/"))
+            figures = self._images(article.id, version)
+            out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/", figures))
+            out += figures.pages(f"{base}/v{version.number}")
             cite = view.citation()
             out.append(Page(f"{base}/v{version.number}.ris", ris(cite)))
             out.append(Page(f"{base}/v{version.number}.bib", bibtex(cite)))
         return out
+
+    def _images(self, article_id: str, version: Any = None) -> FigureImages:
+        if version is None:
+            return FigureImages(self.images.get(article_id, {}))
+        return FigureImages(self.version_images.get((article_id, version.number), {}), f"version {version.number}")
 
 
 def _moved_pages(env: Environment, articles: list[Article], versions: dict[str, list], moves: dict[str, list[str]],
@@ -252,7 +279,7 @@ def content_epoch(validated: Validated) -> int:
     return int(datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc).timestamp())
 
 
-def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpers, url: str | None) -> Page:
+def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpers, url: str | None, figures: FigureImages) -> Page:
     article = view.article
     jsonld = medical_web_page(article, view.site, url=url, citation_order=list(view.numbers))
     title = article.title if view.permalink is None else f"{article.title} (version {view.permalink.number})"
@@ -266,6 +293,7 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
         site=view.site,
         page=view,
         helpers=helpers,
+        figures=figures,
         front_matter=_front_matter(title=title, description=description, jsonld=script_json(jsonld),
                                    lastmod=article.review.updated.isoformat(), search=searchable,
                                    canonical=canonical, noindex=True if canonical else None,

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ContentError, Problem
+from ..images import PublishedImage
 from ..load import Loaded, RawDocument, collection_paused, load_document
 from ..model import Article, SiteConfig
+from .figures import check_figures
 from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links, unreadable_links
 from .markdown import article_mentions, check_markdown, raw_citations
 from .messages import to_model
@@ -37,6 +39,8 @@ class Validated:
     articles: list[Article]
     sources: dict[str, RawDocument]
     """Raw document of each article, by article id."""
+    images: dict[str, dict[str, PublishedImage]] = field(default_factory=dict)
+    """The images of each article's figures as they will be published (metadata stripped), by article id and file name."""
 
 
 def validate(loaded: Loaded, *, today: date | None = None) -> Validated:
@@ -56,20 +60,24 @@ def validate(loaded: Loaded, *, today: date | None = None) -> Validated:
         sources: dict[str, RawDocument] = {}
         links: list[ArticleLinks] = []
         shown: list[str] = []
+        images: dict[str, dict[str, PublishedImage]] = {}
         for doc in _documents(loaded, problems):
             shown.append(doc.shown)
-            article, found_links = check_document(doc, site, problems, today)
+            published: dict[str, PublishedImage] = {}
+            article, found_links = check_document(doc, site, problems, today, images=published)
             links.append(found_links)
             if article is None:
                 continue
             articles.append(article)
+            if published:
+                images.setdefault(article.id, published)
             if loaded.articles:
                 sources.setdefault(article.id, doc)
             else:
                 sources.setdefault(article.id, RawDocument(path=doc.path, shown=doc.shown, data=None))
         _finish(loaded, site, links, shown, problems)
     assert site is not None
-    return Validated(site=site, articles=articles, sources=sources)
+    return Validated(site=site, articles=articles, sources=sources, images=images)
 
 
 def _documents(loaded: Loaded, problems: list[Problem]) -> Iterator[RawDocument]:
@@ -104,7 +112,8 @@ def check_content(loaded: Loaded, *, workers: int | None = None, today: date | N
     return len(shown) if loaded.only is None else sum(1 for path in shown if path in loaded.only)
 
 
-def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem], today: date | None = None) -> tuple[Article | None, ArticleLinks]:
+def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Problem], today: date | None = None,
+                   *, images: dict[str, PublishedImage] | None = None) -> tuple[Article | None, ArticleLinks]:
     """One article on its own: its texts and Markdown as written, the model, and
     (when the site configuration is valid) what it names there.  Adds to ``problems``.
 
@@ -112,7 +121,8 @@ def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Pro
     the checks across articles — always, so that an article with problems still
     exists for the others.  When the model refuses the file, the checks against
     the site configuration run on what could be read (``partial``), so every
-    problem is reported in one round.
+    problem is reported in one round.  The images of the article's figures
+    are checked as they will be published (and put in ``images``, when given).
     """
     if doc.data is None:  # load said why
         return None, unreadable_links(doc)
@@ -128,6 +138,7 @@ def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Pro
         problems += [doc.problem(loc, message) for loc, message in broken]
     if readable is not None and site is not None:
         problems += check_article(readable, doc, site, cited=None if article is not None else raw_citations(strings), today=today)
+    problems += check_figures(doc, images)
     mentions = article_mentions(strings)
     return article, (article_links(readable, doc, mentions) if readable is not None else unreadable_links(doc))
 
@@ -145,6 +156,12 @@ def _finish(loaded: Loaded, site: SiteConfig | None, links: list[ArticleLinks], 
         problems += check_cross_links(links)
     if loaded.only is not None:
         known = set(article_paths)
-        problems[:] = [p for p in problems if p.path in loaded.only or p.path not in known]
+        # A file in an article's image folder (content/<specialty>/<id>/<image>) speaks for that article.
+        owner = {path.rsplit(".", 1)[0]: path for path in known}
+
+        def spoken_for(path: str) -> str:
+            return owner.get(path.rsplit("/", 1)[0], path)
+
+        problems[:] = [p for p in problems if spoken_for(p.path) in loaded.only or spoken_for(p.path) not in known]
     if problems:
         raise ContentError(problems)
