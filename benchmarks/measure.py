@@ -66,8 +66,12 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -
             sampler.stop()
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    # Linux reports kilobytes, macOS bytes.
+    # Linux reports kilobytes, macOS bytes.  On Linux a child's maxrss starts from its parent's
+    # high-water mark (the address space it was forked from), so when this runs inside a large
+    # process (the test suite) rusage reports the parent; the sampled largest process does not.
     peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    if sampler.largest:
+        peak = sampler.largest
     return Run(wall=wall, peak_rss=peak, peak_tree=sampler.peak, returncode=process.returncode, log=log)
 
 
@@ -81,16 +85,20 @@ class _TreeMemory:
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid, self.interval = pid, interval
         self.peak: int | None = None
+        self.largest: int | None = None
+        """The largest single process seen (PSS)."""
         if not Path(f"/proc/{pid}/smaps_rollup").exists():
             return
-        self.peak = 0
+        self.peak = self.largest = 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._done.wait(self.interval):
-            self.peak = max(self.peak or 0, sum(_pss(pid) for pid in _tree(self.pid)))
+            sizes = [_pss(pid) for pid in _tree(self.pid)]
+            self.peak = max(self.peak or 0, sum(sizes))
+            self.largest = max([self.largest or 0, *sizes])
 
     def stop(self) -> None:
         if self.peak is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -192,3 +191,37 @@ def test_every_sample_outside_oncology_uses_the_new_blocks():
     assert {"algorithm", "table", "recommendation", "warning"} <= kinds["cardiology"]
     assert {"algorithm", "dosing", "warning"} <= kinds["infectious-diseases"]
     assert {"dosing", "warning"} <= kinds["pediatrics"]
+
+
+def test_markup_in_plain_block_texts_reaches_readers_as_text_in_the_page_and_the_diagram(project):
+    """Plain texts (titles, column headings, units, expansions) are shown as written, never as markup:
+    not on the page, not in the SVG diagram (an attempt to close its <text> and open a script),
+    not in an abbreviation's title attribute."""
+    from generator.build import build
+
+    block = """\
+      - table:
+          caption: "Targets"
+          columns: ["<img src=x onerror=alert(3)>", {{label: Clinic, unit: "<b>mmHg</b>"}}]
+          rows:
+            - ["Under 80", "below 140/90"]
+      - algorithm:
+          name: "Steps</title><script>alert(6)</script>"
+          steps:
+            - {{id: one, title: "</text><script>alert(7)</script>", do: "Start.", next: two}}
+            - {{id: two, title: "Two", do: "End."}}
+"""
+    text = _with_block(block).replace("references:\n", 'glossary:\n  ECOG: \'x" onmouseover="alert(8)\'\nreferences:\n', 1)
+    text = text.replace('"A point for everyone [@label-b]"', '"A point for everyone with ECOG 0-1 [@label-b]"')
+    project.article(text=text.format(id="test-question", specialty="gynecologic-oncology"))
+    pages = render(validate(load(project.root)), project.root / "theme" / "templates", today=TODAY)
+    site = build(pages, project.root, site_dir=project.root / "site")  # the sanitizer of the built site passes it
+    folder = site / "gynecologic-oncology" / "test-question"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(3)&gt;" in html and "<img src=x" not in html
+    assert "&lt;b&gt;mmHg&lt;/b&gt;" in html
+    assert '<abbr title="x&quot; onmouseover=&quot;alert(8)">ECOG</abbr>' in html
+    (svg,) = [p.read_text(encoding="utf-8") for p in folder.glob("algorithm-*.svg")]
+    assert "<script" not in svg
+    assert "&lt;/text&gt;&lt;script&gt;alert(7)&lt;/script&gt;" in svg
+    assert "<title>Steps&lt;/title&gt;&lt;script&gt;alert(6)&lt;/script&gt;</title>" in svg

@@ -48,6 +48,29 @@ def figure_block(image: str = "step-chart.png", caption: str = "Survival with dr
         """), "      ")
 
 
+def stamp(root: Path) -> None:
+    """Write each figure's image digest into its article, as an author does from validate's message."""
+    import hashlib
+
+    for article in (root / "content").rglob("*.yaml"):
+        text = article.read_text(encoding="utf-8")
+
+        def digest(match: re.Match) -> str:
+            image = article.parent / article.stem / match.group(2)
+            if not image.is_file() or image.is_symlink():
+                return match.group(0)
+            return f'{match.group(0)}\n{match.group(1)}digest: sha256:{hashlib.sha256(image.read_bytes()).hexdigest()}'
+
+        stamped = re.sub(r'^( +)image: "([a-z0-9.-]+)"(?!\n +digest:)', digest, text, flags=re.M)
+        if stamped != text:
+            article.write_text(stamped, encoding="utf-8")
+
+
+def load_stamped(root: Path, *args, **kwargs):
+    stamp(root)
+    return load(root, *args, **kwargs)
+
+
 def article_with(*figures: str) -> str:
     return VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
         "      - list:\n", "".join(figures) + "      - list:\n", 1)
@@ -113,7 +136,7 @@ def figure_site(tmp_path_factory: pytest.TempPathFactory):
     (root / FOLDER / "ward-photo.jpg").write_bytes(photo("JPEG"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
-        site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
+        site = build(render(validate(load_stamped(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
     return SimpleNamespace(root=root, site=site)
 
 
@@ -151,7 +174,7 @@ def test_two_builds_publish_byte_identical_images(figure_site, tmp_path):
     shutil.copytree(figure_site.root / "content", again / "content")
     for name in ("site_config", "theme"):
         shutil.copytree(REPO / name, again / name)
-    pages = {p.path: p.data for p in render(validate(load(again)), again / "theme" / "templates", today=TODAY)}
+    pages = {p.path: p.data for p in render(validate(load_stamped(again)), again / "theme" / "templates", today=TODAY)}
     for name in ("clinic-photo.png", "ward-photo.jpg"):
         built = (figure_site.site / "gynecologic-oncology" / "test-question" / name).read_bytes()
         assert pages[f"gynecologic-oncology/test-question/{name}"] == built
@@ -204,7 +227,7 @@ def _refusals(project, files: dict[str, bytes | str], image: str = "step-chart.p
         else:
             target.write_bytes(data)
     with pytest.raises(ContentError) as caught:
-        validate(load(project.root))
+        validate(load_stamped(project.root))
     return sorted(str(p) for p in caught.value.problems)
 
 
@@ -287,7 +310,7 @@ def test_a_folder_with_no_article_beside_it_is_refused(project):
     project.article()
     project.write("content/gynecologic-oncology/orphan/chart.png", "x")
     with pytest.raises(ContentError) as caught:
-        validate(load(project.root))
+        validate(load_stamped(project.root))
     assert [str(p) for p in caught.value.problems] == [
         "content/gynecologic-oncology/orphan/chart.png:1:1: expected images only in the folder of an article "
         "(content/<specialty>/<id>/ beside <id>.yaml); there is no article 'orphan.yaml' beside this folder"]
@@ -300,7 +323,7 @@ def test_every_problem_is_reported_in_one_round(project):
     (project.root / FOLDER / "spare.png").write_bytes(png())
     (project.root / FOLDER / "logo.svg").write_bytes(b"<svg/>")
     with pytest.raises(ContentError) as caught:
-        validate(load(project.root))
+        validate(load_stamped(project.root))
     messages = [str(p) for p in caught.value.problems]
     assert len(messages) == 5, messages
     assert any("title" in m for m in messages)
@@ -345,7 +368,7 @@ def test_a_linked_article_folder_is_never_read_through(project, tmp_path):
     project.write(ARTICLE, article_with(figure_block()))
     (project.root / FOLDER).symlink_to(outside, target_is_directory=True)
     with pytest.raises(ContentError) as caught:
-        validate(load(project.root))
+        validate(load_stamped(project.root))
     assert sorted(str(p) for p in caught.value.problems) == sorted([
         AT + f"expected the image as a regular file in {FOLDER}/; got a symbolic link (nothing is read through it)",
         f"{FOLDER}:1:1: expected a regular file or folder; got a symbolic link (content must not point outside content/)",
@@ -461,3 +484,38 @@ def test_a_versions_page_shows_the_image_at_its_commit_not_todays():
 def test_refused_images_name_the_reason_in_words():
     with pytest.raises(ImageRefused, match="expected a WebP image, as the extension .webp says; got a PNG file"):
         publishable("a.webp", png())
+
+
+# --- the approval covers the image ---------------------------------------------------------------
+
+
+def test_a_figure_states_its_images_digest_and_a_replaced_image_is_refused_until_reapproved(project):
+    import hashlib
+
+    from generator.model import Article
+    from generator.review import content_hash
+
+    first, second = png(colour=(30, 60, 200)), png(colour=(200, 30, 30))
+    (project.root / FOLDER).mkdir(parents=True)
+    (project.root / FOLDER / "step-chart.png").write_bytes(first)
+    project.write(ARTICLE, article_with(figure_block()))
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    digest = f"sha256:{hashlib.sha256(first).hexdigest()}"
+    assert [f"{p.field}: {p.message}" for p in caught.value.problems] == [
+        f"sections[0].blocks[1].figure: expected the image's digest, which its approval covers: add 'digest: {digest}'"]
+    stamp(project.root)
+    approved = validate(load(project.root)).articles[0]
+    # Someone replaces the image after approval: refused, and the build writes nothing.
+    (project.root / FOLDER / "step-chart.png").write_bytes(second)
+    with pytest.raises(ContentError) as caught:
+        validate(load(project.root))
+    new = f"sha256:{hashlib.sha256(second).hexdigest()}"
+    assert [p.message for p in caught.value.problems] == [
+        f"expected the digest of step-chart.png as it is now ({new}); got {digest} "
+        "(the image was replaced: update the digest, and the article needs approving again)"]
+    # With the digest updated the content is no longer what was approved.
+    text = (project.root / ARTICLE).read_text(encoding="utf-8").replace(digest, new)
+    (project.root / ARTICLE).write_text(text, encoding="utf-8")
+    replaced = validate(load(project.root)).articles[0]
+    assert isinstance(replaced, Article) and content_hash(replaced) != content_hash(approved)

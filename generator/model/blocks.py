@@ -83,12 +83,19 @@ IMAGE_NAME_PATTERN = _described(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|web
                                 "an image file name of lower-case words joined by hyphens, ending .png, .jpg, .jpeg or .webp")
 
 
+IMAGE_DIGEST_PATTERN = _described(r"^sha256:[0-9a-f]{64}$", "the image's digest as 'guidesite validate' prints it (sha256: and 64 hex digits)")
+
+
 class Figure(Strict):
     """An image stored with the article (``content/<specialty>/<id>/<image>``), with alt text,
     a caption and where it comes from."""
 
     image: Annotated[str, Field(pattern=IMAGE_NAME_PATTERN)]
     """File name in the article's folder ``content/<specialty>/<id>/``: PNG, JPEG or WebP."""
+    digest: Annotated[str, Field(pattern=IMAGE_DIGEST_PATTERN)] | None = None
+    """``sha256:`` and the hex SHA-256 of the image file, as ``guidesite validate`` prints it: the
+    approval covers the image's bytes through it, so a replaced image is refused until the digest is
+    updated, and then needs approving again."""
     alt: Annotated[Text, StringConstraints(min_length=10, max_length=500)]
     """What the image shows, for readers who cannot see it (not the caption again)."""
     caption: Wording

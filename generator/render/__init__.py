@@ -164,15 +164,18 @@ class _ArticleJob:
         figures = self._images(article.id, history[-1] if article.id in self.pending else None)
         out = [_article_page(self.env, f"{base}.md", view, self.helpers, url, figures)]
         out += figures.pages(base)
+        assets = dict(view.assets)
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
                                site_url=self.site_url, home=base)
             figures = self._images(article.id, version)
             out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/", figures))
             out += figures.pages(f"{base}/v{version.number}")
+            assets.update(view.assets)  # named by content: a version's diagram is shared or its own
             cite = view.citation()
             out.append(Page(f"{base}/v{version.number}.ris", ris(cite)))
             out.append(Page(f"{base}/v{version.number}.bib", bibtex(cite)))
+        out += [Page(path, text) for path, text in sorted(assets.items())]
         return out
 
     def _images(self, article_id: str, version: Any = None) -> FigureImages:

@@ -201,10 +201,6 @@ class ArticleView(Helpers):
         for grade in evidence:
             system = self.site.grading[grade.system]
             values = grade.values
-            meaning = "; ".join(
-                f"{field.name or name} {values[name]}: {field.values[values[name]].meaning.rstrip('.')}"
-                for name, field in system.fields.items() if name in values
-            )
             target = f"{self.up}evidence-grades.md#{grade.system}"
             technical, lay = system.badge_text(values), system.badge_text(values, plain=True)
             readers = [a for a in self.scope if a != "all"]
@@ -215,7 +211,8 @@ class ArticleView(Helpers):
                     for a in readers)
             else:
                 words = plain(lay if readers and set(readers) <= plain_audiences else technical)
-            out.append(f' <span class="gs-badge gs-badge--{grade.system}" title="{attr(meaning)}">[{words}]({target})</span>')
+            # No tooltip repeating the legend: the badge says the grade in words and links to what each value means.
+            out.append(f' <span class="gs-badge gs-badge--{grade.system}">[{words}]({target})</span>')
         return "".join(out)
 
     # References ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ figure shows is an error too, so nothing sits there unseen.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ def check_figures(doc: RawDocument, images: dict[str, PublishedImage] | None = N
     folder = image_folder(doc.path)
     shown_folder = Path(doc.shown).with_suffix("").as_posix()
     used = list(figure_images(doc.data))
+    out += _digests(doc, folder, used)
     done: dict[str, str | None] = {}
     for loc, name in used:
         if name in done:  # the same image in two figures: checked once, reported at each
@@ -68,6 +70,36 @@ def check_figures(doc: RawDocument, images: dict[str, PublishedImage] | None = N
                                    f"expected every image in the folder of {doc.shown} to be shown by a figure; no figure uses '{name}' "
                                    "(add a figure block with this image, or remove the file)"))
     return out
+
+
+def _digests(doc: RawDocument, folder: Path, used: list[tuple[tuple, str]]) -> list[Problem]:
+    """Each figure states its image's digest, and the file still has it.
+
+    What a reviewer approves is the article's YAML (its content hash); the digest
+    brings the image's bytes into it.  A replaced image is refused here until its
+    digest is updated, and the changed digest makes every approval stale.
+    """
+    out = []
+    for loc, name in used:
+        try:
+            data = read_in_folder(folder, name, limit=MAX_IMAGE_BYTES)
+        except (OSError, _NotRegular, _TooLarge):
+            continue  # reported by the image check
+        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        figure = _at(doc.data, loc[:-1])
+        stated = figure.get("digest") if isinstance(figure, dict) else None
+        if stated is None:
+            out.append(doc.problem(loc[:-1], f"expected the image's digest, which its approval covers: add 'digest: {actual}'"))
+        elif isinstance(stated, str) and stated != actual:
+            out.append(doc.problem(loc[:-1] + ("digest",), f"expected the digest of {name} as it is now ({actual}); got {stated} "
+                                   "(the image was replaced: update the digest, and the article needs approving again)"))
+    return out
+
+
+def _at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
 
 
 def figure_images(data: Any) -> Iterator[tuple[tuple, str]]:

@@ -19,8 +19,10 @@ def to_model(cls: type[BaseModel], doc: RawDocument, problems: list[Problem]) ->
         return cls.model_validate(doc.data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            loc = written_loc(doc.data, tuple(err["loc"]))
-            problems.append(doc.problem(loc, message(err, cls, loc, doc.written.get(loc)), key=err["type"] == "extra_forbidden"))
+            raw = tuple(err["loc"])
+            on_key = raw[-1:] == ("[key]",)  # a refused mapping key (a glossary term): point at the key itself
+            loc = written_loc(doc.data, raw[:-1] if on_key else raw)
+            problems.append(doc.problem(loc, message(err, cls, loc, doc.written.get(loc)), key=on_key or err["type"] == "extra_forbidden"))
         return None
 
 
