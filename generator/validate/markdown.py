@@ -126,10 +126,15 @@ def unsafe_markdown(text: str, *, article_links: bool = False) -> list[tuple[int
         out.append((m.start(), f"expected Markdown without raw HTML; got '{snippet(text, m.start())}'"))
     if m := _ATTR_LIST.search(text):
         out.append((m.start(), f"expected Markdown without attribute lists; got '{visible(m.group(0)[:40])}'"))
+    images: set[str] = set()
     if "![" in text:
-        out.append((text.index("!["), "expected Markdown without images; got an image ('![…](…)')"))
+        out.append((text.index("!["), "expected Markdown without images; got an image ('![…](…)'): show an image with a figure "
+                                      "block (figure: {image, digest, alt, caption, source, licence})"))
+        images = {link_target(m.group(1)) for m in _IMAGE.finditer(text)}  # refused once, as an image
     for target in rendered_links(text):
         if article_links and re.fullmatch(r"article:[a-z0-9]+(?:-[a-z0-9]+)*", target):
+            continue
+        if target in images:
             continue
         if not is_safe_link(target):
             bad_targets.setdefault(target, max(text.find(target), 0))
@@ -139,6 +144,10 @@ def unsafe_markdown(text: str, *, article_links: bool = False) -> list[tuple[int
         out.append((offset, f"expected a link to http, https or mailto; got '{_shown_target(target)}'{_link_hint(target)}"))
     out += literal_markdown(text)
     return sorted(out)
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(<[^>]*>|[^)\s]*)")
+"""A Markdown image's target (the image itself is refused)."""
 
 
 def link_target(href: str) -> str:
