@@ -315,7 +315,7 @@ def test_two_reviewers_sign_with_their_own_keys_and_the_squash_merged_page_names
     _passes_check(repo, base)
     html = _page(repo)
     assert "Last reviewed February 12, 2025 by" in html
-    assert "Dr. Example Reviewer A (sample)" in html and "(on February 10, 2025)" in html
+    assert "Dr. Example Reviewer A (sample)" in html and "on February 10, 2025" in html  # in the reviewers block
     assert "Dr. Example Reviewer C (sample)" in html
     assert "declared interests: speaker fees from Example Pharma (fictional)" in html
     assert "Educational purpose only" not in html

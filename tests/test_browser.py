@@ -107,10 +107,13 @@ def test_without_javascript_the_default_text_shows_and_no_dead_switch(browser, s
     assert "preferred first-line treatment" in page.locator(".gs-summary").inner_text()
     assert "fatty apron" not in page.locator(".gs-summary").inner_text()
     assert not page.locator(".gs-audience").is_visible()
-    # Back-links are in the page itself, to the citations of the text shown.
-    back_links = page.locator(".gs-references .gs-backlinks a")
-    assert back_links.count() >= 10
+    # Back-links are in the page itself, one per reference, to its first citation in the text shown.
+    back_links = page.locator(".gs-references .gs-backlink")
+    assert back_links.count() == page.locator(".gs-references li").count() >= 8
     assert page.locator(back_links.first.get_attribute("href")).is_visible()
+    # The table of contents is the default audience's: no patient-only section in it.
+    toc = page.locator("nav.md-nav--secondary").first.inner_text()
+    assert "First-Line Systemic Therapy Options" in toc and "What this treatment involves" not in toc
     context.close()
 
 
@@ -121,7 +124,7 @@ def test_single_audience_article_has_no_switch(page, site_url):
 
 def test_focusing_a_citation_shows_its_reference(page, site_url):
     page.goto(site_url + SEED)
-    first = page.locator(".gs-summary sup a").first
+    first = page.locator(".gs-summary .gs-cite a").first
     tip = page.locator(".gs-cite__tip")
     assert not tip.is_visible()
     assert first.get_attribute("aria-label") == "Reference 1"
@@ -137,35 +140,60 @@ def test_focusing_a_citation_shows_its_reference(page, site_url):
     assert page.url.endswith("#ref-nccn-cervical")
 
 
-def test_a_reference_cited_many_times_is_one_entry_with_back_links(page, site_url):
+def test_a_reference_cited_many_times_is_one_entry_with_one_back_link(page, site_url):
     page.goto(site_url + SEED)
     entries = page.locator(".gs-references li")
     gog = entries.filter(has=page.locator("#ref-gog240-2014"))
     assert gog.count() == 1
-    back_links = gog.locator(".gs-backlinks a")
-    assert back_links.count() >= 3
+    assert gog.locator(".gs-backlink").count() == 1
     assert gog.get_by_role("link", name="PubMed 24552320").get_attribute("href") == "https://pubmed.ncbi.nlm.nih.gov/24552320/"
 
 
-def test_back_links_lead_to_citations_the_reader_can_see_in_either_audience(page, site_url):
+def _visible_numbers(page) -> list[int]:
+    return page.locator(".gs-cite > a").evaluate_all("links => links.filter(a => !a.closest('[hidden]')).map(a => Number(a.textContent))")
+
+
+def test_citations_are_numbered_in_the_order_each_audience_reads_them(page, site_url):
     page.goto(site_url + SEED)
+    for audience in ("Healthcare professional", "Patient or caregiver", "Healthcare professional"):
+        page.get_by_label(audience).check()
+        numbers = _visible_numbers(page)
+        firsts = list(dict.fromkeys(numbers))
+        assert firsts == list(range(1, len(firsts) + 1)), (audience, numbers)
+        # The list is in the same order, and each back-link leads to a citation the reader can see.
+        listed = page.locator(".gs-references li").evaluate_all("items => items.map(li => li.querySelector('[id^=ref-]').id)")
+        for number, key in enumerate(listed[:len(firsts)], start=1):
+            link = page.locator(f".gs-cite > a[href='#{key}']").filter(visible=True).first
+            assert link.inner_text() == str(number), (audience, key)
+        for back in page.locator(".gs-references .gs-backlink").all():
+            if back.is_visible():
+                assert page.locator(back.get_attribute("href")).is_visible(), back.get_attribute("href")
 
-    def visible_targets() -> list[str]:
-        targets = page.locator(".gs-references .gs-backlinks a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-        assert targets
-        for target in targets:
-            assert page.locator(target).is_visible(), target
-        return targets
 
-    clinician = visible_targets()
+def test_the_table_of_contents_and_headings_follow_the_audience(page, site_url):
+    page.goto(site_url + SEED)
+    page.get_by_label("Healthcare professional").check()
+    toc = page.locator("nav.md-nav--secondary").first
+    assert "What this treatment involves" not in toc.inner_text()
+    assert "Treatment Selection Considerations" in toc.inner_text()
     page.get_by_label("Patient or caregiver").check()
-    patient = visible_targets()
-    assert patient != clinician
-    back = page.locator("#ref-gog240-2014").locator("xpath=..").locator(".gs-backlinks a").first
-    target = back.get_attribute("href")
-    back.click()
-    assert page.url.endswith(target)
-    assert page.locator(target).is_visible()
+    assert "What this treatment involves" in toc.inner_text()
+    assert "Choosing between the treatments" in toc.inner_text() and "Treatment Selection Considerations" not in toc.inner_text()
+    assert page.get_by_role("heading", name="Choosing between the treatments").is_visible()
+    toc.get_by_role("link", name="What this treatment involves").click()
+    assert page.url.endswith("#what-this-treatment-involves")
+    assert page.get_by_role("heading", name="What this treatment involves").is_visible()
+
+
+def test_on_a_phone_the_question_and_the_bottom_line_come_first(browser, site_url):
+    for js in (True, False):
+        context = _context(browser, viewport={"width": 360, "height": 800}, java_script_enabled=js)
+        page = context.new_page()
+        page.goto(site_url + SEED)
+        summary = page.locator(".gs-summary").bounding_box()
+        assert summary["y"] < 600, (js, summary)
+        assert page.locator(".gs-banner--pending").is_visible()  # the status is still there
+        context.close()
 
 
 def test_evidence_badge_names_its_system_and_links_to_the_legend(page, site_url):

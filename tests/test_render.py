@@ -66,15 +66,37 @@ def test_citations_are_numbered_by_first_appearance_and_listed_once(project):
     assert re.findall(r'href="#ref-([a-z0-9-]+)">(\d)</a>', text)[:1] == [("trial-a", "1")]
     references = text[text.index("## References"):]
     assert references.count('id="ref-trial-a"') == 1
-    # trial-a is cited in both summary wordings and by the regimen: one entry, with back-links to
-    # the two citations in the text shown by default.  The patient wording's citation, hidden until
+    # trial-a is cited in both summary wordings and by the regimen: one entry, with one back-link to
+    # its first citation in the text shown by default.  The patient wording's citation, hidden until
     # a reader picks that audience, has no id: the page script links it when it is shown.
     entry = next(line for line in references.splitlines() if 'id="ref-trial-a"' in line)
     assert entry.startswith("1. ")
-    assert re.findall(r"\(#cite-1-(\d)\)", entry) == ["1", "2"]
-    assert re.findall(r'<a id="(cite-1-\d)" href="#ref-trial-a">', text) == ["cite-1-1", "cite-1-2"]
-    assert 'lived longer<sup><a href="#ref-trial-a">1</a></sup>' in text
+    assert re.findall(r'class="gs-backlink" href="#(cite-[a-z0-9-]+)"', entry) == ["cite-trial-a"]
+    assert re.findall(r'<a id="(cite-trial-a)" href="#ref-trial-a">', text) == ["cite-trial-a"]
+    assert 'lived longer\u00a0<span class="gs-cite">\\[<a href="#ref-trial-a">1</a>\\]</span>' in text
     assert next(line for line in references.splitlines() if 'id="ref-label-b"' in line).startswith("2. ")
+
+
+def test_a_citation_is_bracketed_apart_from_a_dose_never_a_superscript_digit(sample_site):
+    html = (sample_site / "gynecologic-oncology" / "recurrent-cervical-cancer-omental-metastases" / "index.html").read_text(encoding="utf-8")
+    assert "<sup>" not in html.split('<div class="md-content"', 1)[1]
+    # A citation after a unit is separated by a no-break space and brackets: "50 mg/m² [3]".
+    assert re.search(r"mg/m²&nbsp;<span class=\"gs-cite\">\[<a", html) or re.search(r"mg/m²\u00a0<span class=\"gs-cite\">\[<a", html)
+
+
+def test_numbers_follow_the_default_audience_and_references_cited_only_for_others_come_last(project):
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    # Only the patient's summary cites the leaflet, before the default (clinician) text reaches label-b.
+    text = text.replace('patient: "In a large study, people who had drug A lived longer [@trial-a]."',
+                        'patient: "A leaflet explains it [@leaflet-c]; a study found it [@trial-a]."')
+    text = text.replace("references:\n", "references:\n  - {key: leaflet-c, authors: [Example Charity], title: A fictional leaflet, publisher: Example Charity, year: 2022}\n", 1)
+    project.article(text=text)
+    page = _pages(project.root)["gynecologic-oncology/test-question.md"]
+    references = page[page.index("## References"):]
+    numbers = {key: next(line for line in references.splitlines() if f'id="ref-{key}"' in line).split(".")[0]
+               for key in ("trial-a", "label-b", "leaflet-c")}
+    assert numbers == {"trial-a": "1", "label-b": "2", "leaflet-c": "3"}
+    assert '<a href="#ref-leaflet-c">3</a>' in page  # no id: hidden until a reader picks the patient wording
 
 
 def test_status_decides_banner_tracker_and_approver(project, signing_keys):

@@ -165,6 +165,8 @@ def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromi
         page.wait_for_url("**/gynecologic-oncology/test-question/")
         assert page.locator(".gs-updated", has_text="Updated in v2, 2025").first.is_visible()
         cite = page.locator(".gs-cite-this")
+        assert not cite.is_visible()  # behind "Authors, reviewers, dates and how to cite", under the bottom line
+        page.locator(".gs-about summary").click()
         assert cite.is_visible() and "Version 2" in cite.inner_text()
         assert page.locator(".gs-cite-this a", has_text="RIS").get_attribute("href") == "v2.ris"
         page.close()

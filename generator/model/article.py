@@ -198,7 +198,9 @@ class Section(Strict):
     """A titled part of the answer."""
 
     heading: Text
-    """Section heading (becomes an ``h2`` and an anchor)."""
+    """Section heading (becomes an ``h2`` and an anchor), as the article's first audience reads it."""
+    heading_for: dict[Slug, Text] = {}
+    """The heading as another audience reads it: ``{patient: Choosing a treatment}``."""
     audiences: list[Slug] | None = None
     """Show this section only to these audiences (default: every audience of the article)."""
     blocks: Annotated[list[Block], Field(min_length=1)]
@@ -301,6 +303,8 @@ class Review(Strict):
     """Date of the last change to the medical content (shown as 'Last updated')."""
     next_review: date
     """Date by which the article must be reviewed again."""
+    literature_through: date | None = None
+    """The date the literature search behind this version covers (shown as "Literature reviewed through")."""
     version: PositiveInt = 1
     """Content version, raised with each approved change."""
     changes: Text | None = None
@@ -314,7 +318,11 @@ class Review(Strict):
     retired_reason: Text | None = None
     """For a retired article: why it was retired, shown to readers (retiring is reviewed like publishing)."""
 
-    rules: ClassVar[tuple[Rule, ...]] = (Rule(("created", "updated", "next_review"), lambda r: _dates_in_order(r)),)
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule(("created", "updated", "next_review"), lambda r: _dates_in_order(r)),
+        Rule(("updated", "literature_through"), lambda r: f"expected literature_through ({r.literature_through}) on or before updated ({r.updated})"
+             if r.literature_through and r.updated and r.literature_through > r.updated else None),
+    )
 
 
 def _dates_in_order(review: "Review") -> str | None:

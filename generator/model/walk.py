@@ -45,12 +45,29 @@ def iter_citations(article: BaseModel) -> Iterator[tuple[Loc, str]]:
                 yield loc + (i,), key
 
 
-def citation_order(article: BaseModel) -> list[str]:
-    """Reference keys numbered by first appearance on the page."""
+def citation_order(article: BaseModel, audience: str | None = None) -> list[str]:
+    """Reference keys numbered by first appearance on the page.
+
+    With ``audience``, by first appearance in what that audience reads (the page as built,
+    before a reader picks another): keys cited only in other audiences' wordings or sections
+    follow, in their own order of appearance.
+    """
     seen: dict[str, None] = {}
-    for _, key in iter_citations(article):
-        seen.setdefault(key, None)
-    return list(seen)
+    later: dict[str, None] = {}
+    sections = getattr(article, "sections", None) or []
+    for loc, value in _walk(article, ()):
+        section = sections[loc[1]] if audience and len(loc) > 1 and loc[0] == "sections" else None
+        in_view = audience is None or section is None or not section.audiences or audience in section.audiences
+        if isinstance(value, dict):
+            for reader, text in value.items():
+                target = seen if in_view and (audience is None or reader in ("all", audience)) else later
+                for match in CITATION.finditer(text):
+                    for key in citation_keys(match.group(1)):
+                        target.setdefault(key, None)
+        else:
+            for key in value or ():
+                (seen if in_view else later).setdefault(key, None)
+    return list(seen) + [key for key in later if key not in seen]
 
 
 def _walk(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:

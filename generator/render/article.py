@@ -83,7 +83,9 @@ class ArticleView(Helpers):
 
     def __post_init__(self) -> None:
         self.home = self.home or f"{self.article.specialty}/{self.article.id}"
-        self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article))}
+        # Numbered as the page is first read (the default audience); the page script numbers
+        # them again, the same way, for the audience a reader picks.
+        self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article, self.article.audiences[0]))}
         self.uses = {}
         self.scope = list(self.article.audiences)
         self._references = {r.key: r for r in self.article.references}
@@ -112,24 +114,28 @@ class ArticleView(Helpers):
         return Markup(self._cite_group(keys, self._default_in_scope())) if keys else Markup("")
 
     def _cite_group(self, keys: list[str], shown: bool) -> str:
-        # The bare minimum per citation, as a page may hold a hundred: the page script labels
-        # each link "Reference N", describes it by the entry it points to (for screen readers)
-        # and shows that entry as a tooltip.  Only a citation in the text shown by default has
-        # an id and a back-link from its entry (a back-link to hidden text would lead nowhere);
-        # the script numbers them again for the audience the reader picks.
+        # Bracketed, after a no-break space, so that a citation never reads as part of a number or
+        # a unit ("50 mg/m² [3]", not "50 mg/m²³"); the bare minimum per citation, as a page may
+        # hold a hundred: the page script labels each link "Reference N", describes it by the
+        # entry it points to (for screen readers) and shows that entry as a tooltip.  The first
+        # citation of each reference in the text shown by default carries the id its entry's
+        # back-link returns to (a back-link to hidden text would lead nowhere); the script
+        # numbers and links them again for the audience the reader picks.
         links = []
         for key in sorted(dict.fromkeys(keys), key=lambda k: self.numbers[k]):
             number = self.numbers[key]
-            if shown:
-                self.uses[key] = self.uses.get(key, 0) + 1
-                links.append(f'<a id="{self.citation_anchor(key, self.uses[key])}" href="#ref-{key}">{number}</a>')
+            if shown and key not in self.uses:
+                self.uses[key] = 1
+                links.append(f'<a id="{self.citation_anchor(key)}" href="#ref-{key}">{number}</a>')
             else:
+                if shown:
+                    self.uses[key] += 1
                 links.append(f'<a href="#ref-{key}">{number}</a>')
-        return f'<sup>{", ".join(links)}</sup>'
+        return f'\u00a0<span class="gs-cite">\\[{", ".join(links)}\\]</span>'
 
-    def citation_anchor(self, key: str, use: int) -> str:
-        """Id of the ``use``-th citation of a reference in the text shown, which its back-link returns to."""
-        return f"cite-{self.numbers[key]}-{use}"
+    def citation_anchor(self, key: str) -> str:
+        """Id of the first citation of a reference in the text shown, which its back-link returns to."""
+        return f"cite-{key}"
 
     def _default_in_scope(self) -> bool:
         return self.article.audiences[0] in self.scope
@@ -155,6 +161,28 @@ class ArticleView(Helpers):
         """Texts inside a section are worded for the section's audiences only."""
         self.scope = [a for a in self.article.audiences if not audiences or a in audiences]
         return ""
+
+    def section_start(self, section: Any, audience: str | None, hidden: bool) -> str:
+        """A section's heading, as each audience reads it, and the opening of its audience block.
+
+        The default audience's heading is a Markdown heading: the table of contents lists it (also
+        without JavaScript).  A section the default audience does not read, and another
+        audience's wording of a heading, get HTML headings outside any Markdown block, which keeps
+        them out of the built table of contents; the page script puts them in when a reader picks
+        that audience.
+        """
+        readers = [a for a in self.article.audiences if not section.audiences or a in section.audiences]
+        slug = _slug(section.heading)
+        opening = f'<div data-audience="{audience}"{" hidden" if hidden else ""} markdown>\n\n' if audience else ""
+        if self.article.audiences[0] not in readers:
+            return f'<h2 id="{slug}" class="gs-heading" data-audience="{audience}" hidden>{attr(section.heading)}</h2>\n\n{opening}'
+        if not section.heading_for:
+            return f"{opening}## {plain(section.heading)}\n"
+        plainly = [a for a in readers if a not in section.heading_for]
+        out = [f'<div data-audience="{" ".join(plainly)}" markdown>', "", f"## {plain(section.heading)}", "", "</div>", ""]
+        for reader, heading in section.heading_for.items():
+            out += [f'<h2 id="{slug}-{reader}" class="gs-heading" data-audience="{reader}" data-gs-for="{slug}" hidden>{attr(heading)}</h2>', ""]
+        return "\n".join(out) + "\n" + opening
 
     def section_audience(self, audiences: list[str] | None) -> tuple[str | None, bool]:
         if not audiences or set(audiences) >= set(self.article.audiences):
@@ -439,6 +467,13 @@ class ArticleView(Helpers):
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)
+
+
+def _slug(heading: str) -> str:
+    """The id Markdown's table of contents gives a heading (so a page's anchors do not depend on who reads it)."""
+    from markdown.extensions.toc import slugify
+
+    return slugify(heading, "-")
 
 
 def _items_within(items: list):

@@ -63,6 +63,12 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
             for j, audience in enumerate((section.audiences if section is not None else None) or []):
                 if audience is not None and audience not in audiences:
                     out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
+            readers = [a for a in audiences if section is not None and (not section.audiences or a in section.audiences)]
+            for audience in (section.heading_for or {}) if section is not None else ():
+                if audience not in readers[1:]:  # 'heading' is what the section's first reader reads
+                    out.append(doc.problem(("sections", i, "heading_for", audience),
+                                           f"expected an audience that reads this section besides {readers[0] if readers else 'its first'} "
+                                           f"(whose heading is 'heading'): {', '.join(readers[1:]) or 'none'}; got '{audience}'", key=True))
     out += _check_citations(article, doc, cited)
     out += check_grades(article, doc, site)
     out += _check_glossary(article, doc)

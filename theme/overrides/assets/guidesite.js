@@ -60,7 +60,7 @@
       tip.style.top = (box.bottom + window.scrollY + 6) + "px";
     }
     function hide() { tip.hidden = true; }
-    document.querySelectorAll("sup > a[href^='#ref-']").forEach(function (link) {
+    document.querySelectorAll(".gs-cite > a[href^='#ref-']").forEach(function (link) {
       link.setAttribute("aria-label", "Reference " + link.textContent);
       link.setAttribute("aria-describedby", link.getAttribute("href").slice(1));
       link.addEventListener("mouseenter", function () { show(link); });
@@ -71,38 +71,117 @@
     document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
   }
 
-  /* Back-links: each reference entry links back to every citation of it in the text shown,
-     numbered in reading order.  The page is built with those of the default audience; after
-     a switch they are made again, so that none leads to a wording the reader has hidden. */
-  function backLinks() {
-    var uses = {}, numbers = {};
-    document.querySelectorAll("sup > a[href^='#ref-']").forEach(function (link) {
+  /* Citation numbers follow the text the reader sees: references are numbered in order of first
+     citation in the visible text (the page is built numbered for the default audience), the list
+     is put in that order, and each entry's back-link returns to its first visible citation.
+     References cited only in hidden text keep their entries, after the others, without a back-link. */
+  function renumber() {
+    var numbers = {}, count = 0;
+    var links = Array.prototype.slice.call(document.querySelectorAll(".gs-cite > a[href^='#ref-']"));
+    links.forEach(function (link) {
+      link.removeAttribute("id");
+      if (link.closest("[hidden]")) { return; }
       var key = link.getAttribute("href").slice(5);
-      if (link.closest("[hidden]")) { link.removeAttribute("id"); return; }
-      uses[key] = (uses[key] || 0) + 1;
-      numbers[key] = link.textContent;
-      link.id = "cite-" + numbers[key] + "-" + uses[key];
+      if (!numbers[key]) {
+        count += 1;
+        numbers[key] = count;
+        link.id = "cite-" + key;
+      }
     });
-    document.querySelectorAll(".gs-references li [id^='ref-']").forEach(function (entry) {
-      var key = entry.id.slice(4);
-      var count = uses[key] || 0;
-      var box = entry.closest("li").querySelector(".gs-backlinks");
-      if (!box) {
-        if (!count) { return; }
-        box = document.createElement("span");
-        box.className = "gs-backlinks";
-        entry.parentNode.appendChild(document.createTextNode(" "));
-        entry.parentNode.appendChild(box);
+    var list = document.querySelector(".gs-references ol");
+    if (!list) { return; }
+    var entries = Array.prototype.slice.call(list.children);
+    entries.forEach(function (item, index) {
+      var entry = item.querySelector("[id^='ref-']");
+      var key = entry ? entry.id.slice(4) : "";
+      if (!numbers[key]) { count += 1; numbers[key] = count; item.setAttribute("data-gs-unseen", ""); }
+      else { item.removeAttribute("data-gs-unseen"); }
+      item.setAttribute("data-gs-key", key);
+      var back = item.querySelector(".gs-backlink");
+      if (back) {
+        back.hidden = item.hasAttribute("data-gs-unseen");
+        back.setAttribute("aria-label", "Back to where reference " + numbers[key] + " is first cited");
       }
-      box.textContent = "Cited at:";
-      for (var n = 1; n <= count; n += 1) {
-        var back = document.createElement("a");
-        back.href = "#cite-" + numbers[key] + "-" + n;
-        back.textContent = "\u21a9" + (count > 1 ? n : "");
-        box.appendChild(document.createTextNode(" "));
-        box.appendChild(back);
+    });
+    entries.sort(function (a, b) { return numbers[a.getAttribute("data-gs-key")] - numbers[b.getAttribute("data-gs-key")]; });
+    entries.forEach(function (item) { list.appendChild(item); });
+    links.forEach(function (link) {
+      var number = numbers[link.getAttribute("href").slice(5)];
+      link.textContent = String(number);
+      link.setAttribute("aria-label", "Reference " + number);
+    });
+    /* Within one bracket, numbers in ascending order. */
+    document.querySelectorAll(".gs-cite").forEach(function (group) {
+      var inside = Array.prototype.slice.call(group.querySelectorAll("a"));
+      if (inside.length < 2) { return; }
+      inside.sort(function (a, b) { return Number(a.textContent) - Number(b.textContent); });
+      while (group.firstChild) { group.removeChild(group.firstChild); }
+      group.appendChild(document.createTextNode("["));
+      inside.forEach(function (a, i) {
+        if (i) { group.appendChild(document.createTextNode(", ")); }
+        group.appendChild(a);
+      });
+      group.appendChild(document.createTextNode("]"));
+    });
+  }
+
+  /* The table of contents follows the audience: a heading the reader's audience does not see is
+     left out, another audience's wording of a heading replaces it, and a section only another
+     audience reads is put in where it stands on the page.  Built, it lists the default audience's. */
+  function syncToc() {
+    var lists = document.querySelectorAll("nav.md-nav--secondary > ul.md-nav__list");
+    if (!lists.length) { return; }
+    function item(link) { return link.closest("li"); }
+    document.querySelectorAll("nav.md-nav--secondary a.md-nav__link[href^='#']").forEach(function (link) {
+      if (link.hasAttribute("data-gs-added")) { return; }
+      if (!link.hasAttribute("data-gs-href")) {
+        link.setAttribute("data-gs-href", link.getAttribute("href"));
+        link.setAttribute("data-gs-text", link.textContent.trim());
       }
-      box.hidden = !count;
+      var id = link.getAttribute("data-gs-href").slice(1);
+      var target = document.getElementById(id);
+      if (!target) { return; }
+      var text = link.querySelector(".md-ellipsis") || link;
+      if (!target.closest("[hidden]")) {
+        link.setAttribute("href", "#" + id);
+        text.textContent = link.getAttribute("data-gs-text");
+        item(link).hidden = false;
+        return;
+      }
+      var other = document.querySelector("h2[data-gs-for='" + id + "']:not([hidden])");
+      item(link).hidden = !other;
+      if (other) {
+        link.setAttribute("href", "#" + other.id);
+        text.textContent = other.textContent;
+      }
+    });
+    document.querySelectorAll("h2.gs-heading:not([data-gs-for])").forEach(function (heading) {
+      lists.forEach(function (list) {
+        var added = list.querySelector("a[data-gs-added='" + heading.id + "']");
+        if (!added) {
+          var model = list.querySelector(":scope > li");
+          if (!model) { return; }
+          var li = model.cloneNode(false);
+          added = document.createElement("a");
+          added.className = "md-nav__link";
+          added.href = "#" + heading.id;
+          added.setAttribute("data-gs-added", heading.id);
+          var span = document.createElement("span");
+          span.className = "md-ellipsis";
+          span.textContent = heading.textContent;
+          added.appendChild(span);
+          li.appendChild(added);
+          /* Before the entry of the next heading on the page that the list shows. */
+          var next = null, found = false;
+          document.querySelectorAll(".md-content h2[id]").forEach(function (h) {
+            if (next) { return; }
+            if (h === heading) { found = true; return; }
+            if (found) { next = list.querySelector(":scope > li > a[data-gs-href='#" + h.id + "']"); }
+          });
+          list.insertBefore(li, next ? next.closest("li") : null);
+        }
+        added.closest("li").hidden = !!heading.closest("[hidden]") || heading.hidden;
+      });
     });
   }
 
@@ -162,18 +241,20 @@
     citationTips();
     markOverdue();
     var box = document.querySelector(".gs-audience");
-    if (!box) { backLinks(); return; }
+    if (!box) { renumber(); return; }
     var offered = Array.prototype.map.call(box.querySelectorAll('input[name="gs-audience"]'), function (i) { return i.value; });
     var choice = stored();
     if (offered.indexOf(choice) === -1) { choice = box.getAttribute("data-default"); }
     box.hidden = false;
     apply(document, choice);
-    backLinks();
+    renumber();
+    syncToc();
     box.addEventListener("change", function (event) {
       if (event.target && event.target.name === "gs-audience") {
         remember(event.target.value);
         apply(document, event.target.value);
-        backLinks();
+        renumber();
+        syncToc();
       }
     });
   }
