@@ -298,16 +298,18 @@ def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
     assert {name: r["serious_or_critical"] for name, r in report.items()} == {name: [] for name, _, _ in checks}
 
 
-def test_screenshots_of_the_seed_article(browser, site_url):
+def test_screenshots_of_the_seed_article_in_both_audiences(browser, site_url):
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (1280, 360):
         context = _context(browser, viewport={"width": width, "height": 900})
         page = context.new_page()
         page.goto(site_url + SEED)
-        path = ARTIFACTS / f"seed-article-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
+        for audience, label in (("clinician", "Healthcare professional"), ("patient", "Patient or caregiver")):
+            page.get_by_label(label).check()
+            path = ARTIFACTS / f"seed-article-{width}-{audience}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
         context.close()
-        assert path.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("width", [1280, 360])
