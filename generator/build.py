@@ -57,6 +57,7 @@ def build(
     on_stage: Callable[[str], None] | None = None,
     theme_dirs: list[str] | None = None,
     site_url: str | None = None,
+    editions: bool = False,
 ) -> Path:
     """Write ``pages``, build them strictly with MkDocs, then swap into place.
 
@@ -67,7 +68,10 @@ def build(
     there, and when nothing changed at all (pages, mkdocs.yml, theme) the build
     is skipped and nothing is written.  ``theme_dirs`` are the engine's
     template folders (read from mkdocs.yml when not given), whose templates the
-    page check must know.
+    page check must know.  ``editions``: the site is built to be published as one edition among
+    others (``guidesite publish``), so its pages carry Material's version selector, which reads
+    ``versions.json`` from the folder above the site; any other build leaves it out and requests
+    nothing of the kind.
     """
     report = report if report is not None else BuildReport()
     stage = on_stage or (lambda _: None)
@@ -79,7 +83,7 @@ def build(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
     with _build_lock(staging.parent):
-        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url)
+        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url, editions)
 
 
 @contextmanager
@@ -101,8 +105,9 @@ def _build_lock(folder: Path):
 
 
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
-           report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None) -> Path:
-    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url)
+           report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None,
+           editions: bool = False) -> Path:
+    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions)
     stamp = staging / STAMP
     if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
         report.unchanged = True
@@ -120,7 +125,7 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         stage(f"writing {len(pages)} Markdown pages")
         changed = write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
         stage(f"building {len(pages)} pages with MkDocs")
-        with _epoch(source_date_epoch):
+        with _epoch(source_date_epoch), editions_build(editions):
             parts.run(config_file, new_docs, new_site, [page.path for page in pages],
                       sizes={page.path: len(page.data) for page in pages},
                       on_part=lambda done, count: stage(f"building: {done} of {count} parts done"), site_url=site_url)
@@ -156,9 +161,11 @@ STAMP = ".guidesite-build"
 """File in the staging folder naming what the last good build was made from."""
 
 
-def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None, site_url: str | None = None) -> str:
+def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None, site_url: str | None = None,
+                 editions: bool = False) -> str:
     digest = hashlib.sha256()
-    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions(), site_url or ""):
+    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions(), site_url or "",
+                 "editions" if editions else ""):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(config_file.read_bytes() if config_file.is_file() else b"")
     theme = config_file.parent / "theme"  # overrides and hooks; templates show in the pages anyway
@@ -225,6 +232,29 @@ def _epoch(seconds: int | None):
         del os.environ["SOURCE_DATE_EPOCH"]
 
 
+EDITIONS_VARIABLE = "GUIDESITE_EDITIONS"
+"""Set to ``1`` while a site is built as an edition: the site's hooks (theme/hooks.py) keep mkdocs.yml's
+``extra.version`` (Material's version selector, which fetches ``../versions.json``) only then."""
+
+
+@contextmanager
+def editions_build(editions: bool):
+    """Tell MkDocs' configuration hook, in this process and the build's worker processes, whether the
+    site is built as an edition."""
+    before = os.environ.get(EDITIONS_VARIABLE)
+    if editions:
+        os.environ[EDITIONS_VARIABLE] = "1"
+    else:
+        os.environ.pop(EDITIONS_VARIABLE, None)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(EDITIONS_VARIABLE, None)
+        else:
+            os.environ[EDITIONS_VARIABLE] = before
+
+
 def write_pages(pages: list[Page], docs_dir: Path, *, previous: Path | None = None) -> list[str]:
     """Write each page below ``docs_dir`` (which must be ours to write); the paths of those that changed.
 
@@ -285,26 +315,64 @@ def _keep_pages(pages: list[Page], built_from: Path, staging: Path, changed: lis
 SEARCH_BUNDLE = "pagefind"
 """Folder of the search index inside the site."""
 
+SEARCH_PAGES = "*/*/index.html"
+"""What search reads: the current articles (``<specialty>/<id>/``), and nothing else.  The index pages
+(home, specialties, topics, board, policy, evidence grades, search) only list or explain what the
+articles say: in results they would crowd out the article itself.  The permanent copies of old
+versions (``<specialty>/<id>/v<N>/``, one level deeper) are not even read: Pagefind's memory grows
+with what it reads.  A moved article's old address is at the same depth but is not marked
+``data-pagefind-body``, so it is skipped."""
+
+SEARCH_PAGES_WITHOUT_ARTICLES = "{index.html,*/index.html}"
+
+SEARCH_IGNORES = (
+    ".headerlink",
+    # Furniture repeated on every article (board line, status, audience switch, disclaimer, call to
+    # action, reference back-links) would match every query and bloat the index.
+    ".gs-board", ".gs-meta", ".gs-audience", ".gs-disclaimer", ".gs-cta",
+    # Citation markers: "(HR 0.77) [2]" would reach snippets as "(HR 0.77) 2", a number that reads as
+    # part of the text.  The group (brackets included), any link to a reference entry, and the
+    # references' "↩" links back to the text.
+    ".gs-cite", 'a[href^="#ref-"]', ".gs-backlinks", ".gs-backlink", 'a[href^="#cite-"]',
+)
+"""Selectors whose text stays out of the index (Pagefind's ``--exclude-selectors``)."""
+
+
+def search_command(site_dir: Path) -> list[str]:
+    """The Pagefind command line that indexes the built site in ``site_dir``.
+
+    A site without a current article indexes its own pages (home, index pages): they are all there
+    is to find, and Pagefind writes no index at all (and fails) when it is given no page.
+    """
+    pages = SEARCH_PAGES if _has_article(site_dir) else SEARCH_PAGES_WITHOUT_ARTICLES
+    return [
+        sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", SEARCH_BUNDLE,
+        "--glob", pages,
+        *[arg for selector in SEARCH_IGNORES for arg in ("--exclude-selectors", selector)],
+        "--silent",
+    ]
+
+
+def _has_article(site_dir: Path) -> bool:
+    for page in Path(site_dir).glob(SEARCH_PAGES):
+        try:
+            with page.open("rb") as html:
+                if b"data-pagefind-body" in html.read():
+                    return True
+        except OSError:
+            continue
+    return False
+
 
 def start_search_index(site_dir: Path) -> subprocess.Popen:
     """Start indexing the built pages with Pagefind (a static, chunked index: a query fetches only the
     chunks it needs, so the first search stays small whatever the size of the site).
 
-    Only content marked ``data-pagefind-body`` is indexed: current articles and the site's own
-    pages, not the permanent copies of old versions — which Pagefind is not even given to read
-    (``<specialty>/<id>/v<N>/``, one level deeper): its memory grows with what it reads.
+    Only content marked ``data-pagefind-body`` of the pages ``SEARCH_PAGES`` names is indexed (the
+    current articles), less ``SEARCH_IGNORES``.
     """
-    command = [
-        sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", SEARCH_BUNDLE,
-        "--glob", "{index.html,*/index.html,*/*/index.html}",
-        # Furniture repeated on every article (status, audience switch, disclaimer, call to action)
-        # would match every query and bloat the index.
-        *[arg for selector in (".headerlink", ".gs-backlinks", ".gs-meta", ".gs-audience", ".gs-disclaimer", ".gs-cta")
-          for arg in ("--exclude-selectors", selector)],
-        "--silent",
-    ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+    return subprocess.Popen(search_command(site_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True, preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
 
 
 def finish_search_index(indexing: subprocess.Popen, site_dir: Path) -> None:

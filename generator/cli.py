@@ -146,7 +146,7 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], n
             # default alias (one address per page for search engines, as mike's canonical_version does).
             base = pipeline.site_url
             edition_pipeline = Pipeline(project, site_url=f"{base.rstrip('/')}/{landing}/" if base else None)
-            edition_pipeline.build(site_dir)
+            edition_pipeline.build(site_dir, editions=True)  # with the version selector (versions.json)
         if folder is not None:
             result = publish_to_folder(site_dir, folder, edition, names, title=title, default=landing)
         else:

@@ -189,10 +189,12 @@ class Pipeline:
         paths: list[Path] | None = None,
         staging_dir: Path | None = None,
         report: BuildReport | None = None,
+        editions: bool = False,
     ) -> Built:
         """The whole chain into ``site_dir`` (atomically: a failure at any stage leaves it as it was).
 
-        ``paths`` builds a site of just those article files (``guidesite preview``).
+        ``paths`` builds a site of just those article files (``guidesite preview``); ``editions`` builds
+        it to be published as an edition (with Material's version selector: ``guidesite publish``).
         """
         config = self.engine_config  # a bad mkdocs.yml is reported before any work
         validated = self.validate(paths, only_paths=paths is not None)
@@ -203,7 +205,7 @@ class Pipeline:
         _release_memory()
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
-                         site_url=self.site_url)
+                         site_url=self.site_url, editions=editions)
         return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
 
 

@@ -4,7 +4,8 @@ MkDocs' own server watches the staging docs folder and the theme; watchdog
 (which MkDocs already uses) watches ``content/``, ``site_config/`` and the
 Markdown templates here, and the pages whose text changed are re-rendered
 through the same pipeline as a build.  Bad content is reported and the last
-good pages stay on screen.
+good pages stay on screen.  After each of MkDocs' builds Pagefind indexes the
+preview (serve_hooks.py), so its search page works as in a built site.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""MkDocs hooks (``hooks:`` in mkdocs.yml): the same pages in fewer bytes.
+"""MkDocs hooks (``hooks:`` in mkdocs.yml): the same pages in fewer bytes, valid HTML, and no
+version selector outside published editions.
 
 Material's templates are indented for people reading them; a built page
 carries that indentation and thousands of blank lines.  Browsers render a run
@@ -8,17 +9,45 @@ so every run that holds a line break is written as one, except inside
 templates print (the article's JSON-LD, Material's configuration block) is
 written without spaces after ``,`` and ``:``.
 
-Nothing else changes: no tag, attribute or text is removed.  Zensical does
-not run these hooks; its pages are only larger.
+Two things Material's base template writes are not valid HTML (the Nu HTML
+Checker reports them on every page), and are mended in the built page:
+``autocomplete`` on its checkbox toggles (an attribute text fields have, not
+checkboxes), and, on a page that is not in the navigation (an article), a
+``<label for="__toc">`` over the table of contents that names a control the
+page does not have (the toggle is written by the navigation's entry for the
+page): that label becomes the ``<div>`` it acts as.  Nothing else is removed.
+
+mkdocs.yml's ``extra.version`` (Material's version selector, which asks for
+``../versions.json``) is kept only while ``guidesite publish`` builds an
+edition (``GUIDESITE_EDITIONS=1``, set by generator/build.py): a plain build or
+the preview would ask for a file that is not there, on every page.
+
+Zensical does not run these hooks; its pages are only larger (and keep those
+two faults and the version selector).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 _VERBATIM = re.compile(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>)", re.DOTALL | re.IGNORECASE)
 _LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n\s*")
+
+
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_CHECKABLE = re.compile(r'\stype="(?:checkbox|radio)"', re.IGNORECASE)
+_AUTOCOMPLETE = re.compile(r'\s+autocomplete="[^"]*"', re.IGNORECASE)
+_TOC_LABEL = re.compile(r'<label class="md-nav__title" for="__toc">(.*?)</label>', re.DOTALL)
+
+
+def valid_html(html: str) -> str:
+    """``html`` without the two faults of Material's base template (see the module's docstring)."""
+    html = _INPUT.sub(lambda m: _AUTOCOMPLETE.sub("", m.group(0)) if _CHECKABLE.search(m.group(0)) else m.group(0), html)
+    if 'id="__toc"' not in html:
+        html = _TOC_LABEL.sub(r'<div class="md-nav__title">\1</div>', html)
+    return html
 
 
 def compact_whitespace(html: str) -> str:
@@ -36,10 +65,24 @@ def on_page_markdown(markdown: str, page: Any, config: Any, **_: Any) -> str:
     return markdown
 
 
+def on_config(config: Any, **_: Any) -> Any:
+    """Material's version selector only in a published edition (see the module's docstring)."""
+    if os.environ.get("GUIDESITE_EDITIONS") != "1":
+        config.extra.pop("version", None)
+    return config
+
+
 def on_env(env: Any, **_: Any) -> Any:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     return env
 
 
 def on_post_page(output: str, **_: Any) -> str:
-    return compact_whitespace(output)
+    return compact_whitespace(valid_html(output))
+
+
+def on_post_template(output_content: str, template_name: str, **_: Any) -> str:
+    """The 404 page (a page of the theme, not of the docs) is mended and compacted like the others."""
+    if template_name.endswith(".html"):
+        return compact_whitespace(valid_html(output_content))
+    return output_content
