@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import os
 from pathlib import Path
 
@@ -479,6 +480,7 @@ def test_links_anywhere_in_the_theme_stop_the_run_before_mkdocs_or_jinja_read_th
     project.article()
     secret = _outside_secret(tmp_path)
     (project.root / "theme" / "overrides" / "extra.css").symlink_to(secret)
+    shutil.rmtree(project.root / "theme" / "overrides" / "partials", ignore_errors=True)  # the theme's own, replaced by a link
     (project.root / "theme" / "overrides" / "partials").symlink_to(secret.parent, target_is_directory=True)
     (project.root / "theme" / "templates" / "home.md.j2").unlink()
     (project.root / "theme" / "templates" / "home.md.j2").symlink_to(secret)

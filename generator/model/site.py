@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from .fields import Rule, Slug, Strict, Text, WebUrl
+from .fields import Rule, Slug, Strict, Text, WebUrl, _https_only
 
 
 def _ssh_key(value: str) -> str:
@@ -44,9 +45,45 @@ class CallToAction(Strict):
     """Where the follow-up question goes: an address, a mailto: link or a site path."""
 
 
+def _contact(value: str) -> str:
+    if "@" in value and " " not in value.strip() and not re.fullmatch(r"[^@\s<>\"'`\\]+@[^@\s<>\"'`\\]+\.[^@\s<>\"'`\\]+", value):
+        raise ValueError(f"expected an e-mail address (name@example.org) or a postal address; got '{value[:60]}'")
+    return value
+
+
+SiteLink = Annotated[str, Field(pattern=r"^(https?://[^\s\\<>\"'`]+|/([^/\s\\<>\"'`][^\s\\<>\"'`]*)?)$"), AfterValidator(
+    lambda value: _https_only(value) if not value.startswith("/") else value)]
+"""An http(s) address or a path of the site (``/editorial-policy/``)."""
+
+
 class Publisher(Strict):
+    """Who publishes the site: named in page metadata and, with the rest, in every page's footer."""
+
     name: Text
     url: WebUrl | None = None
+    """The publisher's own address (the footer links its name there)."""
+    contact: Annotated[Text, AfterValidator(_contact)] | None = None
+    """How readers reach the publisher: an e-mail address (shown as a mailto: link) or a postal address."""
+    privacy: SiteLink | None = None
+    """The privacy notice: an address or a path of the site."""
+    terms: SiteLink | None = None
+    """The terms of use: an address or a path of the site."""
+    funding: Text | None = None
+    """Plain-text statement of who funds the publisher."""
+    independence: Text | None = None
+    """Plain-text statement of editorial independence from the funders."""
+
+    @property
+    def contact_email(self) -> str | None:
+        """The contact as an e-mail address, if it is one."""
+        return self.contact if self.contact and "@" in self.contact and " " not in self.contact.strip() else None
+
+    def footer(self) -> dict[str, str]:
+        """What every page's footer shows (theme/overrides/partials/footer.html), as plain strings."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        if self.contact_email:
+            data["email"] = self.contact_email
+        return data
 
 
 class ReviewRules(Strict):
