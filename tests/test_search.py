@@ -175,10 +175,15 @@ def test_search_works_in_the_live_preview_and_follows_edits(project, tmp_path, b
         try:
             page = context.new_page()
             page.goto(f"{base}/search/?q={query}")
-            page.wait_for_selector(".pagefind-ui__results-area, .pagefind-ui__message", timeout=10_000)
+            # Done when the interface says how many results it found ("1 result for …", "No results for …").
+            page.wait_for_function("() => /result/i.test((document.querySelector('.pagefind-ui__message') || {}).textContent || '')",
+                                   timeout=20_000)
             assert not page.locator(".gs-search__nojs").is_visible()  # "Search needs JavaScript" is gone
-            page.wait_for_timeout(300)
-            return [link.get_attribute("href") for link in page.locator(".pagefind-ui__result-link").all()]
+            count = page.locator(".pagefind-ui__message").inner_text()
+            links = page.locator(".pagefind-ui__result-link")
+            if not count.lower().startswith("no result"):
+                links.first.wait_for(timeout=20_000)
+            return [link.get_attribute("href") for link in links.all()]
         finally:
             context.close()
 
