@@ -286,12 +286,23 @@ def test_no_page_type_has_serious_accessibility_violations(browser, site_url):
         page.clock.set_fixed_time(clock)
         page.goto(site_url + ("/404.html" if name == "404" else path))
         if clock == AFTER_REVIEW:
-            assert page.locator(".gs-overdue").is_visible()  # axe checks the page with its overdue flag shown
+            assert page.locator(".gs-meta .gs-overdue").is_visible()  # axe checks the page with its overdue flag shown
         violations = axe.run(page).response["violations"]
         report[name] = {
             "serious_or_critical": [v["id"] for v in violations if v["impact"] in ("serious", "critical")],
             "all": {v["id"]: v["impact"] for v in violations},
         }
+    context.close()
+    # On a phone too: tables that would scroll sideways (the legend) are cards there.
+    context = _context(browser, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    for name, path in (("evidence grades, phone", "/evidence-grades/"), ("article, phone", SEED)):
+        page.clock.set_fixed_time(READ_ON)
+        page.goto(site_url + path)
+        violations = axe.run(page).response["violations"]
+        report[name] = {"serious_or_critical": [v["id"] for v in violations if v["impact"] in ("serious", "critical")],
+                        "all": {v["id"]: v["impact"] for v in violations}}
+        checks.append((name, path, READ_ON))
     context.close()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -354,14 +365,16 @@ def test_the_algorithm_diagram_and_the_badges_follow_the_audience(page, site_url
 def test_a_page_read_after_its_review_date_says_review_overdue(page, site_url):
     # Built as of TODAY (2025-08-01), before the seed's review date (2026-07-25); the page's script
     # compares that date with the reader's clock, which is set here rather than left to the calendar.
-    overdue = page.locator(".gs-overdue")
+    overdue = page.locator(".gs-meta .gs-overdue")  # in the status line; the dates under the bottom line say it too
     page.goto(site_url + SEED)  # read on READ_ON, the day it was built
     assert page.locator(".gs-due").get_attribute("datetime") == "2026-07-25"
     assert not overdue.is_visible()
     page.clock.set_fixed_time(AFTER_REVIEW)
     page.reload()
     assert overdue.is_visible()
-    assert overdue.inner_text() == "(review overdue)"
+    assert overdue.inner_text() == "Review overdue: it was due July 25, 2026."
+    page.locator(".gs-about summary").click()
+    assert page.locator(".gs-dates .gs-overdue").inner_text() == "(review overdue)"
 
 
 def test_the_bottom_line_is_set_apart_but_bold_only_where_the_author_wrote_it(page, site_url):

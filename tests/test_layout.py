@@ -109,8 +109,6 @@ def test_doses_are_body_size_or_larger_full_width_and_the_page_never_scrolls_sid
     context.close()
 
 
-@pytest.mark.xfail(reason="a dose inside a dosing table's free text ('clavulanate 6.4 mg/kg/day') can break between number and unit "
-                          "on a phone: the render stage should join them with a no-break space (generator/render, not the theme)")
 def test_no_dose_in_free_text_is_split_across_lines_on_a_phone(browser, site_url):
     context, page = _page(browser, 360)
     for path in DOSE_PAGES.values():

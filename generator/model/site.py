@@ -124,6 +124,8 @@ class Settings(Strict):
     audiences: Annotated[list[Audience], Field(min_length=1)]
     """Audiences in order; the first is the default."""
     audience_question: Text = "Which best describes you?"
+    audience_explanation: Text | None = "Your choice changes how the page is worded, so that it is easiest for you to understand."
+    """One line under the audience question, saying what the choice does (none: no line)."""
     """The question above the audience switch."""
     call_to_action: CallToAction
     board_blurb: Text

@@ -100,7 +100,7 @@ class ArticleView(Helpers):
 
         ``shown``: whether the text is shown before the reader picks an audience.
         """
-        escaped = inert_tags(text)
+        escaped = _NUMBER_UNIT.sub("\u00a0", inert_tags(text))
         if "article:" in escaped:
             escaped = ARTICLE_LINK.sub(self._article_link, escaped)
         return Markup(CITED.sub(lambda m: self._cite_group(citation_keys(m.group(1)), shown), escaped))
@@ -348,7 +348,7 @@ class ArticleView(Helpers):
 
     def dose_text(self, d: Any) -> str:
         """A dose as prescribers read it: "45 mg/kg per dose twice daily (90 mg/kg/day), max 2 g per dose, for 10 days"."""
-        return dose_text(d)
+        return Markup(_NUMBER_UNIT.sub("\u00a0", plain(dose_text(d))))  # plain text, and "3 g" never split across two lines
 
     def cycle(self, days: int | None) -> str:
         if not days:
@@ -467,6 +467,12 @@ class ArticleView(Helpers):
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)
+
+
+_NUMBER_UNIT = re.compile(
+    r"(?<=\d)[ \t]+(?=(?:mg|mcg|µg|micrograms?|g|kg|mL|ml|L|mmol|mmHg|mEq|units?|IU|%|hours?|h|min|minutes?|days?|weeks?|months?|years?)(?![A-Za-z]))")
+"""The space between a number and its unit in author text ("6.4 mg/kg/day", "500 mg"), which a line
+must not break: it becomes a no-break space."""
 
 
 def _slug(heading: str) -> str:
