@@ -329,11 +329,11 @@ SEARCH_IGNORES = (
     ".headerlink",
     # Furniture repeated on every article (board line, status, audience switch, disclaimer, call to
     # action, reference back-links) would match every query and bloat the index.
-    ".gs-board", ".gs-meta", ".gs-audience", ".gs-disclaimer", ".gs-cta",
+    ".gs-board", ".gs-meta", ".gs-audience", ".gs-about", ".gs-disclaimer", ".gs-cta",
     # Citation markers: "(HR 0.77) [2]" would reach snippets as "(HR 0.77) 2", a number that reads as
     # part of the text.  The group (brackets included), any link to a reference entry, and the
     # references' "↩" links back to the text.
-    ".gs-cite", 'a[href^="#ref-"]', ".gs-backlinks", ".gs-backlink", 'a[href^="#cite-"]',
+    ".gs-cite", 'a[href^="#ref-"]', ".gs-backlink", 'a[href^="#cite-"]',
 )
 """Selectors whose text stays out of the index (Pagefind's ``--exclude-selectors``)."""
 

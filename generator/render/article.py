@@ -131,7 +131,7 @@ class ArticleView(Helpers):
                 if shown:
                     self.uses[key] += 1
                 links.append(f'<a href="#ref-{key}">{number}</a>')
-        return f'\u00a0<span class="gs-cite">\\[{", ".join(links)}\\]</span>'
+        return f'<span class="gs-cite">\u00a0\\[{", ".join(links)}\\]</span>'
 
     def citation_anchor(self, key: str) -> str:
         """Id of the first citation of a reference in the text shown, which its back-link returns to."""

@@ -116,7 +116,7 @@
       if (inside.length < 2) { return; }
       inside.sort(function (a, b) { return Number(a.textContent) - Number(b.textContent); });
       while (group.firstChild) { group.removeChild(group.firstChild); }
-      group.appendChild(document.createTextNode("["));
+      group.appendChild(document.createTextNode("\u00a0["));
       inside.forEach(function (a, i) {
         if (i) { group.appendChild(document.createTextNode(", ")); }
         group.appendChild(a);
