@@ -163,7 +163,7 @@ def test_the_figure_shows_as_an_accessible_figure_with_alt_text_caption_source_a
                      r'width="64" height="48" loading="lazy" decoding="async">', first), first
     caption = re.search(r"<figcaption>(.*?)</figcaption>", first, flags=re.DOTALL).group(1)
     assert "Survival with drug A" in caption
-    assert re.search(r'<span class="gs-cite">\[<a [^>]*href="#ref-trial-a">1</a>\]</span>', caption)  # numbered like any citation
+    assert re.search(r'<span class="gs-cite">(?:&nbsp;|\u00a0)\[<a [^>]*href="#ref-trial-a">1</a>\]</span>', caption)  # numbered like any citation
     assert "Source: Drawn by the editors from trial A. Licence: CC BY 4.0." in caption
     assert 'data-audience' not in first  # one figure for every audience
     assert check_site(figure_site.site, _theme_dirs(figure_site.root)) == []
