@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from mkdocs.config import load_config
 
-from . import parts
+from .engines import build_with
 from .errors import BuildError
 from .pool import die_with_parent
 from .render import Page
@@ -58,8 +58,10 @@ def build(
     theme_dirs: list[str] | None = None,
     site_url: str | None = None,
     editions: bool = False,
+    engine: str = "mkdocs",
 ) -> Path:
-    """Write ``pages``, build them strictly with MkDocs, then swap into place.
+    """Write ``pages``, build them strictly with the engine (MkDocs, or Zensical: engines.py), finish
+    and check the output, then swap into place.
 
     ``source_date_epoch`` dates what MkDocs stamps with the build time (sitemap,
     its gzip header) unless ``SOURCE_DATE_EPOCH`` is already set, so two builds
@@ -83,7 +85,8 @@ def build(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
     with _build_lock(staging.parent):
-        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url, editions)
+        return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url, editions,
+                      engine)
 
 
 @contextmanager
@@ -106,8 +109,8 @@ def _build_lock(folder: Path):
 
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
            report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None,
-           editions: bool = False) -> Path:
-    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions)
+           editions: bool = False, engine: str = "mkdocs") -> Path:
+    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions) + f"engine {engine}\n"
     stamp = staging / STAMP
     if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
         report.unchanged = True
@@ -124,12 +127,15 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
     try:
         stage(f"writing {len(pages)} Markdown pages")
         changed = write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
-        stage(f"building {len(pages)} pages with MkDocs")
+        stage(f"building {len(pages)} pages with {'Zensical' if engine == 'zensical' else 'MkDocs'}")
         with _epoch(source_date_epoch), editions_build(editions):
-            parts.run(config_file, new_docs, new_site, [page.path for page in pages],
-                      sizes={page.path: len(page.data) for page in pages},
-                      on_part=lambda done, count: stage(f"building: {done} of {count} parts done"), site_url=site_url)
-        if theme_dirs is None:
+            build_with(engine, config_file, new_docs, new_site, [page.path for page in pages],
+                       sizes={page.path: len(page.data) for page in pages},
+                       on_part=lambda done, count: stage(f"building: {done} of {count} parts done"), site_url=site_url,
+                       editions=editions)
+        if engine == "zensical":
+            theme_dirs = zensical_theme_dirs(config_file)
+        elif theme_dirs is None:
             theme_dirs = list(load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
         indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
@@ -155,6 +161,17 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
                 shutil.rmtree(leftover, ignore_errors=True)
     log.info("built %d pages into %s (%d Markdown files regenerated)", len(pages), site_dir, report.markdown_written)
     return site_dir
+
+
+def zensical_theme_dirs(config_file: Path) -> list[str]:
+    """The templates a Zensical build uses (ours first, then Zensical's own), whose scripts the page
+    check allows."""
+    import yaml
+    import zensical
+
+    theme = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("theme") or {}
+    custom = [str((config_file.parent / theme["custom_dir"]).resolve())] if theme.get("custom_dir") else []
+    return custom + [str(Path(zensical.__file__).parent / "templates")]
 
 
 STAMP = ".guidesite-build"

@@ -36,15 +36,18 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
 @click.option("--drafts", is_flag=True, help="Include draft articles (for previews only).")
 @click.option("--timings", is_flag=True, help="Print how long each stage took.")
 @click.option("--judge-by", metavar="REF", default=None, help="Count approvals by the reviewer registry and rules of this git ref (a pull request's build: its base).")
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default=None,
+              help="Engine that turns the Markdown into HTML (default: site_config/site.yaml's engine, else mkdocs; zensical is experimental).")
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None) -> None:
+def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None, engine: str | None) -> None:
     """Validate content/, render it and build the site into site/."""
     project: Path = ctx.obj["project"]
     started = time.perf_counter()
     progress = _Progress()
     with _reporting(ctx), progress:
         report = BuildReport()
-        built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report)
+        built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report,
+                                                                             engine=engine)
     took = time.perf_counter() - started
     if report.unchanged:
         click.echo(f"Nothing changed: {built.site_dir} is up to date ({built.articles} articles checked in {took:.1f} s)")

@@ -190,11 +190,13 @@ class Pipeline:
         staging_dir: Path | None = None,
         report: BuildReport | None = None,
         editions: bool = False,
+        engine: str | None = None,
     ) -> Built:
         """The whole chain into ``site_dir`` (atomically: a failure at any stage leaves it as it was).
 
         ``paths`` builds a site of just those article files (``guidesite preview``); ``editions`` builds
-        it to be published as an edition (with Material's version selector: ``guidesite publish``).
+        it to be published as an edition (with Material's version selector: ``guidesite publish``);
+        ``engine`` overrides site.yaml's (mkdocs or zensical, see engines.py).
         """
         config = self.engine_config  # a bad mkdocs.yml is reported before any work
         validated = self.validate(paths, only_paths=paths is not None)
@@ -205,7 +207,7 @@ class Pipeline:
         _release_memory()
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
-                         site_url=self.site_url, editions=editions)
+                         site_url=self.site_url, editions=editions, engine=engine or site.settings.engine)
         return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
 
 

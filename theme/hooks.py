@@ -22,38 +22,16 @@ mkdocs.yml's ``extra.version`` (Material's version selector, which asks for
 edition (``GUIDESITE_EDITIONS=1``, set by generator/build.py): a plain build or
 the preview would ask for a file that is not there, on every page.
 
-Zensical does not run these hooks; its pages are only larger (and keep those
-two faults and the version selector).
+Zensical does not run these hooks: generator/finish.py does the same on its
+output, and the build leaves the version selector out of its configuration.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
-_VERBATIM = re.compile(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>)", re.DOTALL | re.IGNORECASE)
-_LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n\s*")
-
-
-_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-_CHECKABLE = re.compile(r'\stype="(?:checkbox|radio)"', re.IGNORECASE)
-_AUTOCOMPLETE = re.compile(r'\s+autocomplete="[^"]*"', re.IGNORECASE)
-_TOC_LABEL = re.compile(r'<label class="md-nav__title" for="__toc">(.*?)</label>', re.DOTALL)
-
-
-def valid_html(html: str) -> str:
-    """``html`` without the two faults of Material's base template (see the module's docstring)."""
-    html = _INPUT.sub(lambda m: _AUTOCOMPLETE.sub("", m.group(0)) if _CHECKABLE.search(m.group(0)) else m.group(0), html)
-    if 'id="__toc"' not in html:
-        html = _TOC_LABEL.sub(r'<div class="md-nav__title">\1</div>', html)
-    return html
-
-
-def compact_whitespace(html: str) -> str:
-    """``html`` with every whitespace run that holds a line break made one line break."""
-    parts = _VERBATIM.split(html.lstrip())
-    return "".join(part if i % 2 else _LINE_BREAK_RUN.sub("\n", part) for i, part in enumerate(parts))
+from generator.finish import compact_whitespace, valid_html  # the same mending after any engine (generator/finish.py)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, **_: Any) -> str:

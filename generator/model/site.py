@@ -137,6 +137,9 @@ class Settings(Strict):
     sets each with the date it applies ``since``."""
     publishing: Publishing = Publishing()
     """Edition naming for ``guidesite publish``."""
+    engine: Literal["mkdocs", "zensical"] = "mkdocs"
+    """What turns the Markdown into HTML: mkdocs (MkDocs with Material, the default) or zensical
+    (Material's successor; experimental). ``guidesite build --engine`` overrides it."""
     ungraded_recommendations: bool = False
     """Whether a recommendation may stand without an evidence grade (its wording alone, as in NICE
     guidelines); by default every recommendation names at least one grade of grading.yaml."""

@@ -29,6 +29,7 @@ from .article import ArticleView, Helpers
 from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
+from ..sanitize import escape_title
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
 __all__ = ["Page", "build_date", "content_date", "content_epoch", "render"]
@@ -334,5 +335,10 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 def _front_matter(**fields: Any) -> str:
     data = {k: v for k, v in fields.items() if v is not None and v != ""}
+    if isinstance(data.get("title"), str):
+        # Escaped here, whatever the engine: the theme prints titles as HTML in some places (the page's
+        # <title>, header, navigation, search results).  Only tags are made inert, so escaping again
+        # (MkDocs' sanitizer plugin does) changes nothing.
+        data["title"] = escape_title(data["title"])
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{body}---\n"

@@ -1,0 +1,125 @@
+"""The engines that turn our Markdown into HTML: MkDocs with Material (the default) and Zensical.
+
+Material for MkDocs reaches its end of life in 2027 and MkDocs 2.0 drops
+plugins; Zensical, Material's successor, reads the same mkdocs.yml.  An
+engine only converts ``build/docs`` into a site folder; everything our readers
+depend on (cleaning page bodies, valid HTML, the page check, search) runs in
+our own stages before and after it (render, finish.py, build.py), whatever
+the engine.
+
+Zensical is experimental here: it is pinned to the version tested, built
+from a configuration derived from mkdocs.yml (the ``classic`` look, its own
+search off, our MkDocs hooks left out, the version selector only for a
+published edition), into a temporary folder that build.py swaps in only
+when everything has succeeded.  Its diagnostics become our problems.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from .errors import BuildError
+
+ENGINES = ("mkdocs", "zensical")
+"""Engine names, for ``guidesite build --engine`` and ``engine:`` in site_config/site.yaml."""
+
+ZENSICAL_TIMEOUT = 3600
+"""Seconds a Zensical build may take before it is stopped."""
+
+
+def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: list[str], *, sizes: dict[str, int],
+               on_part: Callable[[int, int], None], site_url: str | None, editions: bool) -> None:
+    """Build ``docs`` into the (empty) folder ``site`` with ``engine``."""
+    if engine == "mkdocs":
+        from . import parts
+
+        parts.run(config_file, docs, site, paths, sizes=sizes, on_part=on_part, site_url=site_url)
+    elif engine == "zensical":
+        build_with_zensical(config_file, docs, site, site_url=site_url, editions=editions)
+        from .finish import finish_site, write_sitemap
+        from .render import build_date
+
+        finish_site(site)
+        write_sitemap(site, build_date().isoformat())
+        (site / "search.json").unlink(missing_ok=True)  # Zensical's own index: our search is Pagefind's
+    else:
+        raise BuildError([f"expected an engine from {', '.join(ENGINES)}; got '{engine}'"])
+
+
+def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: str | None, editions: bool) -> dict:
+    """mkdocs.yml as Zensical must read it for our site (see the module's docstring)."""
+    try:
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError([f"mkdocs.yml: Zensical needs plain YAML (no !ENV or !!python tags); {exc}"]) from exc
+    if not isinstance(config, dict):
+        raise BuildError(["mkdocs.yml: expected a mapping of settings"])
+    project = config_file.parent.resolve()
+    theme = dict(config.get("theme") or {})
+    if theme.get("custom_dir"):
+        theme["custom_dir"] = str((project / theme["custom_dir"]).resolve())
+    theme["variant"] = "classic"  # Material's look; Zensical's default 'modern' header hides our logo
+    config["theme"] = theme
+    config["docs_dir"] = docs.name
+    config["site_dir"] = site_name
+    config["plugins"] = []  # our search is Pagefind, run after the engine
+    config.pop("hooks", None)  # MkDocs hooks: finish.py does their work on the output
+    if site_url:
+        config["site_url"] = site_url
+    extra = dict(config.get("extra") or {})
+    if not editions:
+        extra.pop("version", None)
+    config["extra"] = extra
+    return config
+
+
+def build_with_zensical(config_file: Path, docs: Path, site: Path, *, site_url: str | None, editions: bool) -> None:
+    """Zensical builds ``docs`` into ``site``.
+
+    Zensical writes only below the folder of its configuration, so the derived configuration is
+    written beside ``docs`` and the site built there is then moved into ``site``.
+    """
+    work = docs.parent
+    built = Path(tempfile.mkdtemp(prefix=".zensical-site-", dir=work))
+    shutil.rmtree(built)
+    handle, name = tempfile.mkstemp(prefix=".zensical-", suffix=".yml", dir=work)
+    derived = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            yaml.safe_dump(zensical_config(config_file, docs, built.name, site_url=site_url, editions=editions), out,
+                           sort_keys=False, allow_unicode=True)
+        try:
+            result = run_zensical([sys.executable, "-m", "zensical", "build", "-f", str(derived), "-s"], work)
+        except FileNotFoundError as exc:
+            raise BuildError([f"Zensical could not be started: {exc}"]) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise BuildError([f"Zensical did not finish within {ZENSICAL_TIMEOUT} s"]) from exc
+        if result.returncode != 0 or not (built / "index.html").is_file():
+            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr))
+        shutil.rmtree(site, ignore_errors=True)
+        built.rename(site)
+    finally:
+        derived.unlink(missing_ok=True)
+        shutil.rmtree(built, ignore_errors=True)
+
+
+def run_zensical(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=ZENSICAL_TIMEOUT, stdin=subprocess.DEVNULL)
+
+
+def zensical_problems(output: str) -> list[str]:
+    """Zensical's diagnostics as our messages: its errors and warnings, without a traceback."""
+    if "No module named zensical" in output:
+        return ["Zensical is not installed: pip install 'zensical==0.0.73' (or build with --engine mkdocs)"]
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    wanted = [line for line in lines if line.lower().startswith(("error", "warning", "runtimeerror", "valueerror"))]
+    shown = wanted or lines[-1:] or ["no output"]
+    return [f"Zensical: {line}" for line in shown]
