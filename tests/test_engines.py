@@ -152,3 +152,49 @@ def test_an_unknown_engine_is_a_clear_error():
     with pytest.raises(BuildError) as caught:
         build([], REPO, site_dir=REPO / "no-such-site", engine="hugo")
     assert caught.value.messages == ["expected an engine from mkdocs, zensical; got 'hugo'"]
+
+
+def test_search_finds_the_seed_article_on_the_zensical_build_and_screenshots_side_by_side(sample_site, zensical_site):
+    from PIL import Image
+
+    from browser import ARTIFACTS, chromium, require_chromium, serve_folder
+
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = []
+    with chromium() as browser:
+        for engine, site in (("mkdocs", sample_site), ("zensical", zensical_site)):
+            with serve_folder(site) as url:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(url + "/search/?q=bevacizumab")
+                result = page.locator(".pagefind-ui__result-link[href*='recurrent-cervical-cancer-omental-metastases']").first
+                result.wait_for(timeout=10_000)
+                page.goto(url + "/" + SEED.removesuffix("index.html"))
+                assert page.locator(".gs-banner--pending").is_visible(), engine
+                assert page.locator(".gs-audience").is_visible(), engine  # the page script ran
+                shot = ARTIFACTS / f"seed-article-{engine}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                shots.append(Image.open(shot))
+                page.close()
+    both = Image.new("RGB", (sum(s.width for s in shots), max(s.height for s in shots)), "white")
+    both.paste(shots[0], (0, 0))
+    both.paste(shots[1], (shots[0].width, 0))
+    both.save(ARTIFACTS / "seed-article-mkdocs-vs-zensical.png")
+
+
+def test_a_published_edition_built_with_zensical_carries_the_version_selector(tmp_path):
+    _zensical_or_skip()
+    root = copy_sample(tmp_path / "project")
+    site_yaml = root / "site_config" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "\nengine: zensical\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    result = CliRunner().invoke(main, ["--project", str(root), "publish", "--edition", "2026.11", "--to", str(tmp_path / "public")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "public" / "2026.11" / "index.html").read_text(encoding="utf-8")
+    assert 'content="zensical-' in page
+    assert '"version":{"default":"latest","provider":"mike"}' in page  # Material's selector reads versions.json
+    # A plain build of the same project asks for no versions.json.
+    assert CliRunner().invoke(main, ["--project", str(root), "build"], catch_exceptions=False).exit_code == 0
+    assert '"provider":"mike"' not in (root / "site" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "public" / "versions.json").is_file()
