@@ -38,20 +38,22 @@ ZENSICAL_TIMEOUT = 3600
 def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: list[str], *, sizes: dict[str, int],
                on_part: Callable[[int, int], None], site_url: str | None, editions: bool) -> None:
     """Build ``docs`` into the (empty) folder ``site`` with ``engine``."""
+    from .finish import finish_site, write_sitemap
+    from .render import build_date
+
     if engine == "mkdocs":
         from . import parts
 
         parts.run(config_file, docs, site, paths, sizes=sizes, on_part=on_part, site_url=site_url)
     elif engine == "zensical":
         build_with_zensical(config_file, docs, site, site_url=site_url, editions=editions)
-        from .finish import finish_site, write_sitemap
-        from .render import build_date
-
-        finish_site(site)
-        write_sitemap(site, build_date().isoformat())
+        write_sitemap(site, build_date().isoformat())  # Zensical's is empty: its template differs from ours
         (site / "search.json").unlink(missing_ok=True)  # Zensical's own index: our search is Pagefind's
     else:
         raise BuildError([f"expected an engine from {', '.join(ENGINES)}; got '{engine}'"])
+    # Whatever the engine: bodies cleaned, HTML mended and compacted by our own stage (MkDocs' sanitizer
+    # plugin and hooks have already done it as pages were built; this pass is the same for every engine).
+    finish_site(site)
 
 
 def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: str | None, editions: bool) -> dict:

@@ -9,10 +9,11 @@ therefore also done here, on the built HTML, after any engine:
 * Material's two HTML validity faults are mended (``valid_html``);
 * whitespace runs are compacted (``compact_whitespace``).
 
-With MkDocs the same work is done by the sanitizer plugin and theme/hooks.py
-(which use ``valid_html`` and ``compact_whitespace`` from here); with Zensical
-this stage does it.  The page check and search indexing (build.py) follow it
-whatever the engine.
+It runs after every engine.  With MkDocs the sanitizer plugin and
+theme/hooks.py (which use ``valid_html`` and ``compact_whitespace`` from here)
+have already done the same as pages were built, so this pass changes next to
+nothing there; with Zensical, which runs neither, it is what does it.  The
+page check and search indexing (build.py) follow it whatever the engine.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ def clean_article(html: str) -> str:
     return _ARTICLE.sub(lambda m: m.group(1) + clean_body(m.group(2)) + m.group(3), html, count=1)
 
 
-def finish_page(html: str) -> str:
-    return compact_whitespace(valid_html(clean_article(html)))
+def finish_page(html: str, *, content: bool = True) -> str:
+    """A built page finished; ``content``: its article body comes from our Markdown (every page but
+    the theme's own 404 page, whose form is the theme's, not content) and is cleaned."""
+    return compact_whitespace(valid_html(clean_article(html) if content else html))
 
 
 def finish_site(site_dir: Path) -> int:
@@ -70,7 +73,7 @@ def finish_site(site_dir: Path) -> int:
         if page.is_symlink() or not page.is_file():
             continue
         text = page.read_text(encoding="utf-8")
-        done = finish_page(text)
+        done = finish_page(text, content=page != site_dir / "404.html")
         if done != text:
             page.write_text(done, encoding="utf-8")
             changed += 1

@@ -206,3 +206,22 @@ def signed_approvals(keys: dict[str, Path], article, approvals: list[tuple[str, 
         lines += [f"    - reviewer: {reviewer}", f"      date: {day}", f"      content: {record.content}", f"      coi: {coi}", "      signature: |"]
         lines += [f"        {line}" for line in signature.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def site_url(sample_site: Path) -> Iterator[str]:
+    """The session's shared build of the sample site (read-only), served on 127.0.0.1."""
+    from browser import serve_folder
+
+    with serve_folder(sample_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium for a test module."""
+    from browser import chromium
+
+    with chromium() as running:
+        yield running
+

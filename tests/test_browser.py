@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from browser import ARTIFACTS, chromium, serve_folder
+from browser import ARTIFACTS
 from conftest import TODAY
 
 SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
@@ -42,19 +42,6 @@ def _context(browser, **options):
     context = browser.new_context(**options)
     context.clock.set_fixed_time(READ_ON)
     return context
-
-
-@pytest.fixture(scope="module")
-def site_url(sample_site):
-    """The session's shared build of the sample site (read-only), served on 127.0.0.1."""
-    with serve_folder(sample_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

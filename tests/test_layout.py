@@ -13,7 +13,6 @@ import re
 
 import pytest
 
-from browser import chromium, serve_folder
 from conftest import TODAY
 
 SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
@@ -70,18 +69,6 @@ FOCUS_SHOWN = """() => {
                 + (el.getAttribute("href") ? "[" + el.getAttribute("href") + "]" : "") + (el.name ? "[" + el.name + "]" : ""),
           shown: outline || shadow, visible: box.width > 0 && box.height > 0 && style.visibility !== "hidden"};
 }"""
-
-
-@pytest.fixture(scope="module")
-def site_url(sample_site):
-    with serve_folder(sample_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 def _page(browser, width: int, *, javascript: bool = True):

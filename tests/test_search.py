@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from browser import chromium, serve_folder
 from conftest import TODAY_EPOCH, VALID_ARTICLE
 
 SEED = "/gynecologic-oncology/recurrent-cervical-cancer-omental-metastases/"
@@ -37,18 +36,6 @@ QUERY = """async (query) => {
   }));
 }"""
 """Ask the site's Pagefind index from its search page, as the search interface does."""
-
-
-@pytest.fixture(scope="module")
-def site_url(sample_site):
-    with serve_folder(sample_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

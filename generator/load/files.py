@@ -232,8 +232,13 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
     kind = file_kind(os.lstat(path).st_mode)
     if kind:
         raise _NotRegular(kind)
+    return _open_and_read(path, limit)
+
+
+def _open_and_read(name: str | Path, limit: int | None, dir_fd: int | None = None) -> bytes:
+    """Open without following a link or waiting on a pipe, check again what was opened, then read."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK):
             raise _NotRegular("a symbolic link") from None
@@ -271,20 +276,7 @@ def read_in_folder(folder: Path, name: str, limit: int | None = None) -> bytes:
         kind = file_kind(os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode)
         if kind:
             raise _NotRegular(kind)
-        try:
-            fd = os.open(name, _OPEN_FLAGS, dir_fd=folder_fd)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.EMLINK):
-                raise _NotRegular("a symbolic link") from None
-            raise
-        with open(fd, "rb", buffering=0) as file:
-            info = os.fstat(fd)
-            kind = file_kind(info.st_mode)
-            if kind:
-                raise _NotRegular(kind)
-            if limit is not None and info.st_size > limit:
-                raise _TooLarge(info.st_size)
-            return file.readall()
+        return _open_and_read(name, limit, dir_fd=folder_fd)
     finally:
         os.close(folder_fd)
 
