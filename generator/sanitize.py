@@ -146,9 +146,16 @@ def escape_title(text: str) -> str:
     return inert_tags(text)
 
 
+_ESCAPED = re.compile(r"&(?=(?:amp|lt|gt|quot|#39|#34);)")
+
+
 def escape_attribute(text: str) -> str:
-    """A front-matter description as Material needs it: it prints it inside ``content="…"``."""
-    return escape_html(text)
+    """A front-matter description as the engines need it: they print it inside ``content="…"``.
+
+    Escaping what is already escaped changes nothing, so the render stage (for every engine) and
+    the sanitizer plugin (for a page MkDocs builds from any front matter) may both apply it.
+    """
+    return escape_html(_ESCAPED.sub("\x00", text)).replace("\x00", "&")
 
 
 _SUSPECT_TEXT = ("<script", "<style", "<iframe", "<frame", "<object", "<embed", "<svg", "<math", "<form", "<base",

@@ -198,3 +198,24 @@ def test_a_published_edition_built_with_zensical_carries_the_version_selector(tm
     assert CliRunner().invoke(main, ["--project", str(root), "build"], catch_exceptions=False).exit_code == 0
     assert '"provider":"mike"' not in (root / "site" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "public" / "versions.json").is_file()
+
+
+def test_a_description_with_quotes_stays_inside_its_attribute_with_either_engine(tmp_path):
+    """Descriptions are escaped at render time: Zensical prints front matter as it is given, so a
+    summary quoting a word would otherwise break out of the meta tag's attribute."""
+    _zensical_or_skip()
+    from conftest import VALID_ARTICLE
+
+    root = copy_sample(tmp_path / "project")
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    (root / "content" / "gynecologic-oncology" / "test-question.yaml").write_text(
+        text.replace("Drug A improved overall survival in one randomized trial [@trial-a].", 'Drug A \\"won\\" & rates < 25% fell [@trial-a].'),
+        encoding="utf-8")
+    metas = {}
+    for engine in ("mkdocs", "zensical"):
+        result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", engine, "--site-dir", str(tmp_path / engine)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        html = (tmp_path / engine / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+        metas[engine] = re.search(r'<meta name="description" content="[^"]*">', html).group(0)
+    assert metas["zensical"] == metas["mkdocs"] == '<meta name="description" content="Drug A &quot;won&quot; &amp; rates &lt; 25% fell.">'

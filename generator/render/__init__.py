@@ -29,7 +29,7 @@ from .article import ArticleView, Helpers
 from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
-from ..sanitize import escape_title
+from ..sanitize import escape_attribute, escape_title
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
 __all__ = ["Page", "build_date", "content_date", "content_epoch", "render"]
@@ -340,5 +340,7 @@ def _front_matter(**fields: Any) -> str:
         # <title>, header, navigation, search results).  Only tags are made inert, so escaping again
         # (MkDocs' sanitizer plugin does) changes nothing.
         data["title"] = escape_title(data["title"])
+    if isinstance(data.get("description"), str):
+        data["description"] = escape_attribute(data["description"])  # printed inside content="…"
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{body}---\n"
