@@ -17,6 +17,7 @@ when everything has succeeded.  Its diagnostics become our problems.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,8 @@ def build_with_zensical(config_file: Path, docs: Path, site: Path, *, site_url: 
         except subprocess.TimeoutExpired as exc:
             raise BuildError([f"Zensical did not finish within {ZENSICAL_TIMEOUT} s"]) from exc
         if result.returncode != 0 or not (built / "index.html").is_file():
-            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr))
+            theme = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("theme") or {}
+            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr, theme.get("custom_dir")))
         shutil.rmtree(site, ignore_errors=True)
         built.rename(site)
     finally:
@@ -117,11 +119,22 @@ def run_zensical(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=ZENSICAL_TIMEOUT, stdin=subprocess.DEVNULL)
 
 
-def zensical_problems(output: str) -> list[str]:
-    """Zensical's diagnostics as our messages: its errors and warnings, without a traceback."""
+_TEMPLATE_PLACE = re.compile(r"\s*\(in ([\w./-]+\.html):(\d+)\)\s*$")
+"""Where Zensical says a template error is: ``(in main.html:8)``."""
+
+
+def zensical_problems(output: str, template_dir: str | None = None) -> list[str]:
+    """Zensical's diagnostics as our messages: its errors and warnings without a traceback, located in
+    our theme's template when the error names one of them (``theme/overrides/main.html:8: …``)."""
     if "No module named zensical" in output:
         return ["Zensical is not installed: pip install 'zensical==0.0.73' (or build with --engine mkdocs)"]
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     wanted = [line for line in lines if line.lower().startswith(("error", "warning", "runtimeerror", "valueerror"))]
-    shown = wanted or lines[-1:] or ["no output"]
-    return [f"Zensical: {line}" for line in shown]
+    out = []
+    for line in wanted or lines[-1:] or ["no output"]:
+        place = _TEMPLATE_PLACE.search(line)
+        if place and template_dir and (Path(template_dir) / place.group(1)).is_file():
+            out.append(f"{template_dir.rstrip('/')}/{place.group(1)}:{place.group(2)}: Zensical: {line[:place.start()]}")
+        else:
+            out.append(f"Zensical: {line}")
+    return out

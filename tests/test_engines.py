@@ -143,7 +143,7 @@ def test_a_failed_zensical_build_is_reported_as_our_problem_and_leaves_the_site_
     monkeypatch.setattr("generator.engines.run_zensical", failing)
     result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", "zensical"])
     assert result.exit_code == 1
-    assert "Zensical: RuntimeError: unknown method (in main.html:8)" in result.output
+    assert "theme/overrides/main.html:8: Zensical: RuntimeError: unknown method" in result.output  # located in our template
     assert "Traceback" not in result.output
     assert (site / "index.html").read_text(encoding="utf-8") == "the last good build"
 
