@@ -93,7 +93,8 @@ def algorithm_md(algorithm: Algorithm, index: int, inline: Inline, cite: Callabl
     ]
     for audience, hidden, link in diagrams:
         # A Markdown image, so that MkDocs makes the link relative to the page's address.
-        image = f"![Diagram of the steps of “{plain(algorithm.name)}”; the same steps are listed below as text.]({link})"
+        # Linked to itself: on a phone the diagram is small, and opens full size with a tap.
+        image = f"[![Diagram of the steps of “{plain(algorithm.name)}”; the same steps are listed below as text.]({link})]({link})"
         shown = f' data-audience="{audience}"{" hidden" if hidden else ""}' if audience else ""
         lines.append(f'<p class="gs-algorithm__diagram"{shown} markdown="span">{image}</p>')
     lines.append("")
