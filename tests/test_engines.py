@@ -172,6 +172,7 @@ def test_search_finds_the_seed_article_on_the_zensical_build_and_screenshots_sid
                 page.goto(url + "/" + SEED.removesuffix("index.html"))
                 assert page.locator(".gs-banner--pending").is_visible(), engine
                 assert page.locator(".gs-audience").is_visible(), engine  # the page script ran
+                assert page.locator(".md-header .md-search").count() == 0 or not page.locator(".md-header .md-search").is_visible()
                 shot = ARTIFACTS / f"seed-article-{engine}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 shots.append(Image.open(shot))
