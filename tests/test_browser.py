@@ -176,10 +176,11 @@ def test_on_a_phone_the_question_and_the_bottom_line_come_first(browser, site_ur
     for js in (True, False):
         context = _context(browser, viewport={"width": 360, "height": 800}, java_script_enabled=js)
         page = context.new_page()
-        page.goto(site_url + SEED)
-        summary = page.locator(".gs-summary").bounding_box()
-        assert summary["y"] < 600, (js, summary)
-        assert page.locator(".gs-banner--pending").is_visible()  # the status is still there
+        for path, status in ((SEED, ".gs-banner--pending"), (SHORT, ".gs-approved")):  # pending, and approved with its reviewer
+            page.goto(site_url + path)
+            summary = page.locator(".gs-summary").bounding_box()
+            assert summary["y"] < 600, (js, path, summary)
+            assert page.locator(status).is_visible()  # the status is still there
         context.close()
 
 

@@ -109,7 +109,7 @@ def test_status_decides_banner_tracker_and_approver(project, signing_keys):
     project.article(text=approved)
     text = _pages(project.root)["gynecologic-oncology/test-question.md"]
     assert "Educational purpose only" not in text
-    assert "**Approved** · Last reviewed February 3, 2025 by [Dr. Example Reviewer A (sample), MD, gynecologic oncologist" in text
+    assert '**Approved** · Last reviewed February 3, 2025 by [Dr. Example Reviewer A (sample)<span class="gs-credentials">, MD, gynecologic oncologist' in text
     assert "declared interests: none" in text
     # The same record without its signature, or signed by someone else, counts nowhere.
     unsigned = approved[:approved.index("      signature: |")]
