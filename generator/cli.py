@@ -315,10 +315,12 @@ def _write_generated(ctx: click.Context, relative: str, text: str, only_check: b
 
 
 class _Progress:
-    """Stage lines on an interactive terminal (one line, rewritten); silent in CI logs and pipes."""
+    """Stage lines on an interactive terminal (one line, rewritten); in a CI log (``CI`` set) one line
+    per stage with how long it took, written when it ends; silent in other pipes."""
 
     def __init__(self) -> None:
         self.live = sys.stderr.isatty() and not os.environ.get("CI")
+        self.log = bool(os.environ.get("CI"))
         self.started = time.perf_counter()
         self.stages: list[tuple[str, float]] = []
 
@@ -328,10 +330,17 @@ class _Progress:
         return [(stage, end - at) for (stage, at), end in zip(self.stages, ends)]
 
     def __call__(self, stage: str) -> None:
+        if self.log and self.stages:
+            self._log_last()
         self.stages.append((stage, time.perf_counter()))
         if self.live:
             sys.stderr.write(f"\r\033[K[{time.perf_counter() - self.started:5.1f} s] {stage}…")
             sys.stderr.flush()
+
+    def _log_last(self) -> None:
+        stage, seconds = self.timings()[-1]
+        sys.stderr.write(f"[{time.perf_counter() - self.started:7.1f} s] {stage} ({seconds:.1f} s)\n")
+        sys.stderr.flush()
 
     def __enter__(self) -> "_Progress":
         return self
@@ -340,6 +349,8 @@ class _Progress:
         if self.live:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+        if self.log and self.stages:
+            self._log_last()
 
 
 class _reporting:

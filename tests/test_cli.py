@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -84,3 +85,24 @@ def test_python_dash_m_generator_is_the_same_command():
     result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "Usage: guidesite" in result.stdout
+
+
+def test_a_ci_log_gets_one_line_per_stage_with_its_time(project, monkeypatch):
+    project.article()
+    monkeypatch.setenv("CI", "true")
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    stages = [re.fullmatch(r"\[\s*\d+\.\d s\] (.+) \((\d+\.\d) s\)", line) for line in lines]
+    assert all(stages), lines
+    named = [m.group(1) for m in stages]
+    assert named[0] == "reading content/" and any(n.startswith("building ") and n.endswith("with MkDocs") for n in named)
+    assert named[-1] == "replacing site/"
+
+
+def test_a_long_build_says_pages_done_rate_and_time_left():
+    from generator.build import parts_progress
+
+    assert parts_progress(1, 2, 32_000, 421.0) == "building: 1 of 2 parts done (16,000 of 32,000 pages, 38 pages/s, about 7 min left)"
+    assert parts_progress(2, 2, 32_000, 800.0) == "building: 2 of 2 parts done (32,000 of 32,000 pages)"
+    assert parts_progress(2, 3, 300, 8.0) == "building: 2 of 3 parts done (200 of 300 pages, 25 pages/s, about 4 s left)"
