@@ -316,7 +316,7 @@ def _write_generated(ctx: click.Context, relative: str, text: str, only_check: b
 
 class _Progress:
     """Stage lines on an interactive terminal (one line, rewritten); in a CI log (``CI`` set) one line
-    per stage with how long it took, written when it ends; silent in other pipes."""
+    per stage with how long it took, written to standard output when it ends; silent in other pipes."""
 
     def __init__(self) -> None:
         self.live = sys.stderr.isatty() and not os.environ.get("CI")
@@ -339,8 +339,9 @@ class _Progress:
 
     def _log_last(self) -> None:
         stage, seconds = self.timings()[-1]
-        sys.stderr.write(f"[{time.perf_counter() - self.started:7.1f} s] {stage} ({seconds:.1f} s)\n")
-        sys.stderr.flush()
+        # The log's own stream: problems (stderr) stay a list of problems only.
+        sys.stdout.write(f"[{time.perf_counter() - self.started:7.1f} s] {stage} ({seconds:.1f} s)\n")
+        sys.stdout.flush()
 
     def __enter__(self) -> "_Progress":
         return self

@@ -92,7 +92,8 @@ def test_a_ci_log_gets_one_line_per_stage_with_its_time(project, monkeypatch):
     monkeypatch.setenv("CI", "true")
     result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert not [line for line in result.stderr.splitlines() if line.startswith("[")]  # problems' stream stays clean
     stages = [re.fullmatch(r"\[\s*\d+\.\d s\] (.+) \((\d+\.\d) s\)", line) for line in lines]
     assert all(stages), lines
     named = [m.group(1) for m in stages]
