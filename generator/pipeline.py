@@ -81,8 +81,15 @@ class Pipeline:
             raise ContentError([Problem(shown, 1, 1, "", "expected the site's build settings in a regular file mkdocs.yml; found none")])
         docs = self.root / STAGING
         docs.mkdir(parents=True, exist_ok=True)  # MkDocs checks that its docs folder exists
+        inherited = _outside_inherit(self.config_file, self.root)
+        if inherited:
+            raise ContentError([inherited])
         try:
-            return load_config(str(self.config_file), docs_dir=str(docs))
+            config = load_config(str(self.config_file), docs_dir=str(docs))
+            problems = engine_config_problems(config, self.root)
+            if problems:
+                raise ContentError(problems)
+            return config
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -209,6 +216,47 @@ class Pipeline:
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
                          site_url=self.site_url, editions=editions, engine=engine or site.settings.engine)
         return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
+
+
+SAFE_MARKDOWN_EXTENSIONS = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "meta", "nl2br",
+    "sane_lists", "smarty", "tables", "toc", "wikilinks",
+    *(f"pymdownx.{name}" for name in ("arithmatex", "betterem", "caret", "critic", "details", "emoji", "highlight",
+                                      "inlinehilite", "keys", "magiclink", "mark", "saneheaders", "smartsymbols",
+                                      "superfences", "tabbed", "tasklist", "tilde")),
+})
+"""Markdown extensions known to read no file (Python-Markdown's own and PyMdown's, without
+``pymdownx.snippets``): mkdocs.yml (a pull request may change it) may name only these.  An extension
+that includes files would put any file the build can read into a page."""
+
+
+def engine_config_problems(config: Any, root: Path) -> list[Problem]:
+    """What in mkdocs.yml would let a build read outside the project: a theme folder elsewhere (MkDocs
+    copies its files into the site) or a Markdown extension that is not known to read no file."""
+    out = []
+    custom = config.theme.custom_dir
+    if custom:
+        inside = Path(os.path.abspath(custom))
+        real = inside.resolve()
+        if real != inside or not real.is_relative_to(root.resolve()):
+            out.append(Problem(CONFIG_FILE, 1, 1, "theme.custom_dir", f"expected a folder of the project (its files are copied into the site); got '{custom}'"))
+    for name in config.markdown_extensions:
+        short = str(name).removeprefix("markdown.extensions.")
+        if short not in SAFE_MARKDOWN_EXTENSIONS:
+            out.append(Problem(CONFIG_FILE, 1, 1, "markdown_extensions",
+                               f"expected a Markdown extension known to read no file ({', '.join(sorted(SAFE_MARKDOWN_EXTENSIONS))}); got '{name}'"))
+    return out
+
+
+def _outside_inherit(config_file: Path, root: Path) -> Problem | None:
+    """mkdocs.yml's ``INHERIT`` naming a file outside the project, refused before MkDocs reads it."""
+    for number, line in enumerate(config_file.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if line.startswith("INHERIT:"):
+            target = line.split(":", 1)[1].strip().strip("'\"")
+            path = Path(os.path.abspath(config_file.parent / target))
+            if path.resolve() != path or not path.is_relative_to(root.resolve()):
+                return Problem(CONFIG_FILE, number, 1, "INHERIT", f"expected a file of the project; got '{target}'")
+    return None
 
 
 def _release_memory() -> None:

@@ -278,3 +278,40 @@ def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_
     assert __import__("generator.render", fromlist=["build_date"]).build_date() > real.date.today()
     assert _cli(root, "build", "--site-dir", str(tmp_path / "later")).exit_code == 0
     assert site_bytes(tmp_path / "now") == site_bytes(tmp_path / "later")
+
+
+def _refused_settings(project, text: str) -> list[str]:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    (project.root / "mkdocs.yml").write_text(text, encoding="utf-8")
+    project.article()
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    assert result.exit_code == 1
+    assert not (project.root / "site").exists()
+    return [line for line in result.stderr.splitlines() if line.startswith("mkdocs.yml")]
+
+
+def test_a_theme_folder_outside_the_project_is_refused_before_its_files_reach_the_site(project, tmp_path):
+    # MkDocs copies a theme folder's files into the site: a pull request pointing it at a secret would publish it.
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa.txt").write_text("SECRET", encoding="utf-8")
+    base = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    assert _refused_settings(project, base.replace("custom_dir: theme/overrides", f"custom_dir: {secret}")) == [
+        f"mkdocs.yml:1:1: theme.custom_dir: expected a folder of the project (its files are copied into the site); got '{secret}'"]
+
+
+def test_a_markdown_extension_that_reads_files_is_refused(project):
+    base = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    lines = _refused_settings(project, base.replace("  - abbr\n", "  - abbr\n  - pymdownx.snippets\n"))
+    assert len(lines) == 1 and lines[0].endswith("got 'pymdownx.snippets'")
+
+
+def test_settings_inherited_from_outside_the_project_are_refused_unread(project, tmp_path):
+    outside = tmp_path / "outside.yml"
+    outside.write_text("site_name: SECRET\n", encoding="utf-8")
+    base = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
+    assert _refused_settings(project, f"INHERIT: {outside}\n" + base) == [
+        f"mkdocs.yml:1:1: INHERIT: expected a file of the project; got '{outside}'"]
