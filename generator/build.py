@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from . import compat  # noqa: F401, I001  (before any mkdocs import: MkDocs, or ProperDocs in its place)
 from mkdocs.config import load_config
 
-from .engines import build_with
+from .engines import build_with, zensical_theme_dirs
 from .errors import BuildError
 from .pool import die_with_parent
 from .render import Page
@@ -184,17 +184,6 @@ def _duration(seconds: float) -> str:
     if seconds < 90 * 60:
         return f"{round(seconds / 60)} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def zensical_theme_dirs(config_file: Path) -> list[str]:
-    """The templates a Zensical build uses (ours first, then Zensical's own), whose scripts the page
-    check allows."""
-    import yaml
-    import zensical
-
-    theme = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("theme") or {}
-    custom = [str((config_file.parent / theme["custom_dir"]).resolve())] if theme.get("custom_dir") else []
-    return custom + [str(Path(zensical.__file__).parent / "templates")]
 
 
 STAMP = ".guidesite-build"

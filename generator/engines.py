@@ -50,11 +50,30 @@ def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: li
         build_with_zensical(config_file, docs, site, site_url=site_url, editions=editions)
         write_sitemap(site, build_date().isoformat())  # Zensical's is empty: its template differs from ours
         (site / "search.json").unlink(missing_ok=True)  # Zensical's own index: our search is Pagefind's
+        # Zensical runs neither our sanitizer plugin nor our hooks: our own stage does their work on its
+        # output.  With MkDocs they did it as pages were built (the hooks with finish.py's functions),
+        # so a second pass over every page would only repeat it.
+        finish_site(site)
     else:
         raise BuildError([f"expected an engine from {', '.join(ENGINES)}; got '{engine}'"])
-    # Whatever the engine: bodies cleaned, HTML mended and compacted by our own stage (MkDocs' sanitizer
-    # plugin and hooks have already done it as pages were built; this pass is the same for every engine).
-    finish_site(site)
+
+
+def _theme_settings(config_file: Path) -> dict:
+    """mkdocs.yml's ``theme`` as written (plain YAML: Zensical reads no tags)."""
+    try:
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError([f"mkdocs.yml: Zensical needs plain YAML (no !ENV or !!python tags); {exc}"]) from exc
+    return dict(config.get("theme") or {}) if isinstance(config, dict) else {}
+
+
+def zensical_theme_dirs(config_file: Path) -> list[str]:
+    """The templates a Zensical build uses (ours first, then Zensical's own), whose scripts the page
+    check allows."""
+    import zensical
+
+    custom = _theme_settings(config_file).get("custom_dir")
+    return ([str((config_file.parent / custom).resolve())] if custom else []) + [str(Path(zensical.__file__).parent / "templates")]
 
 
 def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: str | None, editions: bool) -> dict:
@@ -106,8 +125,7 @@ def build_with_zensical(config_file: Path, docs: Path, site: Path, *, site_url: 
         except subprocess.TimeoutExpired as exc:
             raise BuildError([f"Zensical did not finish within {ZENSICAL_TIMEOUT} s"]) from exc
         if result.returncode != 0 or not (built / "index.html").is_file():
-            theme = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("theme") or {}
-            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr, theme.get("custom_dir")))
+            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr, _theme_settings(config_file).get("custom_dir")))
         shutil.rmtree(site, ignore_errors=True)
         built.rename(site)
     finally:

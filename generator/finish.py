@@ -9,11 +9,10 @@ therefore also done here, on the built HTML, after any engine:
 * Material's two HTML validity faults are mended (``valid_html``);
 * whitespace runs are compacted (``compact_whitespace``).
 
-It runs after every engine.  With MkDocs the sanitizer plugin and
-theme/hooks.py (which use ``valid_html`` and ``compact_whitespace`` from here)
-have already done the same as pages were built, so this pass changes next to
-nothing there; with Zensical, which runs neither, it is what does it.  The
-page check and search indexing (build.py) follow it whatever the engine.
+With MkDocs the sanitizer plugin and theme/hooks.py (which use ``valid_html``
+and ``compact_whitespace`` from here) do this as pages are built, so the pass
+over the output runs for Zensical, which runs neither.  The page check and
+search indexing (build.py) follow whatever the engine.
 """
 
 from __future__ import annotations

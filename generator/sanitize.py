@@ -424,20 +424,26 @@ def _check_pages(pages: list[Path], site_dir: Path, patterns: list[re.Pattern[st
     return messages
 
 
+def _site_file(path: str, page: Path, site_dir: Path, base_path: str) -> Path | None:
+    """The file of the built site that ``path`` (root-relative under ``base_path``, or relative to the
+    page) names, resolved; None when it names nothing inside the site."""
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return None
+        target = site_dir / path[len(base_path):]
+    else:
+        target = page.parent / path
+    target = target.resolve()
+    return target if target.is_file() and site_dir in target.parents else None
+
+
 def _own_script(src: str, page: Path, site_dir: Path, base_path: str = "/") -> bool:
     """Whether ``src`` names a ``.js`` file of the built site itself (served at ``base_path``:
     ``/`` for a site at the root, ``/latest/`` for an edition)."""
     if url_scheme(src) or src.startswith("//") or "\\" in src:
         return False
-    path = src.split("?", 1)[0].split("#", 1)[0]
-    if path.startswith("/"):
-        if not path.startswith(base_path):
-            return False
-        target = site_dir / path[len(base_path):]
-    else:
-        target = page.parent / path
-    target = target.resolve()
-    return target.suffix == ".js" and target.is_file() and site_dir in target.parents
+    target = _site_file(src.split("?", 1)[0].split("#", 1)[0], page, site_dir, base_path)
+    return target is not None and target.suffix == ".js"
 
 
 def _own_image(src: str, page: Path, site_dir: Path, base_path: str = "/") -> bool:
@@ -446,14 +452,8 @@ def _own_image(src: str, page: Path, site_dir: Path, base_path: str = "/") -> bo
     folder elsewhere), or the theme's ``assets/`` (its logo).  Nothing is ever shown from elsewhere."""
     if url_scheme(src) or src.startswith("//") or "\\" in src or "?" in src or "#" in src or not src.strip():
         return False
-    if src.startswith("/"):
-        if not src.startswith(base_path):
-            return False
-        target = site_dir / src[len(base_path):]
-    else:
-        target = page.parent / src
-    target = target.resolve()
-    if target.suffix.lower() not in IMAGE_SUFFIXES or not target.is_file() or site_dir not in target.parents:
+    target = _site_file(src, page, site_dir, base_path)
+    if target is None or target.suffix.lower() not in IMAGE_SUFFIXES:
         return False
     if (site_dir / "assets") in target.parents:
         return True
