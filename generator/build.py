@@ -12,7 +12,6 @@ import hashlib
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,8 @@ from mkdocs.config import load_config
 
 from .engines import build_with, zensical_theme_dirs
 from .errors import BuildError
-from .pool import die_with_parent
+from . import search
+from .pool import release_memory
 from .render import Page
 from .sanitize import check_site
 
@@ -61,6 +61,7 @@ def build(
     site_url: str | None = None,
     editions: bool = False,
     engine: str = "mkdocs",
+    release: bool = False,
 ) -> Path:
     """Write ``pages``, build them strictly with the engine (MkDocs, or Zensical: engines.py), finish
     and check the output, then swap into place.
@@ -75,7 +76,8 @@ def build(
     page check must know.  ``editions``: the site is built to be published as one edition among
     others (``guidesite publish``), so its pages carry Material's version selector, which reads
     ``versions.json`` from the folder above the site; any other build leaves it out and requests
-    nothing of the kind.
+    nothing of the kind.  ``release`` empties ``pages`` once they are written: a large site's Markdown
+    is not kept in memory while the engine and search run.
     """
     report = report if report is not None else BuildReport()
     stage = on_stage or (lambda _: None)
@@ -88,7 +90,7 @@ def build(
 
     with _build_lock(staging.parent):
         return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url, editions,
-                      engine)
+                      engine, release)
 
 
 @contextmanager
@@ -111,7 +113,7 @@ def _build_lock(folder: Path):
 
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
            report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None,
-           editions: bool = False, engine: str = "mkdocs") -> Path:
+           editions: bool = False, engine: str = "mkdocs", release: bool = False) -> Path:
     fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions) + f"engine {engine}\n"
     stamp = staging / STAMP
     if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
@@ -124,45 +126,52 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
     _remove_leftovers(staging.parent, ".docs-")
     _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
+    _remove_leftovers(site_dir.parent, ".search-")
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
     new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     try:
         stage(f"writing {len(pages)} Markdown pages")
         changed = write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
-        stage(f"building {len(pages):,} pages with {'Zensical' if engine == 'zensical' else 'MkDocs'}")
+        paths = [page.path for page in pages]
+        sizes = {page.path: len(page.data) for page in pages}
+        searchable = [page.path for page in pages if page.searchable]
+        if release:
+            pages.clear()
+            release_memory()
+        stage(f"building {len(paths):,} pages with {'Zensical' if engine == 'zensical' else 'MkDocs'}")
         building = time.perf_counter()
         with _epoch(source_date_epoch), editions_build(editions):
-            build_with(engine, config_file, new_docs, new_site, [page.path for page in pages],
-                       sizes={page.path: len(page.data) for page in pages},
-                       on_part=lambda done, count: stage(parts_progress(done, count, len(pages), time.perf_counter() - building)),
+            build_with(engine, config_file, new_docs, new_site, paths, sizes=sizes,
+                       on_part=lambda done, count: stage(parts_progress(done, count, len(paths), time.perf_counter() - building)),
                        site_url=site_url, editions=editions)
         if engine == "zensical":
             theme_dirs = zensical_theme_dirs(config_file)
         elif theme_dirs is None:
             theme_dirs = list(load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
-        indexing = start_search_index(new_site)  # the two only read the pages: they run side by side
+        # The two only read the pages: they run side by side.
+        indexing = search.Indexing(new_site, search.buckets(search.html_path(p) for p in searchable)).start()
         try:
             hazards = check_site(new_site, theme_dirs, urlsplit(site_url).path or "/" if site_url else "/")
         except BaseException:
-            _stop(indexing)
+            indexing.stop()
             raise
         if hazards:
-            _stop(indexing)
+            indexing.stop()
             raise BuildError([f"unsafe markup in the built page {hazard}" for hazard in hazards])
-        finish_search_index(indexing, new_site)
+        indexing.finish()
         stage(f"replacing {site_dir.name}/")
         # From the swap on, the last good build is gone: until this build has fully succeeded nothing
         # may pass for up to date (a build that fails after the swap must not be skipped next time).
         stamp.unlink(missing_ok=True)
         replace_atomically(site_dir, new_site)
-        report.markdown_written = _keep_pages(pages, new_docs, staging, changed)
+        report.markdown_written = _keep_pages(paths, new_docs, staging, changed)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
         for leftover in (new_docs, new_site):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-    log.info("built %d pages into %s (%d Markdown files regenerated)", len(pages), site_dir, report.markdown_written)
+    log.info("built %d pages into %s (%d Markdown files regenerated)", len(paths), site_dir, report.markdown_written)
     return site_dir
 
 
@@ -329,7 +338,7 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _keep_pages(pages: list[Page], built_from: Path, staging: Path, changed: list[str]) -> int:
+def _keep_pages(paths: list[str], built_from: Path, staging: Path, changed: list[str]) -> int:
     """Make the staging folder hold the Markdown just built: changed pages are moved in from the
     build's folder (unchanged ones are already there), pages that are gone are removed."""
     staging.mkdir(parents=True, exist_ok=True)
@@ -337,89 +346,8 @@ def _keep_pages(pages: list[Page], built_from: Path, staging: Path, changed: lis
         target = staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(built_from / path, target)
-    _remove_stale(staging, {page.path for page in pages})
+    _remove_stale(staging, set(paths))
     return len(changed)
-
-
-SEARCH_BUNDLE = "pagefind"
-"""Folder of the search index inside the site."""
-
-SEARCH_PAGES = "*/*/index.html"
-"""What search reads: the current articles (``<specialty>/<id>/``), and nothing else.  The index pages
-(home, specialties, topics, board, policy, evidence grades, search) only list or explain what the
-articles say: in results they would crowd out the article itself.  The permanent copies of old
-versions (``<specialty>/<id>/v<N>/``, one level deeper) are not even read: Pagefind's memory grows
-with what it reads.  A moved article's old address is at the same depth but is not marked
-``data-pagefind-body``, so it is skipped."""
-
-SEARCH_PAGES_WITHOUT_ARTICLES = "{index.html,*/index.html}"
-
-SEARCH_IGNORES = (
-    ".headerlink",
-    # Furniture repeated on every article (board line, status, audience switch, disclaimer, call to
-    # action, reference back-links) would match every query and bloat the index.
-    ".gs-board", ".gs-meta", ".gs-audience", ".gs-about", ".gs-disclaimer", ".gs-cta",
-    # Citation markers: "(HR 0.77) [2]" would reach snippets as "(HR 0.77) 2", a number that reads as
-    # part of the text.  The group (brackets included), any link to a reference entry, and the
-    # references' "↩" links back to the text.
-    ".gs-cite", 'a[href^="#ref-"]', ".gs-backlink", 'a[href^="#cite-"]',
-)
-"""Selectors whose text stays out of the index (Pagefind's ``--exclude-selectors``)."""
-
-
-def search_command(site_dir: Path) -> list[str]:
-    """The Pagefind command line that indexes the built site in ``site_dir``.
-
-    A site without a current article indexes its own pages (home, index pages): they are all there
-    is to find, and Pagefind writes no index at all (and fails) when it is given no page.
-    """
-    pages = SEARCH_PAGES if _has_article(site_dir) else SEARCH_PAGES_WITHOUT_ARTICLES
-    return [
-        sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", SEARCH_BUNDLE,
-        "--glob", pages,
-        *[arg for selector in SEARCH_IGNORES for arg in ("--exclude-selectors", selector)],
-        "--silent",
-    ]
-
-
-def _has_article(site_dir: Path) -> bool:
-    for page in Path(site_dir).glob(SEARCH_PAGES):
-        try:
-            with page.open("rb") as html:
-                if b"data-pagefind-body" in html.read():
-                    return True
-        except OSError:
-            continue
-    return False
-
-
-def start_search_index(site_dir: Path) -> subprocess.Popen:
-    """Start indexing the built pages with Pagefind (a static, chunked index: a query fetches only the
-    chunks it needs, so the first search stays small whatever the size of the site).
-
-    Only content marked ``data-pagefind-body`` of the pages ``SEARCH_PAGES`` names is indexed (the
-    current articles), less ``SEARCH_IGNORES``.
-    """
-    return subprocess.Popen(search_command(site_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True, preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
-
-
-def finish_search_index(indexing: subprocess.Popen, site_dir: Path) -> None:
-    """Wait for Pagefind; a failed index fails the build."""
-    stdout, stderr = indexing.communicate()
-    if indexing.returncode != 0 or not (site_dir / SEARCH_BUNDLE / "pagefind.js").is_file():
-        detail = (stderr or stdout).strip().replace(str(site_dir), "site")
-        raise BuildError([f"the search index could not be built: {detail or 'pagefind wrote no index'}"])
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.kill()
-    process.communicate()
-
-
-def index_search(site_dir: Path) -> None:
-    """Index the built pages with Pagefind, and wait for it."""
-    finish_search_index(start_search_index(site_dir), site_dir)
 
 
 def replace_atomically(target: Path, fresh: Path) -> None:

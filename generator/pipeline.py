@@ -10,7 +10,6 @@ history, and memory (what is released before the engine runs).
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 from .build import STAGING, BuildReport, build as build_site
 from .errors import ContentError, Problem
 from .history import History
+from .pool import release_memory
 from .load import Loaded, load
 from .model import SiteConfig
 from .render import Page, build_date, content_date, content_epoch, render
@@ -211,11 +211,12 @@ class Pipeline:
         epoch, articles, site = content_epoch(validated), len(validated.articles), validated.site
         # The typed articles are done with: let the engine have the memory.
         del validated
-        _release_memory()
+        release_memory()
+        count = sum(1 for page in pages if page.path.endswith(".md"))
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
-                         site_url=self.site_url, editions=editions, engine=engine or site.settings.engine)
-        return Built(out, sum(1 for page in pages if page.path.endswith(".md")), articles, site)
+                         site_url=self.site_url, editions=editions, engine=engine or site.settings.engine, release=True)
+        return Built(out, count, articles, site)
 
 
 SAFE_MARKDOWN_EXTENSIONS = frozenset({
@@ -257,15 +258,3 @@ def _outside_inherit(config_file: Path, root: Path) -> Problem | None:
             if path.resolve() != path or not path.is_relative_to(root.resolve()):
                 return Problem(CONFIG_FILE, number, 1, "INHERIT", f"expected a file of the project; got '{target}'")
     return None
-
-
-def _release_memory() -> None:
-    """Collect, then hand freed heap memory back to the system (glibc keeps it otherwise) before the
-    build's worker processes start: they would share it for nothing."""
-    gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass

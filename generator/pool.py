@@ -7,6 +7,7 @@ parent's data in memory, so only small results travel back.  Elsewhere
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -47,4 +48,16 @@ def die_with_parent() -> None:
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):
+        pass
+
+
+def release_memory() -> None:
+    """Collect, then hand freed heap memory back to the system (glibc keeps it otherwise) before the
+    build's worker processes start: they would share it for nothing."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
         pass

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.build import index_search  # loaded by MkDocs as a file, not as part of the package
+from generator.search import index_search  # loaded by MkDocs as a file, not as part of the package
 from generator.errors import BuildError
 from generator.sanitize import SanitizePlugin
 

@@ -194,3 +194,62 @@ def test_search_works_in_the_live_preview_and_follows_edits(project, tmp_path, b
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+UI_RESULTS = """async (query) => {
+  const input = document.querySelector("#gs-search input");
+  input.value = query;
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+  const deadline = Date.now() + 15000;
+  let last = "";
+  while (Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 250));
+    const message = document.querySelector(".pagefind-ui__message");
+    const links = Array.from(document.querySelectorAll(".pagefind-ui__result-link")).map((a) => new URL(a.href).pathname);
+    const now = (message ? message.textContent : "") + "|" + links.join(",");
+    if (message && /result/.test(message.textContent) && now === last) { return links; }
+    last = now;
+  }
+  return null;
+}"""
+"""Type ``query`` in the search page's field and read the result links once they stop changing."""
+
+
+def test_a_site_indexed_in_several_bundles_is_searched_as_one(tmp_path, browser, monkeypatch):
+    """A large site's index is built in buckets (bounded memory, generator/search.py); the search page
+    merges them, so a reader finds articles of every bucket with one query, ranked together."""
+    from browser import serve_folder
+    from conftest import TODAY, copy_sample
+    from generator import search as search_stage
+    from generator.build import build
+    from generator.load import load
+    from generator.render import render
+    from generator.validate import validate
+
+    monkeypatch.setattr(search_stage, "BUCKET", 2)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    root = copy_sample(tmp_path)
+    site = build(render(validate(load(root)), root / "theme" / "templates", today=TODAY), root, site_dir=root / "site")
+    bundles = sorted(p.name for p in site.iterdir() if p.name.startswith("pagefind"))
+    assert bundles == ["pagefind", "pagefind-1", "pagefind-2"]
+    # A merged bundle carries only its index: the interface and WebAssembly come from the first.
+    assert not list((site / "pagefind-1").glob("*.js")) and not list((site / "pagefind-1").glob("wasm.*"))
+    assert 'data-bundles="3"' in (site / "search" / "index.html").read_text(encoding="utf-8")
+
+    fetched: list[str] = []
+    with serve_folder(site) as url:
+        page = browser.new_page()
+        page.on("request", lambda request: fetched.append(request.url))
+        page.goto(url + "/search/")
+        page.wait_for_selector("#gs-search input")
+        found = {query: page.evaluate(UI_RESULTS, query) for query in ("bevacizumab", "otitis media", "fatty apron", "hypertension")}
+        page.close()
+    # The seed (first bucket) and the bevacizumab article (second) come out of one query.
+    assert set(found["bevacizumab"]) >= {SEED, "/medical-oncology/bevacizumab-surgery-timing/"}, found
+    assert "/pediatrics/amoxicillin-acute-otitis-media/" in found["otitis media"], found
+    assert SEED in found["fatty apron"], found
+    assert "/cardiology/hypertension-drug-treatment/" in found["hypertension"], found
+    assert all(ARTICLE.match(link) for links in found.values() for link in links), found
+    # Every bundle was asked, and the WebAssembly was fetched once, from the first.
+    assert {b for b in ("pagefind-1", "pagefind-2") if any(f"/{b}/pagefind-entry.json" in f for f in fetched)} == {"pagefind-1", "pagefind-2"}
+    assert [f for f in fetched if "wasm." in f and "/pagefind/" not in f] == []

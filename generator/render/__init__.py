@@ -30,6 +30,7 @@ from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
 from ..sanitize import escape_attribute, escape_title
+from ..search import bucket_count
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
 __all__ = ["Page", "build_date", "content_date", "content_epoch", "render"]
@@ -51,18 +52,20 @@ class Page:
     at two bytes a character.
     """
 
-    __slots__ = ("path", "data")
+    __slots__ = ("path", "data", "searchable")
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, *, searchable: bool = False) -> None:
         self.path = path
         """Path inside the docs folder: ``gynecologic-oncology/slug.md``."""
         self.data = text.encode("utf-8")
+        self.searchable = searchable
+        """A current article's page: what search indexes (search.py)."""
 
     @classmethod
     def file(cls, path: str, data: bytes) -> "Page":
         """A file published as it is, beside the pages (a figure's image): ``text`` does not apply."""
         page = cls.__new__(cls)
-        page.path, page.data = path, bytes(data)
+        page.path, page.data, page.searchable = path, bytes(data), False
         return page
 
     @property
@@ -123,7 +126,7 @@ def render(
                        policy=markdown_block(site.editorial_policy)))
     pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
     pages.append(Page("search.md", env.get_template("search.md.j2").render(
-        front_matter=_front_matter(title="Search", search=False), helpers=helpers, site=site)))
+        front_matter=_front_matter(title="Search", search=False), helpers=helpers, site=site, bundles=bucket_count(len(articles)))))
     if site_url:
         latest = max((a.review.updated for a in articles), default=today)
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
@@ -303,7 +306,7 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
                                    canonical=canonical, noindex=True if canonical else None,
                                    citation=meta_tags(view.citation()) if view.shown_version else None),
     )
-    return Page(path, text)
+    return Page(path, text, searchable=view.permalink is None)
 
 
 def _page(env: Environment, template: str, path: str, title: str, helpers: Helpers, site: Any, *, description: str | None = None, **context: Any) -> Page:

@@ -224,7 +224,15 @@
     script.src = bundle + "pagefind-ui.js";
     script.onload = function () {
       box.textContent = "";
-      var ui = new window.PagefindUI({ element: "#gs-search", showSubResults: true, showImages: false, resetStyles: false });
+      /* A large site's index is in several bundles (generator/search.py): pagefind/, pagefind-1/, …
+         merged here; each adds its metadata and one index chunk per query. */
+      var merged = [];
+      var count = parseInt(box.getAttribute("data-bundles") || "1", 10);
+      for (var i = 1; i < count; i++) {
+        merged.push({ bundlePath: new URL(bundle.replace(/pagefind\/$/, "pagefind-" + i + "/"), window.location.href).href });
+      }
+      var ui = new window.PagefindUI({ element: "#gs-search", showSubResults: true, showImages: false, resetStyles: false,
+                                       mergeIndex: merged });
       var input = box.querySelector("input");
       var heading = document.querySelector("h1[id]");
       if (input && heading) { input.setAttribute("aria-labelledby", heading.id); }
