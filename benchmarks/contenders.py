@@ -9,21 +9,26 @@
 4. Zensical — the same config and Markdown, when Zensical is installed (the
    ``bench`` extra).
 5. the Python-Markdown floor — every page through Python-Markdown alone.
+6. one edit — one article's summary gains a sentence, then ``guidesite build``
+   runs again on the pipeline's site (run last: the baselines above must build
+   the Markdown as it was).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import itertools
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from .generate import REPO
+from .generate import REPO, _dump
 
 PageLayout = Literal["directory", "fragment"]
 
@@ -46,6 +51,14 @@ class Command:
     retry: "Command | None" = None
     """Run instead when this one fails (Zensical without the theme overrides)."""
     retry_note: str = ""
+    needs: str | None = None
+    """Key of the contender whose output this one works on; skipped when that one did not succeed."""
+    clean: bool = True
+    """Remove ``site`` before running (False: rebuild over the site already there)."""
+    edit: "Callable[[], Edit] | None" = None
+    """Changes the project just before the command runs (not timed); its page is checked afterwards."""
+    per_article: bool = True
+    """Whether time per article means anything (not for a rebuild after one edit)."""
 
     def article_pages(self, articles: list[tuple[str, str]]) -> list[str]:
         if self.layout == "fragment":
@@ -53,7 +66,7 @@ class Command:
         return [f"{specialty}/{id}/index.html" for specialty, id in articles]
 
 
-KEYS = ("validate", "pipeline", "naive", "zensical", "floor")
+KEYS = ("validate", "pipeline", "naive", "zensical", "floor", "one-edit")
 
 
 def validate(project: Path) -> Command:
@@ -103,8 +116,58 @@ def floor(project: Path) -> Command:
                    REPO, site, layout="fragment")
 
 
-IN_ORDER = (validate, pipeline, naive_mkdocs, zensical, floor)
-"""Each contender's command maker, in the order they run: the baselines read the pipeline's Markdown."""
+def one_edit(project: Path) -> Command:
+    """``guidesite build`` again, on the pipeline's site, after one article's text was edited."""
+    built = pipeline(project)
+    return Command("one-edit", "guidesite build after one edit", built.argv, project, built.site, needs="pipeline",
+                   clean=False, edit=lambda: edit_one_article(project), per_article=False)
+
+
+IN_ORDER = (validate, pipeline, naive_mkdocs, zensical, floor, one_edit)
+"""Each contender's command maker, in the order they run: the baselines read the pipeline's Markdown,
+and the one edit comes after them, so that they build the Markdown as the pipeline first wrote it."""
+
+
+# --- the one edit ---------------------------------------------------------------
+
+EDIT_TEXT = "This sentence was added by the one-edit benchmark."
+"""Appended to one article's summary; looked for in its page after the rebuild."""
+
+
+@dataclass
+class Edit:
+    """One article edited for the rebuild, and whether its page showed the edit afterwards."""
+
+    path: Path
+    """The article's YAML."""
+    article: tuple[str, str]
+    """Its specialty and id."""
+    text: str
+    found: bool | None = None
+
+
+def edit_one_article(project: Path) -> Edit:
+    """Append :data:`EDIT_TEXT` to the summary of the middle article of ``content/*/*.yaml`` (sorted).
+
+    The summary's first wording (the clinician's, when there are two) gains the sentence.  The file is
+    read and written back with the generator's own dumper, which gives back a generated file byte for
+    byte, so that only the summary's lines change; the comment lines at its top are kept.
+    """
+    files = sorted((project / "content").glob("*/*.yaml"))
+    if not files:
+        raise FileNotFoundError(f"no article under {project / 'content'}")
+    path = files[len(files) // 2]
+    text = path.read_text(encoding="utf-8")
+    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), text.splitlines(keepends=True)))
+    data = yaml.safe_load(text)
+    summary = data["summary"]
+    if isinstance(summary, dict):
+        audience = next(iter(summary))
+        summary[audience] = f"{summary[audience].rstrip()} {EDIT_TEXT}"
+    else:
+        data["summary"] = f"{summary.rstrip()} {EDIT_TEXT}"
+    path.write_text(header + _dump(data), encoding="utf-8")
+    return Edit(path, (path.parent.name, data.get("id", path.stem)), EDIT_TEXT)
 
 
 def versions() -> dict[str, str]:

@@ -6,7 +6,7 @@ far, which is what ``RUSAGE_CHILDREN`` would give).  A command that works in
 several processes at once is also sampled as a whole: the peak, over its run,
 of the proportional memory (PSS) of the process and all its descendants.  The output is measured on
 disk after the process has ended: total bytes, the largest article page, and
-the bytes a reader downloads to run a first search query.
+the bytes a reader downloads to run a first search query (over every search bundle).
 """
 
 from __future__ import annotations
@@ -146,10 +146,17 @@ class SearchCost:
     bytes: int = 0
     gzip_bytes: int = 0
     """The same files compressed as a server would send them (gzip level 6)."""
+    typical_files: list[Path] | None = None
+    """For a chunked index, the files of a typical query (median-size chunks) instead of the worst one."""
+    typical_bytes: int | None = None
+    bundles: int | None = None
+    """How many search bundles the query touches, for a method that has several (Pagefind)."""
 
     def __post_init__(self) -> None:
         self.bytes = sum(f.stat().st_size for f in self.files)
         self.gzip_bytes = sum(len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in self.files)
+        if self.typical_files is not None:
+            self.typical_bytes = sum(f.stat().st_size for f in self.typical_files)
 
 
 def material_search(site: Path) -> SearchCost | None:
@@ -171,25 +178,70 @@ def zensical_search(site: Path) -> SearchCost | None:
     return SearchCost("Zensical", [index, *sorted((site / "assets" / "javascripts" / "workers").glob("search.*.js"))])
 
 
-def pagefind_search(site: Path) -> SearchCost | None:
-    """Pagefind's chunked index: the UI, the search library and its WebAssembly, the entry and
-    metadata files, and, for one query, one index chunk and the fragments of the first results.
+PAGEFIND_FIXED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
+"""The primary bundle's files every first query loads once: the UI, the search library and its worker, the entry file."""
 
-    The query's chunk and fragments are the largest ones (a pessimistic first query); the
-    browser test in tests/test_browser.py measures a real one.
+RESULTS_SHOWN = 5
+"""Results whose fragments a first query fetches."""
+
+
+def pagefind_bundles(site: Path) -> list[Path]:
+    """The site's Pagefind bundles: the primary ``pagefind/``, then ``pagefind-1/``, ``pagefind-2/``, … in number order."""
+    merged = [d for d in site.glob("pagefind-*") if d.is_dir() and d.name.removeprefix("pagefind-").isdigit()]
+    return [site / "pagefind", *sorted(merged, key=lambda d: int(d.name.removeprefix("pagefind-")))]
+
+
+def pagefind_search(site: Path) -> SearchCost | None:
+    """Pagefind's chunked index, in one bundle or several merged in the browser (``mergeIndex``).
+
+    A first query loads, once, the primary bundle's UI, search library, worker, entry file, one
+    WebAssembly file (English, when there are several) and its metadata; then, from every bundle
+    (the primary too), its entry file, its metadata and the index chunk holding the query's word
+    (a merged bundle reuses the primary's WebAssembly and UI); then the fragments of the results
+    shown.  The pessimistic figure takes each bundle's largest chunk and the largest fragments of
+    all bundles; the typical one each bundle's median-size chunk (the smaller of the two middle
+    ones) and the same fragments.  The browser test in tests/test_browser.py measures a real query.
     """
-    bundle = site / "pagefind"
-    if not (bundle / "pagefind.js").is_file():
+    bundles = pagefind_bundles(site)
+    primary = bundles[0]
+    if not (primary / "pagefind.js").is_file():
         return None
-    fixed = [bundle / name for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json")]
-    fixed += sorted(bundle.glob("wasm.*.pagefind"))[:1] + sorted(bundle.glob("pagefind.*.pf_meta"))[:1]
-    largest = lambda folder, n: sorted((bundle / folder).glob("*"), key=lambda f: f.stat().st_size, reverse=True)[:n]  # noqa: E731
-    return SearchCost("Pagefind", [f for f in fixed if f.is_file()] + largest("index", 1) + largest("fragment", 5))
+    wasm = sorted(primary.glob("wasm.*.pagefind"))
+    wasm = [primary / "wasm.en.pagefind"] if (primary / "wasm.en.pagefind").is_file() else wasm[:1]
+    fixed = [f for f in (*(primary / name for name in PAGEFIND_FIXED), *wasm, *_meta(primary)) if f.is_file()]
+    largest, typical = list(fixed), list(fixed)
+    fragments: list[Path] = []
+    for bundle in bundles:
+        if bundle is not primary:
+            each = [f for f in (bundle / "pagefind-entry.json", *_meta(bundle)) if f.is_file()]
+            largest += each
+            typical += each
+        chunks = _by_size(bundle / "index")
+        if chunks:
+            largest.append(chunks[0])
+            typical.append(chunks[len(chunks) // 2])  # largest first: the median, or the smaller middle one
+        fragments += _by_size(bundle / "fragment")
+    shown = sorted(fragments, key=_size, reverse=True)[:RESULTS_SHOWN]
+    return SearchCost("Pagefind", largest + shown, typical_files=typical + shown, bundles=len(bundles))
+
+
+def _meta(bundle: Path) -> list[Path]:
+    return sorted(bundle.glob("pagefind.*.pf_meta"))[:1]
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _by_size(folder: Path) -> list[Path]:
+    """The files of ``folder``, largest first (ties by name), or none when it does not exist."""
+    files = [f for f in folder.glob("*") if f.is_file()] if folder.is_dir() else []
+    return sorted(sorted(files), key=_size, reverse=True)
 
 
 SEARCH_METHODS: tuple[Callable[[Path], SearchCost | None], ...] = (pagefind_search, material_search, zensical_search)
 """Ways a built site may do search, tried in order; the first that recognises the site counts.
-A new search method (a sharded index, a server-side search) is one more function here."""
+A new search method (a server-side search, say) is one more function here."""
 
 
 def first_search(site: Path) -> SearchCost | None:

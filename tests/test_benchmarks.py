@@ -16,7 +16,8 @@ if str(REPO) not in sys.path:
 
 from benchmarks import contenders  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
-from benchmarks.run import bench, main, report  # noqa: E402
+from benchmarks.measure import Output, Run, SearchCost, pagefind_search  # noqa: E402
+from benchmarks.run import Result, Row, bench, estimates, main, report, targets  # noqa: E402
 from generator.load import load  # noqa: E402
 from generator.validate import validate  # noqa: E402
 
@@ -66,14 +67,31 @@ def test_runner_measures_every_contender_on_the_same_articles(tmp_path):
     assert rows["pipeline"].output.search.method == "Pagefind"
     assert rows["naive"].output.search.method == "Material lunr"
     assert rows["pipeline"].output.search.bytes > 0
+    assert rows["pipeline"].output.search.typical_bytes > 0
+    assert rows["pipeline"].output.search.bundles >= 1
     assert rows["floor"].output.search is None
+
+    # The rebuild after one edit ran last, on the pipeline's site, and its page shows the edit;
+    # the baselines built the Markdown from before the edit.
+    edited = rows["one-edit"]
+    assert edited.ok, edited.note
+    middle = sorted((tmp_path / "n3" / "content").glob("*/*.yaml"))[1]
+    assert edited.edit.path == middle and edited.edit.found, edited.note
+    assert "edit not found" not in edited.note
+    specialty, id = edited.edit.article
+    assert edited.edit.text in (rows["pipeline"].command.site / specialty / id / "index.html").read_text(encoding="utf-8")
+    assert edited.edit.text not in (rows["naive"].command.site / specialty / id / "index.html").read_text(encoding="utf-8")
+    assert edited.edit.text not in (rows["floor"].command.site / specialty / f"{id}.html").read_text(encoding="utf-8")
     zensical = rows["zensical"]
     assert zensical.ok or "not installed" in zensical.note, zensical.note
 
     table = report([result], contenders.versions(), "test machine")
     assert "| guidesite build (full pipeline) |" in table
     assert "| pipeline time / naive MkDocs |" in table
+    assert "| guidesite build after one edit |" in table and "| one article edited, rebuild |" in table
     assert "mkdocs-material" in table
+    assert "## Targets (issue 17)" in table and "not measured (no run at 1,000)" in table
+    assert "Estimate for 100,000" not in table  # one size: nothing to extrapolate from
 
 
 def test_naive_config_lists_every_article_in_the_nav(tmp_path):
@@ -95,7 +113,152 @@ def test_the_command_saves_its_table_and_names_what_it_skipped(tmp_path, capsys)
     assert text in capsys.readouterr().out
     assert "| guidesite build (full pipeline) | — |" in text and "skipped (--skip)" in text
     assert "no rendered Markdown" in text  # the baselines need the pipeline's Markdown
+    assert "| guidesite build after one edit | — |" in text and "needs guidesite build (full pipeline)" in text
     assert not (tmp_path / "work" / "n2").exists()
+
+
+def test_every_contender_can_be_skipped_the_one_edit_too(tmp_path, capsys):
+    skip = [arg for key in contenders.KEYS for arg in ("--skip", key)]
+
+    assert main(["--articles", "1", "--workdir", str(tmp_path), "--no-save", *skip]) == 0
+
+    out = capsys.readouterr().out
+    assert "| guidesite build after one edit | — |" in out
+    assert out.count("skipped (--skip)") == len(contenders.KEYS)
+
+
+def test_one_edit_changes_only_the_summary_of_the_middle_article(tmp_path):
+    import difflib
+
+    files = generate(tmp_path, 3, seed=5)
+    before = {f: f.read_text(encoding="utf-8") for f in files}
+
+    edit = contenders.edit_one_article(tmp_path)
+
+    assert edit.path == sorted(files)[1]
+    assert edit.article == (edit.path.parent.name, edit.path.stem)
+    for f in files:
+        if f != edit.path:
+            assert f.read_text(encoding="utf-8") == before[f]
+    after = edit.path.read_text(encoding="utf-8")
+    assert after.startswith("# SYNTHETIC")  # the comment lines are kept
+    changed = [line for line in difflib.unified_diff(before[edit.path].splitlines(), after.splitlines(), n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed and len(changed) <= 8  # a few lines of the summary's clinician wording
+    [article] = [a for a in validate(load(tmp_path)).articles if a.id == edit.article[1]]
+    summary = article.summary if isinstance(article.summary, str) else next(iter(article.summary.values()))
+    assert summary.endswith(contenders.EDIT_TEXT)
+
+
+def _bundle(folder, sizes):
+    """A fake Pagefind bundle: each name (``index/`` and ``fragment/`` files too) with its size in bytes."""
+    for name, size in sizes.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"x" * size)
+
+
+FIXED = {"pagefind-ui.js": 1000, "pagefind-ui.css": 100, "pagefind.js": 2000, "pagefind-worker.js": 3000, "pagefind-entry.json": 50}
+
+
+def test_first_search_query_over_several_bundles(tmp_path):
+    site = tmp_path / "site"
+    # The primary: UI, library, worker, entry and metadata once, English WebAssembly only.
+    _bundle(site / "pagefind", {**FIXED, "pagefind.abc.pf_meta": 500, "wasm.de.pagefind": 70_000, "wasm.en.pagefind": 60_000,
+                                "index/a.pf_index": 40, "index/b.pf_index": 10, "index/c.pf_index": 30, "index/d.pf_index": 20,
+                                **{f"fragment/f{i}.pf_fragment": i for i in range(1, 8)}})
+    # Merged bundles: their own WebAssembly and UI are not loaded, their entry, metadata and one chunk are.
+    _bundle(site / "pagefind-1", {**FIXED, "pagefind-entry.json": 6, "pagefind.def.pf_meta": 600, "wasm.en.pagefind": 99_999,
+                                  "index/a.pf_index": 100, "index/b.pf_index": 50, "index/c.pf_index": 70,
+                                  "fragment/big.pf_fragment": 90, "fragment/small.pf_fragment": 8})
+    _bundle(site / "pagefind-2", {"pagefind-entry.json": 7, "pagefind.ghi.pf_meta": 700, "index/only.pf_index": 5})
+    _bundle(site / "pagefind-ui", {"pagefind-entry.json": 123_456})  # not a bundle: not numbered
+
+    cost = pagefind_search(site)
+
+    fixed = 1000 + 100 + 2000 + 3000 + 50 + 60_000 + 500
+    fragments = 90 + 8 + 7 + 6 + 5  # the 5 largest over every bundle
+    assert cost.method == "Pagefind" and cost.bundles == 3
+    assert cost.bytes == fixed + 40 + (6 + 600 + 100) + (7 + 700 + 5) + fragments
+    # typical: each bundle's median chunk (of an even number, the smaller middle one)
+    assert cost.typical_bytes == fixed + 20 + (6 + 600 + 70) + (7 + 700 + 5) + fragments
+    assert not any(f.parent.name == "pagefind-1" and f.suffix in (".js", ".pagefind") for f in cost.files)
+    assert 0 < cost.gzip_bytes < cost.bytes
+
+
+def test_first_search_query_of_one_bundle_is_counted_as_before(tmp_path):
+    site = tmp_path / "site"
+    _bundle(site / "pagefind", {**FIXED, "pagefind.abc.pf_meta": 500, "wasm.unknown.pagefind": 60_000,
+                                "index/a.pf_index": 40, "index/b.pf_index": 10, "index/c.pf_index": 30,
+                                **{f"fragment/f{i}.pf_fragment": 100 * i for i in range(1, 8)}})
+
+    cost = pagefind_search(site)
+
+    # Before issue 17: the fixed files, the first WebAssembly, the metadata, the largest chunk, the 5 largest fragments.
+    bundle = site / "pagefind"
+    largest = lambda folder, n: sorted((bundle / folder).glob("*"), key=lambda f: f.stat().st_size, reverse=True)[:n]  # noqa: E731
+    before = [bundle / name for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "pagefind-entry.json")]
+    before += sorted(bundle.glob("wasm.*.pagefind"))[:1] + sorted(bundle.glob("pagefind.*.pf_meta"))[:1] + largest("index", 1) + largest("fragment", 5)
+    assert cost.bytes == sum(f.stat().st_size for f in before)
+    assert cost.bundles == 1 and cost.typical_bytes == cost.bytes - 40 + 30
+    assert pagefind_search(tmp_path / "no-site") is None
+
+
+def _made_up(tmp_path, n, *, wall, memory_mb, query_kb=None, naive=None, validate_s=None):
+    """A Result with the pipeline's numbers given (no build is run)."""
+    mb, kb = 2**20, 2**10
+    command = lambda key: contenders.Command(key, key, ["true"], tmp_path)  # noqa: E731
+    search = None
+    if query_kb is not None:
+        worst, typical = tmp_path / f"worst-{n}", tmp_path / f"typical-{n}"
+        worst.write_bytes(b"x" * int(query_kb * kb))
+        typical.write_bytes(b"x" * int(query_kb * kb / 2))
+        search = SearchCost("Pagefind", [worst], typical_files=[typical], bundles=1)
+    rows = [Row(command("pipeline"), Run(wall, peak_rss=memory_mb * mb // 2, peak_tree=memory_mb * mb),
+                Output(0, 0, search=search))]
+    if naive is not None:
+        rows.append(Row(command("naive"), Run(naive, peak_rss=mb)))
+    if validate_s is not None:
+        rows.append(Row(command("validate"), Run(validate_s, peak_rss=mb)))
+    return Result(n, 0, 0.0, n, rows)
+
+
+def test_the_estimate_for_100000_follows_a_power_law_through_the_two_largest_sizes(tmp_path):
+    results = [
+        _made_up(tmp_path, 1_000, wall=10.0, memory_mb=100, query_kb=256, naive=50.0),
+        _made_up(tmp_path, 250, wall=99.0, memory_mb=999, query_kb=999),  # not one of the two largest: ignored
+        _made_up(tmp_path, 4_000, wall=80.0, memory_mb=200, query_kb=512, validate_s=6.0),
+    ]
+
+    found = {e.what: e for e in estimates(results)}
+
+    wall, memory = found["pipeline wall time"], found["pipeline peak memory, all processes"]
+    assert (wall.n1, wall.n2) == (1_000, 4_000)
+    assert wall.b == pytest.approx(1.5) and wall.at() == pytest.approx(10.0 * 100**1.5)  # 10,000 s
+    assert wall.a * 1_000**1.5 == pytest.approx(10.0)
+    assert memory.b == pytest.approx(0.5) and memory.at() == pytest.approx(1_000)
+    assert found["first search query (pessimistic)"].at() == pytest.approx(2_560)
+    assert found["first search query (typical)"].at() == pytest.approx(1_280)
+    assert "one article edited, rebuild" not in found  # measured at no size
+
+    text = report(results, {}, "test machine")
+    assert "## Estimate for 100,000 articles (from 1,000 and 4,000; not measured)" in text
+    assert "extrapolation, not a measurement" in text
+    assert "| pipeline wall time | 10.0 s at 1,000 | 80.0 s at 4,000 | 1.50 | 10,000.0 s |" in text
+    assert "| pipeline peak memory, all processes | 100 MB at 1,000 | 200 MB at 4,000 | 0.50 | 1,000 MB |" in text
+    assert "Estimate for 100,000" not in report(results[:1], {}, "test machine")
+
+
+def test_each_target_says_whether_it_is_met_at_its_size(tmp_path):
+    lines = targets([_made_up(tmp_path, 1_000, wall=10.0, memory_mb=100, naive=50.0),
+                     _made_up(tmp_path, 5_000, wall=60.0, memory_mb=1_100, validate_s=6.0)])
+
+    line = lambda start: next(l for l in lines if l.startswith(start))  # noqa: E731, E741
+    assert line("- full pipeline time / naive MkDocs ≤ 0.40× at 1,000").endswith("✓ 0.20× (50% under)")
+    assert line("- full pipeline time / Zensical").endswith("no value (a contender it needs did not run or failed)")
+    assert line("- peak memory of all the pipeline's processes ≤ 1,024 MB at 5,000").endswith("✗ 1,100 MB (7% over)")
+    assert line("- peak memory of all the pipeline's processes ≤ 2,048 MB at 20,000").endswith("not measured (no run at 20,000)")
+    assert line("- guidesite validate ≤ 5.0 s at 5,000").endswith("✗ 6.0 s (20% over)")
+    assert line("- time per article growing linearly").endswith("5,000 / 1,000: ✗ 1.20× (4% over)")
 
 
 @pytest.mark.parametrize("argv", [["--articles", "0"], ["--skip", "nothing"]])
