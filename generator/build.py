@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from . import compat  # noqa: F401, I001  (before any mkdocs import: MkDocs, or ProperDocs in its place)
@@ -27,9 +28,12 @@ from mkdocs.config import load_config
 from .engines import build_with, zensical_theme_dirs
 from .errors import BuildError
 from . import search
-from .pool import release_memory
+from .pool import release_memory, usable_cpus
 from .render import Page
 from .sanitize import check_site
+
+if TYPE_CHECKING:
+    from .shards import Shard
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ def build(
     editions: bool = False,
     engine: str = "mkdocs",
     release: bool = False,
+    shard: "Shard | None" = None,
 ) -> Path:
     """Write ``pages``, build them strictly with the engine (MkDocs, or Zensical: engines.py), finish
     and check the output, then swap into place.
@@ -76,7 +81,7 @@ def build(
     page check must know.  ``editions``: the site is built to be published as one edition among
     others (``guidesite publish``), so its pages carry Material's version selector, which reads
     ``versions.json`` from the folder above the site; any other build leaves it out and requests
-    nothing of the kind.  ``release`` empties ``pages`` once they are written: a large site's Markdown
+    nothing of the kind.  ``shard`` builds one shard of the site into ``site_dir`` (shards.py).  ``release`` empties ``pages`` once they are written: a large site's Markdown
     is not kept in memory while the engine and search run.
     """
     report = report if report is not None else BuildReport()
@@ -89,6 +94,10 @@ def build(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
     with _build_lock(staging.parent):
+        if shard is not None:
+            if engine != "mkdocs":
+                raise BuildError([f"a sharded build uses MkDocs; the site's engine is {engine}"])
+            return _build_shard(pages, site_dir, config_file, source_date_epoch, staging, stage, site_url, shard, release)
         return _build(pages, project, site_dir, config_file, source_date_epoch, staging, report, stage, theme_dirs, site_url, editions,
                       engine, release)
 
@@ -172,6 +181,51 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
     log.info("built %d pages into %s (%d Markdown files regenerated)", len(paths), site_dir, report.markdown_written)
+    return site_dir
+
+
+def _build_shard(pages: list[Page], site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
+                 stage: Callable[[str], None], site_url: str | None, shard: "Shard", release: bool) -> Path:
+    """One shard of the site into ``site_dir``, with the manifest ``guidesite assemble`` reads (shards.py)."""
+    from . import parts, shards
+
+    # What the shard was built from, the same on every machine building the same commit.
+    digest = _fingerprint(pages, config_file, Path("shard"), source_date_epoch, site_url)
+    duplicates = _repeated_paths(pages)
+    if duplicates:
+        raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
+    _remove_leftovers(staging.parent, ".docs-")
+    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
+    _remove_leftovers(site_dir.parent, ".search-")
+    new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
+    new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
+    try:
+        stage(f"writing {len(pages)} Markdown pages")
+        write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
+        paths = [page.path for page in pages]
+        sizes = {page.path: len(page.data) for page in pages}
+        groups = search.buckets(search.html_path(page.path) for page in pages if page.searchable)
+        if release:
+            pages.clear()
+            release_memory()
+        own = shards.own_pages(paths, groups, shard)
+        planned = shards.shard_parts(own, shard, workers=usable_cpus(), sizes=sizes)
+        count = sum(1 for path in own if path.endswith(".md"))
+        stage(f"building shard {shard}: {count:,} of {len(paths):,} pages with MkDocs")
+        building = time.perf_counter()
+        with _epoch(source_date_epoch), editions_build(False):
+            results = parts.run(config_file, new_docs, new_site, paths, sizes=sizes, site_url=site_url, parts=planned, check_anchors=False,
+                                on_part=lambda done, total: stage(parts_progress(done, total, count, time.perf_counter() - building)))
+        mine = shards.bucket_range(shard, len(groups))
+        stage(f"indexing search bundles {mine.start + 1}–{mine.stop} of {len(groups)}" if mine else "no search bundle in this shard")
+        search.Indexing(new_site, groups, only=mine).start().finish()
+        shards.write_manifest(new_site, shard, digest, len(groups), results)
+        stage(f"replacing {site_dir.name}/")
+        replace_atomically(site_dir, new_site)
+    finally:
+        for leftover in (new_docs, new_site):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
     return site_dir
 
 

@@ -38,21 +38,52 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
 @click.option("--judge-by", metavar="REF", default=None, help="Count approvals by the reviewer registry and rules of this git ref (a pull request's build: its base).")
 @click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default=None,
               help="Engine that turns the Markdown into HTML (default: site_config/site.yaml's engine, else mkdocs; zensical is experimental).")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Build only shard K of N (1 ≤ K ≤ N) into --site-dir, for 'guidesite assemble' to join (a CI job matrix).")
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None, engine: str | None) -> None:
+def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None, engine: str | None,
+          shard: str | None) -> None:
     """Validate content/, render it and build the site into site/."""
+    from .shards import Shard
+
     project: Path = ctx.obj["project"]
+    try:
+        part = Shard.parse(shard) if shard is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    if part is not None and site_dir is None:
+        raise click.UsageError("--shard needs --site-dir: the folder CI keeps for 'guidesite assemble'")
     started = time.perf_counter()
     progress = _Progress()
     with _reporting(ctx), progress:
         report = BuildReport()
         built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report,
-                                                                             engine=engine)
+                                                                             engine=engine, shard=part)
     took = time.perf_counter() - started
-    if report.unchanged:
+    if part is not None:
+        click.echo(f"Built shard {part} of {built.pages} pages ({built.articles} articles) into {built.site_dir} in {took:.1f} s")
+    elif report.unchanged:
         click.echo(f"Nothing changed: {built.site_dir} is up to date ({built.articles} articles checked in {took:.1f} s)")
     else:
         click.echo(f"Built {built.pages} pages ({built.articles} articles; {report.markdown_written} source file(s) regenerated) into {built.site_dir} in {took:.1f} s")
+    if timings:
+        for stage, seconds in progress.timings():
+            click.echo(f"{seconds:7.2f} s  {stage}")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=None, help="The site folder to replace (default: <project>/site).")
+@click.option("--timings", is_flag=True, help="Print how long each stage took.")
+@click.pass_context
+def assemble(ctx: click.Context, folders: tuple[Path, ...], to: Path | None, timings: bool) -> None:
+    """Join the FOLDERS of every shard of a sharded build ('build --shard K/N') into one site."""
+    project: Path = ctx.obj["project"]
+    started = time.perf_counter()
+    progress = _Progress()
+    with _reporting(ctx), progress:
+        files = Pipeline(project, progress=progress).assemble(list(folders), to or project / "site")
+    click.echo(f"Assembled {len(folders)} shards ({files:,} files) into {to or project / 'site'} in {time.perf_counter() - started:.1f} s")
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")

@@ -66,11 +66,9 @@ class Part:
     index: int
     own: frozenset[str]
     """Docs-relative paths of the pages this part builds."""
-
-    @property
-    def main(self) -> bool:
-        """The first part also writes the site's own pages, the sitemap, the 404 page and static files."""
-        return self.index == 0
+    main: bool = False
+    """The main part (one per site) also writes the site's own pages, the sitemap, the 404 page and
+    the static files."""
 
     def role(self, src_uri: str, in_nav: bool) -> str | None:
         if src_uri in self.own or (self.main and "/" not in src_uri):
@@ -91,6 +89,15 @@ class PartResult:
     """``(page, target page, anchor, link as written)`` for anchors in pages the part did not build."""
     anchor_level: int = logging.WARNING
     """Level at which the site reports a missing anchor (``validation.anchors``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"problems": self.problems, "anchors": {page: sorted(ids) for page, ids in sorted(self.anchors.items())},
+                "links": [list(link) for link in self.links], "anchor_level": self.anchor_level}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PartResult":
+        return cls(list(data["problems"]), {page: set(ids) for page, ids in data["anchors"].items()},
+                   [tuple(link) for link in data["links"]], int(data["anchor_level"]))
 
 
 PAGE_COST = 4096
@@ -120,19 +127,33 @@ def plan(page_paths: Iterable[str], *, workers: int, part_pages: int = PART_PAGE
             chunks.append([])
         chunks[-1].append(path)
         done += cost[path]
-    return [Part(i, frozenset(chunk)) for i, chunk in enumerate(chunks)]
+    return [Part(i, frozenset(chunk), main=i == 0) for i, chunk in enumerate(chunks)]
+
+
 def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[str], *,
         workers: int | None = None, part_pages: int = PART_PAGES, split_from: int = SPLIT_FROM,
-        sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None, site_url: str | None = None) -> None:
+        sizes: Mapping[str, int] | None = None, on_part: Callable[[int, int], None] | None = None, site_url: str | None = None,
+        parts: list[Part] | None = None, check_anchors: bool = True) -> list[PartResult]:
     """Build ``docs_dir`` into ``site_dir`` (which must be empty), in parts when the site is large.
 
-    Every part's problems are collected; any problem fails the whole build.
+    ``parts`` gives the parts instead of planning them (a shard of a sharded build, or a rebuild of
+    the changed pages only); ``check_anchors=False`` leaves the anchors of links between parts to
+    the caller (a shard: they are checked when the shards are assembled), which gets every part's
+    result.  Every part's problems are collected; any problem fails the whole build.
     """
     workers = usable_cpus() if workers is None else workers
-    parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from, sizes=sizes)
-    if not parts:
-        _raise(build_part(str(config_file), str(docs_dir), str(site_dir), None, site_url).problems)
-        return
+    if parts is None:
+        parts = plan(page_paths, workers=workers, part_pages=part_pages, split_from=split_from, sizes=sizes)
+        if not parts:
+            result = build_part(str(config_file), str(docs_dir), str(site_dir), None, site_url)
+            _raise(result.problems)
+            return [result]
+    if len(parts) == 1:  # one part: in this process
+        results = [build_part(str(config_file), str(docs_dir), str(site_dir), parts[0], site_url)]
+        if on_part:
+            on_part(1, 1)
+        _raise(results[0].problems + (missing_anchors(results) if check_anchors else []))
+        return results
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
     results: list[PartResult] = []
     try:
@@ -143,16 +164,17 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
                 results.append(future.result())
                 if on_part:
                     on_part(done, len(parts))
-        _raise([problem for result in results for problem in result.problems] + _missing_anchors(results))
+        _raise([problem for result in results for problem in result.problems] + (missing_anchors(results) if check_anchors else []))
         for folder in folders[1:]:
             _move_into(folder, site_dir)
     finally:
         for folder in folders[1:]:
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
-def _missing_anchors(results: list[PartResult]) -> list[str]:
+def missing_anchors(results: list[PartResult]) -> list[str]:
     """Links into another part's page whose anchor that page does not have (MkDocs' message)."""
     present: dict[str, set[str]] = {}
     for result in results:

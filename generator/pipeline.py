@@ -18,6 +18,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .build import STAGING, BuildReport, build as build_site
 from .errors import ContentError, Problem
@@ -25,6 +26,7 @@ from .history import History
 from .pool import release_memory
 from .load import Loaded, load
 from .model import SiteConfig
+from .shards import Shard
 from .render import Page, build_date, content_date, content_epoch, render
 from .validate import Validated, check_content, validate
 from .versions import ArticleVersion, article_versions
@@ -198,12 +200,14 @@ class Pipeline:
         report: BuildReport | None = None,
         editions: bool = False,
         engine: str | None = None,
+        shard: Shard | None = None,
     ) -> Built:
         """The whole chain into ``site_dir`` (atomically: a failure at any stage leaves it as it was).
 
         ``paths`` builds a site of just those article files (``guidesite preview``); ``editions`` builds
         it to be published as an edition (with Material's version selector: ``guidesite publish``);
-        ``engine`` overrides site.yaml's (mkdocs or zensical, see engines.py).
+        ``engine`` overrides site.yaml's (mkdocs or zensical, see engines.py); ``shard`` builds one
+        shard of the site into ``site_dir`` (shards.py).
         """
         config = self.engine_config  # a bad mkdocs.yml is reported before any work
         validated = self.validate(paths, only_paths=paths is not None)
@@ -215,8 +219,19 @@ class Pipeline:
         count = sum(1 for page in pages if page.path.endswith(".md"))
         out = build_site(pages, self.root, site_dir=site_dir, config_file=self.config_file, source_date_epoch=epoch,
                          staging_dir=staging_dir, report=report, on_stage=self.progress, theme_dirs=list(config.theme.dirs),
-                         site_url=self.site_url, editions=editions, engine=engine or site.settings.engine, release=True)
+                         site_url=self.site_url, editions=editions, engine=engine or site.settings.engine, release=True,
+                         shard=shard)
         return Built(out, count, articles, site)
+
+    def assemble(self, folders: list[Path], to: Path) -> int:
+        """Join the folders of a sharded build's shards into ``to``, checked as a build checks its
+        pages (shards.py); the number of files."""
+        from .sanitize import check_site
+        from .shards import assemble
+
+        dirs = self.theme_dirs
+        base = urlsplit(self.site_url).path or "/" if self.site_url else "/"
+        return assemble(folders, to, check=lambda site: check_site(site, dirs, base), stage=self.progress)
 
 
 SAFE_MARKDOWN_EXTENSIONS = frozenset({
