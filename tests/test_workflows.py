@@ -50,3 +50,21 @@ def test_publishing_waits_for_validation_the_editorial_rules_and_the_tests():
         assert any(needed in run for run in runs[:publish_at]), f"{needed} must run before publishing ({names})"
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_sharded_publish_example_builds_every_shard_then_assembles_them():
+    workflow = yaml.safe_load((REPO / ".github" / "examples" / "publish-sharded.yml").read_text(encoding="utf-8"))
+    shard, final = workflow["jobs"]["shard"], workflow["jobs"]["assemble"]
+    numbers = shard["strategy"]["matrix"]["shard"]
+    assert numbers == list(range(1, int(shard["env"]["SHARDS"]) + 1))  # the matrix and 'of' agree
+    build = next(s["run"] for s in shard["steps"] if "--shard" in s.get("run", ""))
+    assert '--shard "${{ matrix.shard }}/$SHARDS"' in build and "SOURCE_DATE_EPOCH=" in build
+    checkout = next(s for s in shard["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    upload = next(s for s in shard["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["include-hidden-files"] is True  # the manifest is a dot file
+    assert final["needs"] == "shard"
+    runs = [s.get("run", "") for s in final["steps"]]
+    assemble_at = next(i for i, run in enumerate(runs) if "guidesite assemble shards/shard-*" in run)
+    deploy_at = next(i for i, s in enumerate(final["steps"]) if s.get("uses", "").startswith("actions/deploy-pages"))
+    assert assemble_at < deploy_at
