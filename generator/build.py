@@ -27,7 +27,8 @@ from mkdocs.config import load_config
 
 from .engines import build_with, zensical_theme_dirs
 from .errors import BuildError
-from . import search
+from . import reuse, search
+from .parts import Part
 from .pool import release_memory, usable_cpus
 from .render import Page
 from .sanitize import check_site
@@ -49,6 +50,8 @@ class BuildReport:
     """Markdown files of the staging folder that were new or changed (0: nothing to regenerate)."""
     unchanged: bool = False
     """Nothing changed since the last good build: MkDocs did not run and nothing was written."""
+    pages_kept: int = 0
+    """Pages whose HTML was kept from the last good build (their Markdown and the shared context did not change)."""
 
 
 def build(
@@ -144,24 +147,44 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         paths = [page.path for page in pages]
         sizes = {page.path: len(page.data) for page in pages}
         searchable = [page.path for page in pages if page.searchable]
+        titles = reuse.nav_titles(pages)
         if release:
             pages.clear()
             release_memory()
-        stage(f"building {len(paths):,} pages with {'Zensical' if engine == 'zensical' else 'MkDocs'}")
+        # One edit: the pages whose Markdown and shared context did not change are kept (reuse.py).
+        record = reuse.Record.read(staging) if engine == "mkdocs" else None
+        current = reuse.context(config_file, site_url=site_url, editions=editions, engine=engine, epoch=source_date_epoch, paths=paths,
+                                titles=titles, tools=_tool_versions())
+        kept = reuse.kept_pages(record, current, site_dir, paths, changed)
+        report.pages_kept = len(kept)
         building = time.perf_counter()
+        if kept:
+            own = frozenset(path for path in paths if path.endswith(".md") and path not in kept)
+            planned = [Part(0, own, main=True)]
+            stage(f"building {len(own):,} changed or site pages with MkDocs ({len(kept):,} kept from the last build)")
+        else:
+            planned = None
+            stage(f"building {len(paths):,} pages with {'Zensical' if engine == 'zensical' else 'MkDocs'}")
         with _epoch(source_date_epoch), editions_build(editions):
-            build_with(engine, config_file, new_docs, new_site, paths, sizes=sizes,
-                       on_part=lambda done, count: stage(parts_progress(done, count, len(paths), time.perf_counter() - building)),
-                       site_url=site_url, editions=editions)
+            results = build_with(engine, config_file, new_docs, new_site, paths, sizes=sizes, parts=planned,
+                                 on_part=lambda done, count: stage(parts_progress(done, count, len(paths), time.perf_counter() - building)),
+                                 site_url=site_url, editions=editions)
+        built = [page.relative_to(new_site).as_posix() for page in new_site.rglob("*.html")] if kept else None
+        rebuilt = {page for result in results for page in result.anchors}
+        problems, anchors, links = reuse.check_links(record if kept else None, results, rebuilt)
+        if kept and problems:
+            raise BuildError(problems)
+        reuse.link_kept(site_dir, new_site, kept)
         if engine == "zensical":
             theme_dirs = zensical_theme_dirs(config_file)
         elif theme_dirs is None:
             theme_dirs = list(load_config(str(config_file), docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
         # The two only read the pages: they run side by side.
-        indexing = search.Indexing(new_site, search.buckets(search.html_path(p) for p in searchable)).start()
+        groups = search.buckets(search.html_path(p) for p in searchable)
+        indexing = search.Indexing(new_site, groups, only=reuse.kept_bundles(record, site_dir, new_site, groups, kept)).start()
         try:
-            hazards = check_site(new_site, theme_dirs, urlsplit(site_url).path or "/" if site_url else "/")
+            hazards = check_site(new_site, theme_dirs, urlsplit(site_url).path or "/" if site_url else "/", only=built)
         except BaseException:
             indexing.stop()
             raise
@@ -174,7 +197,10 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         # may pass for up to date (a build that fails after the swap must not be skipped next time).
         stamp.unlink(missing_ok=True)
         replace_atomically(site_dir, new_site)
+        (staging / reuse.RECORD).unlink(missing_ok=True)
         report.markdown_written = _keep_pages(paths, new_docs, staging, changed)
+        if engine == "mkdocs":
+            reuse.new_record(current, site_dir, paths, groups, anchors, links).write(staging)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
     finally:
         for leftover in (new_docs, new_site):
@@ -299,7 +325,7 @@ def sync_pages(pages: list[Page], staging: Path) -> int:
 def _remove_stale(staging: Path, wanted: set[str]) -> None:
     for stale in sorted(staging.rglob("*"), reverse=True):
         relative = stale.relative_to(staging).as_posix()
-        if stale.is_file() and relative != STAMP and relative not in wanted:
+        if stale.is_file() and relative not in (STAMP, reuse.RECORD) and relative not in wanted:
             stale.unlink()
         elif stale.is_dir() and not any(stale.iterdir()):
             stale.rmdir()
@@ -443,6 +469,9 @@ def _keep_unchanged(old: Path, new: Path) -> None:
         before = old / path.relative_to(new)
         try:
             stat = before.stat()
+            mine = path.stat()
+            if (stat.st_dev, stat.st_ino) == (mine.st_dev, mine.st_ino):
+                continue  # kept from the last build: already the same file (renaming a link onto it would do nothing)
             if before.is_symlink() or stat.st_size != path.stat().st_size or before.read_bytes() != path.read_bytes():
                 continue
             link = path.with_name(path.name + ".same")

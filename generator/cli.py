@@ -65,7 +65,9 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     elif report.unchanged:
         click.echo(f"Nothing changed: {built.site_dir} is up to date ({built.articles} articles checked in {took:.1f} s)")
     else:
-        click.echo(f"Built {built.pages} pages ({built.articles} articles; {report.markdown_written} source file(s) regenerated) into {built.site_dir} in {took:.1f} s")
+        kept = f", {report.pages_kept:,} pages kept from the last build" if report.pages_kept else ""
+        click.echo(f"Built {built.pages} pages ({built.articles} articles; {report.markdown_written} source file(s) regenerated{kept}) "
+                   f"into {built.site_dir} in {took:.1f} s")
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")

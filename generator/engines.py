@@ -37,15 +37,19 @@ ZENSICAL_TIMEOUT = 3600
 
 
 def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: list[str], *, sizes: dict[str, int],
-               on_part: Callable[[int, int], None], site_url: str | None, editions: bool) -> None:
-    """Build ``docs`` into the (empty) folder ``site`` with ``engine``."""
+               on_part: Callable[[int, int], None], site_url: str | None, editions: bool, parts: list | None = None) -> list:
+    """Build ``docs`` into the (empty) folder ``site`` with ``engine``; MkDocs' parts' results (anchors
+    and links to anchors of the pages built; none from Zensical).  ``parts``: MkDocs builds these
+    parts only (a rebuild of the changed pages, reuse.py)."""
     from .finish import finish_site, write_sitemap
     from .render import build_date
 
+    planned = parts
     if engine == "mkdocs":
         from . import parts
 
-        parts.run(config_file, docs, site, paths, sizes=sizes, on_part=on_part, site_url=site_url)
+        return parts.run(config_file, docs, site, paths, sizes=sizes, on_part=on_part, site_url=site_url, parts=planned,
+                         check_anchors=planned is None)
     elif engine == "zensical":
         build_with_zensical(config_file, docs, site, site_url=site_url, editions=editions)
         write_sitemap(site, build_date().isoformat())  # Zensical's is empty: its template differs from ours
@@ -54,6 +58,7 @@ def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: li
         # output.  With MkDocs they did it as pages were built (the hooks with finish.py's functions),
         # so a second pass over every page would only repeat it.
         finish_site(site)
+        return []
     else:
         raise BuildError([f"expected an engine from {', '.join(ENGINES)}; got '{engine}'"])
 

@@ -174,9 +174,11 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     return results
 
 
-def missing_anchors(results: list[PartResult]) -> list[str]:
-    """Links into another part's page whose anchor that page does not have (MkDocs' message)."""
-    present: dict[str, set[str]] = {}
+def missing_anchors(results: list[PartResult], *, anchors: Mapping[str, set[str]] | None = None) -> list[str]:
+    """Links into a page another part built whose anchor that page does not have (MkDocs' message;
+    links within a part MkDocs checked itself).  ``anchors``: of pages no part built (kept from the
+    last build)."""
+    present: dict[str, set[str]] = dict(anchors or {})
     for result in results:
         present.update(result.anchors)
     problems = []
@@ -184,10 +186,13 @@ def missing_anchors(results: list[PartResult]) -> list[str]:
         if result.anchor_level < logging.WARNING:
             continue
         for page, target, anchor, link in result.links:
-            if target in present and anchor not in present[target]:
-                problems.append(f"Doc file '{page}' contains a link '{link}', but the doc '{target}' "
-                                f"does not contain an anchor '#{anchor}'.")
+            if target not in result.anchors and target in present and anchor not in present[target]:
+                problems.append(anchor_message(page, target, anchor, link))
     return problems
+
+
+def anchor_message(page: str, target: str, anchor: str, link: str) -> str:
+    return f"Doc file '{page}' contains a link '{link}', but the doc '{target}' does not contain an anchor '#{anchor}'."
 
 
 def _raise(problems: list[str]) -> None:
@@ -210,25 +215,26 @@ def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None
     collector = _Collect()
     mkdocs_logger = logging.getLogger("mkdocs")
     mkdocs_logger.addHandler(collector)
-    plugin = PartPlugin(part) if part is not None else None
+    plugin = PartPlugin(part)
     try:
         config = load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True, site_url=site_url)
         # The second wall (sanitize.py): page bodies cleaned as they are built.
         config.plugins["guidesite/sanitize"] = SanitizePlugin()
-        if plugin is not None:
-            config.plugins["guidesite/part"] = plugin
+        config.plugins["guidesite/part"] = plugin
         mkdocs_build(config)
     except (Abort, ConfigurationError, MkDocsException) as exc:
         return PartResult([m.replace(docs_dir, "build/docs") for m in collector.messages] or [str(exc)])
     finally:
         mkdocs_logger.removeHandler(collector)
-    return plugin.result if plugin is not None else PartResult()
+    return plugin.result
 
 
 class PartPlugin(BasePlugin):
-    """Makes one MkDocs build convert and write only its part's pages (see the module docstring)."""
+    """Makes one MkDocs build convert and write only its part's pages (see the module docstring), and
+    records, for the pages it converts, their anchors and their links to anchors (``part`` None: a
+    build of everything, only recorded)."""
 
-    def __init__(self, part: Part) -> None:
+    def __init__(self, part: Part | None) -> None:
         super().__init__()
         self.part = part
         self.roles: dict[str, str] = {}
@@ -237,12 +243,14 @@ class PartPlugin(BasePlugin):
 
     def on_config(self, config: Any) -> Any:
         self.result.anchor_level = config.validation.links.anchors
-        if not self.part.main:
+        if self.part is not None and not self.part.main:
             config.theme.static_templates = set()
             config.extra_templates = []
         return config
 
     def on_files(self, files: Any, config: Any) -> Any:
+        if self.part is None:
+            return files
         for file in files:
             if file.is_documentation_page():
                 role = self.part.role(file.src_uri, file.inclusion.is_in_nav())
@@ -255,7 +263,7 @@ class PartPlugin(BasePlugin):
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, **_: Any) -> str:
-        if self.roles.get(page.file.src_uri) == "build":
+        if self.part is None or self.roles.get(page.file.src_uri) == "build":
             self._pages.append(page)
             return markdown
         page.meta["template"] = UNWRITTEN
@@ -274,9 +282,8 @@ class PartPlugin(BasePlugin):
         for page in self._pages:
             self.result.anchors[page.file.src_uri] = set(page.present_anchor_ids or ())
             for target, links in (page.links_to_anchors or {}).items():
-                if self.roles.get(target.src_uri) != "build":
-                    for anchor, link in links.items():
-                        self.result.links.append((page.file.src_uri, target.src_uri, anchor, link))
+                for anchor, link in links.items():
+                    self.result.links.append((page.file.src_uri, target.src_uri, anchor, link))
 
 
 def _move_into(folder: Path, site_dir: Path) -> None:

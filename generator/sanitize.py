@@ -377,15 +377,17 @@ def theme_scripts(template_dirs: Iterable[str | Path]) -> list[re.Pattern[str]]:
     return patterns
 
 
-def check_site(site_dir: Path, template_dirs: Iterable[str | Path], base_path: str = "/") -> list[str]:
-    """Every hazard in every HTML file of a built site, as ``path:line: …`` messages.
+def check_site(site_dir: Path, template_dirs: Iterable[str | Path], base_path: str = "/", *, only: Iterable[str] | None = None) -> list[str]:
+    """Every hazard in every HTML file of a built site (or in those of ``only``, site-relative: the
+    pages a rebuild wrote), as ``path:line: …`` messages.
 
     The fast HTML5 pass keeps this well below the time Pagefind takes beside it,
     so it runs in this process.
     """
     site_dir = Path(site_dir).resolve()
     patterns = theme_scripts(template_dirs)
-    found = _check_pages(sorted(site_dir.rglob("*.html")), site_dir, patterns, base_path)
+    pages = sorted(site_dir.rglob("*.html")) if only is None else sorted(site_dir / page for page in only)
+    found = _check_pages(pages, site_dir, patterns, base_path)
     return sorted(found, key=_message_order)
 
 
