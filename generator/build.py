@@ -128,7 +128,10 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
            editions: bool = False, engine: str = "mkdocs", release: bool = False) -> Path:
     fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions) + f"engine {engine}\n"
     stamp = staging / STAMP
-    if (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
+    # The last good build is trusted only if it was made here: a change that commits a site and its
+    # stamp or record (build/ and site/ are git-ignored, but can be forced in) gets a full build.
+    trusted = not reuse.tracked(project, staging, site_dir)
+    if trusted and (site_dir / "index.html").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
         report.unchanged = True
         log.info("nothing changed since the last build of %s", site_dir)
         return site_dir
@@ -152,7 +155,7 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
             pages.clear()
             release_memory()
         # One edit: the pages whose Markdown and shared context did not change are kept (reuse.py).
-        record = reuse.Record.read(staging) if engine == "mkdocs" else None
+        record = reuse.Record.read(staging) if engine == "mkdocs" and trusted else None
         current = reuse.context(config_file, site_url=site_url, editions=editions, engine=engine, epoch=source_date_epoch, paths=paths,
                                 titles=titles, tools=_tool_versions())
         kept = reuse.kept_pages(record, current, site_dir, paths, changed)

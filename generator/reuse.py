@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,19 @@ def _stat(path: Path) -> list[int] | None:
     except OSError:
         return None
     return [info.st_size, info.st_mtime_ns]
+
+
+def tracked(project: Path, *folders: Path) -> bool:
+    """Whether git tracks any file in ``folders`` (a change can commit a site and a record that
+    would pass for the last good build: then nothing of them is trusted)."""
+    inside = [str(folder) for folder in folders if Path(folder).resolve().is_relative_to(project)]
+    if not inside or not (project / ".git").exists():
+        return False
+    try:
+        listed = subprocess.run(["git", "-C", str(project), "ls-files", "--", *inside], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return listed.returncode != 0 or bool(listed.stdout.strip())
 
 
 def kept_pages(record: Record | None, current: str, site_dir: Path, paths: list[str], changed: list[str]) -> dict[str, str]:

@@ -121,3 +121,31 @@ def test_a_change_every_page_shares_builds_everything(project):
     build(list(edited), project, site_dir=site, report=report)
 
     assert report.pages_kept == 0
+
+
+def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good_build(project):
+    """build/ and site/ are git-ignored, but a change can force them in: a committed site with a
+    matching stamp would otherwise be 'up to date', and its pages would be published as built."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(project), "-c", "user.name=Example", "-c", "user.email=example@example.org", *args],
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "content", "site_config", "theme", "mkdocs.yml")
+    git("commit", "-q", "-m", "sample")
+    site = project / "site"
+    pages = _pages(project)
+    build(list(pages), project, site_dir=site)
+    page = site / "pediatrics" / "amoxicillin-acute-otitis-media" / "index.html"
+    genuine = page.read_bytes()
+    page.write_text("<p>Approved by Dr. Nobody</p>", encoding="utf-8")
+    git("add", "-f", "site", "build")
+    git("commit", "-q", "-m", "a change that brings its own site")
+
+    report = BuildReport()
+    build(list(pages), project, site_dir=site, report=report)
+
+    assert not report.unchanged and report.pages_kept == 0
+    assert page.read_bytes() == genuine
