@@ -5,6 +5,9 @@ No timing is asserted here: speed goals live in the benchmark's table, not in te
 
 from __future__ import annotations
 
+import gzip
+import json
+import subprocess
 import sys
 
 import pytest
@@ -16,7 +19,10 @@ if str(REPO) not in sys.path:
 
 from benchmarks import contenders  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
-from benchmarks.measure import Output, Run, SearchCost, pagefind_search  # noqa: E402
+from benchmarks import measure  # noqa: E402
+from benchmarks.measure import (  # noqa: E402
+    PAGEFIND_SIGNATURE, QUERIES, Output, QueryCost, Run, SearchCost, first_query_cost, pagefind_search,
+    pagefind_stems, pagefind_terms, read_pagefind_chunk, read_pagefind_meta)
 from benchmarks.run import Result, Row, bench, estimates, main, report, targets  # noqa: E402
 from generator.load import load  # noqa: E402
 from generator.validate import validate  # noqa: E402
@@ -69,6 +75,11 @@ def test_runner_measures_every_contender_on_the_same_articles(tmp_path):
     assert rows["pipeline"].output.search.bytes > 0
     assert rows["pipeline"].output.search.typical_bytes > 0
     assert rows["pipeline"].output.search.bundles >= 1
+    if measure.cbor2 is not None:  # the real queries, counted from the index the pipeline built
+        queries = rows["pipeline"].output.search.queries
+        assert [q.query for q in queries] == list(QUERIES), rows["pipeline"].output.search.queries_note
+        assert all(q.chunks and q.bytes > 0 and q.typed_bytes >= q.bytes for q in queries)
+        assert any(q.results > 0 for q in queries)
     assert rows["floor"].output.search is None
 
     # The rebuild after one edit ran last, on the pipeline's site, and its page shows the edit;
@@ -203,11 +214,160 @@ def test_first_search_query_of_one_bundle_is_counted_as_before(tmp_path):
     assert pagefind_search(tmp_path / "no-site") is None
 
 
-def _made_up(tmp_path, n, *, wall, memory_mb, query_kb=None, naive=None, validate_s=None):
+# --- real queries, counted from an index Pagefind built ---------------------------------------
+
+def _page(folder, name, text, title="Page"):
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(f'<!doctype html><html lang="en"><head><title>{title}</title></head><body>'
+                               f'<main data-pagefind-body><h1>{title}</h1><p>{text}</p></main></body></html>', encoding="utf-8")
+
+
+def _pagefind(site, subdir="pagefind", glob=None):
+    """Pagefind (the installed one, offline) indexing ``site`` into ``site/subdir``."""
+    argv = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", subdir, "--silent"]
+    subprocess.run(argv + (["--glob", glob] if glob else []), check=True, capture_output=True, timeout=120)
+    return site / subdir
+
+
+def _unpacked(path):
+    raw = gzip.decompress(path.read_bytes())
+    assert raw.startswith(PAGEFIND_SIGNATURE)
+    return raw[len(PAGEFIND_SIGNATURE):]
+
+
+def test_the_decoder_reads_the_index_pagefind_writes(tmp_path):
+    pytest.importorskip("cbor2")
+    site = tmp_path / "site"
+    # Enough distinct words for Pagefind to cut its index into several chunks.
+    filler = [f"q{i:05d}x" for i in range(12_000)]
+    for n, words in enumerate((filler[0::3], filler[1::3], filler[2::3])):
+        _page(site, f"p{n}.html", f"Bevacizumab therapy for cervical cancer, page {n}. " + " ".join(words), title=f"Cervical cancer {n}")
+    bundle = _pagefind(site)
+
+    [meta_file] = bundle.glob("pagefind.*.pf_meta")
+    meta = read_pagefind_meta(meta_file)
+
+    assert meta.version == __import__("importlib.metadata").metadata.version("pagefind")
+    assert len(meta.pages) == 3 and all((bundle / "fragment" / f"{h}.pf_fragment").is_file() for h, _ in meta.pages)
+    # the fragment a result loads is the one its page hash names
+    urls = {json.loads(_unpacked(bundle / "fragment" / f"{h}.pf_fragment"))["url"] for h, _ in meta.pages}
+    assert urls == {"/p0.html", "/p1.html", "/p2.html"}
+    assert len(meta.chunks) >= 2 and sorted(c.hash for c in meta.chunks) == sorted(f.stem for f in (bundle / "index").glob("*"))
+    assert all(a.first <= a.last < b.first <= b.last for a, b in zip(meta.chunks, meta.chunks[1:]))
+
+    # Pagefind's stemmer, asked through a one-page index: the query words as the index holds them.
+    stems = pagefind_stems(["bevacizumab", "cervical", "therapy"])
+    assert stems == {"bevacizumab": "bevacizumab", "cervical": "cervic", "therapy": "therapi"}
+    for word in ("bevacizumab", "cervical", "therapy"):
+        [chunk] = meta.chunks_for(word, stems[word])
+        path = bundle / "index" / f"{chunk.hash}.pf_index"
+        assert path.is_file() and stems[word].encode() in _unpacked(path)
+        assert read_pagefind_chunk(path)[stems[word]].keys() == {0, 1, 2}
+    # every word of every chunk leads back to its chunk, whatever Pagefind cut its bounds to
+    for chunk in meta.chunks:
+        words = read_pagefind_chunk(bundle / "index" / f"{chunk.hash}.pf_index")
+        assert words and all(chunk in meta.chunks_for(word, word) for word in words)
+    # positions, delta-coded from 0 again after each weight marker: "Cervical cancer 1" heading, then the text
+    [chunk] = meta.chunks_for("cancer", "cancer")
+    assert sorted(read_pagefind_chunk(bundle / "index" / f"{chunk.hash}.pf_index")["cancer"][1]) == [1, 7]
+
+
+def test_the_query_is_normalised_as_the_search_library_does():
+    assert pagefind_terms("  Cervical   cancer, (recurrent) Pâté!") == ["cervical", "cancer", "recurrent", "pate"]
+    assert pagefind_terms("platinum-resistant snake_case") == ["platinumresistant", "snake_case"]
+
+
+def test_a_first_query_over_two_bundles_counts_each_file_once(tmp_path):
+    pytest.importorskip("cbor2")
+    site = tmp_path / "site"
+    # Seven pages mention the drug, of different lengths (sizes that gzip cannot even out), over two bundles; two do not.
+    for n in range(4):
+        _page(site, f"a/p{n}.html", "Bevacizumab is given every three weeks. " + " ".join(f"dose{i}" for i in range(40 * n)))
+    for n in range(3):
+        _page(site, f"b/p{n}.html", "Bevacizumab with paclitaxel. " + " ".join(f"cycle{i}" for i in range(40 * n + 20)))
+    _page(site, "a/other.html", "Paclitaxel only.")
+    _page(site, "b/other.html", "Tiredness that does not go away with rest.")
+    primary, merged = _pagefind(site, "pagefind", "a/*.html"), _pagefind(site, "pagefind-1", "b/*.html")
+
+    cost = first_query_cost(site, "Bevacizumab", typed=True)
+
+    def fragments(bundle, word):
+        return [f for f in (bundle / "fragment").glob("*") if word in json.loads(_unpacked(f))["content"].lower()]
+
+    matching = fragments(primary, "bevacizumab") + fragments(merged, "bevacizumab")
+    assert len(matching) == 7 and cost.results == 7
+    assert len({f.stat().st_size for f in matching}) == 7
+    shown = sorted(matching, key=lambda f: f.stat().st_size, reverse=True)[:5]
+    fixed = [primary / name for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js",
+                                         "pagefind-entry.json", "wasm.en.pagefind")]
+    metas = [*primary.glob("pagefind.*.pf_meta"), merged / "pagefind-entry.json", *merged.glob("pagefind.*.pf_meta")]
+    chunks = [*(primary / "index").glob("*"), *(merged / "index").glob("*")]  # one chunk each at this size
+    assert len(chunks) == 2 and sorted(cost.chunks) == sorted(chunks)
+    assert sorted(cost.files) == sorted(fixed + metas + chunks + shown)
+    assert len(cost.files) == len(set(cost.files))
+    assert cost.bytes == sum(f.stat().st_size for f in fixed + metas + chunks + shown)
+    # the merged bundle's own WebAssembly and interface are not fetched
+    assert not any(f.parent == merged and f.suffix in (".js", ".css", ".pagefind") for f in cost.files)
+    assert cost.typed_bytes == cost.bytes  # one chunk per bundle: typing loads nothing more
+
+    # A word in one bundle only: that bundle's chunk is still loaded in both (its range covers the word),
+    # and only the matching page's fragment is.
+    tired = first_query_cost(site, ["tiredness"])
+    assert tired.results == 1 and [f for f in tired.files if f.suffix == ".pf_fragment"] == fragments(merged, "tiredness")
+    nothing = first_query_cost(site, "zzzz")
+    assert nothing.results == 0 and not [f for f in nothing.files if f.suffix == ".pf_fragment"]
+    # a word that matches nothing is left out of an otherwise matching query, as Pagefind does
+    assert first_query_cost(site, "bevacizumab zzzz").results == 7
+
+
+def test_the_search_cost_counts_the_real_queries_or_says_why_not(tmp_path, monkeypatch):
+    pytest.importorskip("cbor2")
+    site = tmp_path / "site"
+    _page(site, "p.html", "Bevacizumab and paclitaxel for cervical cancer; side effects include tiredness.")
+    _pagefind(site)
+
+    cost = pagefind_search(site)
+
+    assert [q.query for q in cost.queries] == list(QUERIES) and cost.queries_note == ""
+    assert all(q.results == 1 for q in cost.queries)
+    assert cost.largest_query.bytes <= cost.bytes  # one chunk: the pessimistic estimate bounds it (not so for two words in two chunks)
+    cell = report([_made_up(tmp_path, 20_000, wall=1.0, memory_mb=1, search=cost)], {}, "test machine")
+    assert f'real queries: up to {cost.largest_query.bytes / 1024:,.0f} KB for "{cost.largest_query.query}"' in cell
+
+    monkeypatch.setattr(measure, "cbor2", None)
+    without = pagefind_search(site)
+    assert without.queries is None and without.queries_note == "cbor2 not installed"
+    assert without.bytes == cost.bytes and without.typical_bytes == cost.typical_bytes
+    assert "real queries: cbor2 not installed" in report([_made_up(tmp_path, 20_000, wall=1.0, memory_mb=1, search=without)], {}, "m")
+
+
+def test_the_search_target_is_judged_on_the_largest_real_query(tmp_path):
+    def made(name, size):
+        (tmp_path / name).write_bytes(b"x" * size)
+        return tmp_path / name
+
+    queries = [QueryCost("small", [made("s", 300 * 1024)], [], 3), QueryCost("big one", [made("b", 600 * 1024)], [], 4,
+                                                                            typed_files=[made("t", 700 * 1024)])]
+    real = SearchCost("Pagefind", [made("worst", 1_500 * 1024)], typical_files=[made("typical", 800 * 1024)], bundles=20,
+                      queries=queries)
+    unread = SearchCost("Pagefind", [tmp_path / "worst"], bundles=20, queries_note="cbor2 not installed")
+
+    line = lambda result: next(l for l in targets([result]) if l.startswith("- first search query"))  # noqa: E731, E741
+    assert line(_made_up(tmp_path, 20_000, wall=1.0, memory_mb=1, search=real)).endswith(
+        '≤ 1,024 KB at 20,000 articles: ✓ 600 KB (41% under); largest real query, "big one"; pessimistic estimate 1,500 KB')
+    assert line(_made_up(tmp_path, 20_000, wall=1.0, memory_mb=1, search=unread)).endswith(
+        "✗ 1,500 KB (46% over); pessimistic estimate 1,500 KB; real queries: cbor2 not installed")
+    table = report([_made_up(tmp_path, 20_000, wall=1.0, memory_mb=1, search=real)], {}, "test machine")
+    assert ('| first search query | 1,500 KB pessimistic (typical 800 KB; real queries: up to 600 KB for "big one", '
+            '700 KB typed letter by letter ("big one")) | ≤ 1,024 KB (at 20,000) ✓ |') in table
+    [row] = [line for line in table.splitlines() if line.startswith("| pipeline |")]  # the contender's cell too
+    assert 'gzip 1 KB; Pagefind, 20 bundles; real queries: up to 600 KB for "big one", 700 KB typed letter by letter' in row
+
+
+def _made_up(tmp_path, n, *, wall, memory_mb, query_kb=None, naive=None, validate_s=None, search=None):
     """A Result with the pipeline's numbers given (no build is run)."""
     mb, kb = 2**20, 2**10
     command = lambda key: contenders.Command(key, key, ["true"], tmp_path)  # noqa: E731
-    search = None
     if query_kb is not None:
         worst, typical = tmp_path / f"worst-{n}", tmp_path / f"typical-{n}"
         worst.write_bytes(b"x" * int(query_kb * kb))
