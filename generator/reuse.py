@@ -115,10 +115,15 @@ def tracked(project: Path, *folders: Path) -> bool:
     """Whether git tracks any file in ``folders`` (a change can commit a site and a record that
     would pass for the last good build: then nothing of them is trusted)."""
     inside = [str(folder) for folder in folders if Path(folder).resolve().is_relative_to(project)]
-    if not inside or not (project / ".git").exists():
+    if not inside:
         return False
     try:
+        repository = subprocess.run(["git", "-C", str(project), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=60)
+        if repository.returncode != 0:
+            return False  # not in a repository: nothing can have been committed
         listed = subprocess.run(["git", "-C", str(project), "ls-files", "--", *inside], capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        return False  # no git on this machine: nothing was checked out with it
     except (OSError, subprocess.SubprocessError):
         return True
     return listed.returncode != 0 or bool(listed.stdout.strip())

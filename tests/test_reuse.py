@@ -123,17 +123,21 @@ def test_a_change_every_page_shares_builds_everything(project):
     assert report.pages_kept == 0
 
 
-def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good_build(project):
+@pytest.mark.parametrize("repository", ["project", "folder above"])
+def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good_build(project, repository):
     """build/ and site/ are git-ignored, but a change can force them in: a committed site with a
-    matching stamp would otherwise be 'up to date', and its pages would be published as built."""
+    matching stamp would otherwise be 'up to date', and its pages would be published as built.
+    The project may be the repository or a folder in it."""
     import subprocess
 
+    top = project if repository == "project" else project.parent
+
     def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(project), "-c", "user.name=Example", "-c", "user.email=example@example.org", *args],
+        subprocess.run(["git", "-C", str(top), "-c", "user.name=Example", "-c", "user.email=example@example.org", *args],
                        check=True, capture_output=True)
 
     git("init", "-q")
-    git("add", "content", "site_config", "theme", "mkdocs.yml")
+    git("add", "project" if top != project else ".")
     git("commit", "-q", "-m", "sample")
     site = project / "site"
     pages = _pages(project)
@@ -141,7 +145,7 @@ def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good
     page = site / "pediatrics" / "amoxicillin-acute-otitis-media" / "index.html"
     genuine = page.read_bytes()
     page.write_text("<p>Approved by Dr. Nobody</p>", encoding="utf-8")
-    git("add", "-f", "site", "build")
+    git("add", "-f", str(project / "site"), str(project / "build"))
     git("commit", "-q", "-m", "a change that brings its own site")
 
     report = BuildReport()
