@@ -46,7 +46,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import InclusionLevel
 
 from .errors import BuildError
-from .pool import process_pool, usable_cpus
+from .pool import fresh_process_pool, usable_cpus
 from .sanitize import SanitizePlugin
 
 PART_PAGES = 1500
@@ -157,8 +157,10 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-part{p.index}") for p in parts[1:]]
     results: list[PartResult] = []
     try:
-        with process_pool(min(workers, len(parts))) as pool:
-            futures = [pool.submit(build_part, str(config_file), str(docs_dir), str(folder), part, site_url)
+        # Each part in a new process that did not inherit the build's memory (pool.py).
+        environment = dict(os.environ)  # as this process has it now (mkdocs.yml's !ENV, the build date, an edition)
+        with fresh_process_pool(min(workers, len(parts)), preload=["generator.parts"]) as pool:
+            futures = [pool.submit(_build_part_in_worker, environment, str(config_file), str(docs_dir), str(folder), part, site_url)
                        for part, folder in zip(parts, folders)]
             for done, future in enumerate(futures, start=1):
                 results.append(future.result())
@@ -207,6 +209,14 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+def _build_part_in_worker(environment: dict[str, str], *args: Any) -> PartResult:
+    """A part in a fresh worker, with the build's environment of the moment (the build sets the build
+    date and the edition flag just before MkDocs runs; the worker's server started earlier)."""
+    os.environ.clear()
+    os.environ.update(environment)
+    return build_part(*args)
 
 
 def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None, site_url: str | None = None) -> PartResult:
