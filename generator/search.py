@@ -111,8 +111,11 @@ class Indexing:
                 return
             try:
                 self._index(index)
-            except (OSError, BuildError) as exc:
-                self.problems.append(getattr(exc, "messages", [str(exc)])[0])
+            except BuildError as exc:
+                self.problems += exc.messages
+                return
+            except Exception as exc:  # noqa: BLE001 - a thread's error must reach the build, never vanish with it
+                self.problems.append(f"the search index could not be built: {type(exc).__name__}: {exc}")
                 return
             if self.problems:
                 return
@@ -153,8 +156,11 @@ class Indexing:
             raise BuildError([f"the search index could not be built: {detail or 'pagefind wrote no index'}"])
 
     def finish(self) -> None:
-        """Wait for every bucket; a failed one fails the build."""
+        """Wait for every bucket; a failed or missing one fails the build."""
         self._thread.join()
+        missing = [bundle_name(i) for i in self.only if not (self.site_dir / bundle_name(i) / "pagefind-entry.json").is_file()]
+        if missing and not self.problems:
+            self.problems.append("the search index could not be built: no index written for " + ", ".join(missing))
         if self.problems:
             raise BuildError(self.problems)
 

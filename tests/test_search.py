@@ -253,3 +253,20 @@ def test_a_site_indexed_in_several_bundles_is_searched_as_one(tmp_path, browser,
     # Every bundle was asked, and the WebAssembly was fetched once, from the first.
     assert {b for b in ("pagefind-1", "pagefind-2") if any(f"/{b}/pagefind-entry.json" in f for f in fetched)} == {"pagefind-1", "pagefind-2"}
     assert [f for f in fetched if "wasm." in f and "/pagefind/" not in f] == []
+
+
+def test_a_search_index_that_fails_in_its_thread_fails_the_build(tmp_path, monkeypatch):
+    """Buckets are indexed in a thread beside the page check: an error there must reach the build."""
+    from generator import search as search_stage
+    from generator.errors import BuildError
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "index.html").write_text("<html><body data-pagefind-body><p>text</p></body></html>", encoding="utf-8")
+
+    def broken(self, index):
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr(search_stage.Indexing, "_index", broken)
+    with pytest.raises(BuildError) as failure:
+        search_stage.Indexing(tmp_path, [["a/b/index.html"]]).start().finish()
+    assert "ValueError: disk on fire" in failure.value.messages[0]
