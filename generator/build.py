@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -126,7 +126,10 @@ def _build_lock(folder: Path):
 def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, source_date_epoch: int | None, staging: Path,
            report: BuildReport, stage: Callable[[str], None], theme_dirs: list[str] | None, site_url: str | None,
            editions: bool = False, engine: str = "mkdocs", release: bool = False) -> Path:
-    fingerprint = _fingerprint(pages, config_file, site_dir, source_date_epoch, site_url, editions) + f"engine {engine}\n"
+    # What every page shares (reuse.py), then the pages themselves: what this build is made from.
+    current = reuse.context(config_file, site_url=site_url, editions=editions, engine=engine, epoch=source_date_epoch,
+                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages), tools=_tool_versions())
+    fingerprint = _fingerprint(pages, current, site_dir)
     stamp = staging / STAMP
     # The last good build is trusted only if it was made here: a change that commits a site and its
     # stamp or record (build/ and site/ are git-ignored, but can be forced in) gets a full build.
@@ -136,28 +139,11 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         log.info("nothing changed since the last build of %s", site_dir)
         return site_dir
 
-    duplicates = _repeated_paths(pages)
-    if duplicates:
-        raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
-    _remove_leftovers(staging.parent, ".docs-")
-    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
-    _remove_leftovers(site_dir.parent, ".search-")
-    new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
-    new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
-    try:
+    with _scratch(pages, staging, site_dir) as (new_docs, new_site):
         stage(f"writing {len(pages)} Markdown pages")
-        changed = write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
-        paths = [page.path for page in pages]
-        sizes = {page.path: len(page.data) for page in pages}
-        searchable = [page.path for page in pages if page.searchable]
-        titles = reuse.nav_titles(pages)
-        if release:
-            pages.clear()
-            release_memory()
+        changed, paths, sizes, searchable = _write(pages, new_docs, staging, release)
         # One edit: the pages whose Markdown and shared context did not change are kept (reuse.py).
         record = reuse.Record.read(staging) if engine == "mkdocs" and trusted else None
-        current = reuse.context(config_file, site_url=site_url, editions=editions, engine=engine, epoch=source_date_epoch, paths=paths,
-                                titles=titles, tools=_tool_versions())
         kept = reuse.kept_pages(record, current, site_dir, paths, changed)
         report.pages_kept = len(kept)
         building = time.perf_counter()
@@ -205,10 +191,6 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         if engine == "mkdocs":
             reuse.new_record(current, site_dir, paths, groups, anchors, links).write(staging)
         stamp.write_text(fingerprint, encoding="utf-8")  # last: a build cut short before this rebuilds next time
-    finally:
-        for leftover in (new_docs, new_site):
-            if leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
     log.info("built %d pages into %s (%d Markdown files regenerated)", len(paths), site_dir, report.markdown_written)
     return site_dir
 
@@ -219,24 +201,13 @@ def _build_shard(pages: list[Page], site_dir: Path, config_file: Path, source_da
     from . import parts, shards
 
     # What the shard was built from, the same on every machine building the same commit.
-    digest = _fingerprint(pages, config_file, Path("shard"), source_date_epoch, site_url)
-    duplicates = _repeated_paths(pages)
-    if duplicates:
-        raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
-    _remove_leftovers(staging.parent, ".docs-")
-    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
-    _remove_leftovers(site_dir.parent, ".search-")
-    new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
-    new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
-    try:
+    current = reuse.context(config_file, site_url=site_url, editions=False, engine="mkdocs", epoch=source_date_epoch,
+                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages), tools=_tool_versions())
+    digest = _fingerprint(pages, current, Path("shard"))
+    with _scratch(pages, staging, site_dir) as (new_docs, new_site):
         stage(f"writing {len(pages)} Markdown pages")
-        write_pages(pages, new_docs, previous=staging if staging.is_dir() else None)
-        paths = [page.path for page in pages]
-        sizes = {page.path: len(page.data) for page in pages}
-        groups = search.buckets(search.html_path(page.path) for page in pages if page.searchable)
-        if release:
-            pages.clear()
-            release_memory()
+        _, paths, sizes, searchable = _write(pages, new_docs, staging, release)
+        groups = search.buckets(search.html_path(path) for path in searchable)
         own = shards.own_pages(paths, groups, shard)
         planned = shards.shard_parts(own, shard, workers=usable_cpus(), sizes=sizes)
         count = sum(1 for path in own if path.endswith(".md"))
@@ -251,11 +222,40 @@ def _build_shard(pages: list[Page], site_dir: Path, config_file: Path, source_da
         shards.write_manifest(new_site, shard, digest, len(groups), results)
         stage(f"replacing {site_dir.name}/")
         replace_atomically(site_dir, new_site)
+    return site_dir
+
+
+@contextmanager
+def _scratch(pages: list[Page], staging: Path, site_dir: Path) -> Iterator[tuple[Path, Path]]:
+    """Fresh folders for a build's Markdown and site beside the kept ones (removed afterwards,
+    whatever happens), once the pages are known to have an address each."""
+    duplicates = _repeated_paths(pages)
+    if duplicates:
+        raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
+    _remove_leftovers(staging.parent, ".docs-")
+    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
+    _remove_leftovers(site_dir.parent, ".search-")
+    new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
+    new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
+    try:
+        yield new_docs, new_site
     finally:
         for leftover in (new_docs, new_site):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-    return site_dir
+
+
+def _write(pages: list[Page], docs: Path, staging: Path, release: bool) -> tuple[list[str], list[str], dict[str, int], list[str]]:
+    """Write the pages into ``docs``; the paths that changed since the last good build, every path, the
+    pages' sizes and the current articles' paths.  ``release``: the pages are emptied afterwards."""
+    changed = write_pages(pages, docs, previous=staging if staging.is_dir() else None)
+    paths = [page.path for page in pages]
+    sizes = {page.path: len(page.data) for page in pages}
+    searchable = [page.path for page in pages if page.searchable]
+    if release:
+        pages.clear()
+        release_memory()
+    return changed, paths, sizes, searchable
 
 
 def parts_progress(done: int, count: int, pages: int, seconds: float) -> str:
@@ -282,17 +282,10 @@ STAMP = ".guidesite-build"
 """File in the staging folder naming what the last good build was made from."""
 
 
-def _fingerprint(pages: list[Page], config_file: Path, site_dir: Path, epoch: int | None, site_url: str | None = None,
-                 editions: bool = False) -> str:
-    digest = hashlib.sha256()
-    for part in (str(site_dir), str(epoch), os.environ.get("SOURCE_DATE_EPOCH", ""), _tool_versions(), site_url or "",
-                 "editions" if editions else ""):
-        digest.update(part.encode("utf-8") + b"\0")
-    digest.update(config_file.read_bytes() if config_file.is_file() else b"")
-    theme = config_file.parent / "theme"  # overrides and hooks; templates show in the pages anyway
-    for path in sorted(theme.rglob("*")) if theme.is_dir() else []:
-        if path.is_file():
-            digest.update(path.relative_to(theme).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+def _fingerprint(pages: list[Page], context: str, site_dir: Path) -> str:
+    """What a build is made from: the context every page shares (reuse.context: configuration, theme,
+    our code, tools, address, date), where it is built, and each page's Markdown."""
+    digest = hashlib.sha256(context.encode("ascii") + b"\0" + str(site_dir).encode("utf-8") + b"\0")
     for page in sorted(pages, key=lambda p: p.path):
         digest.update(page.path.encode("utf-8") + b"\0" + page.data + b"\0")
     return digest.hexdigest() + "\n"

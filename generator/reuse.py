@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -184,7 +185,7 @@ def check_links(record: Record | None, results: list[PartResult], rebuilt: set[s
     site's anchors and links as they now stand."""
     anchors = {page: ids for page, ids in (record.anchors.items() if record else ()) if page not in rebuilt}
     links = [link for link in (record.links if record else ()) if link[0] not in rebuilt]
-    level_checked = all(result.anchor_level >= 30 for result in results)
+    level_checked = all(result.anchor_level >= logging.WARNING for result in results)
     for result in results:
         anchors.update({page: sorted(ids) for page, ids in result.anchors.items()})
         links += [list(link) for link in result.links]

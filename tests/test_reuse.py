@@ -153,3 +153,25 @@ def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good
 
     assert not report.unchanged and report.pages_kept == 0
     assert page.read_bytes() == genuine
+
+
+def test_a_change_to_our_own_code_is_never_taken_for_nothing_changed(project, tmp_path, monkeypatch):
+    """The sanitizer or a template helper changed without a new version number: every page may differ."""
+    from generator import reuse
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "sanitize.py").write_text("RULES = 1\n", encoding="utf-8")
+    monkeypatch.setattr(reuse, "CODE", code)
+    site = project / "site"
+    pages = _pages(project)
+    build(list(pages), project, site_dir=site)
+    again = BuildReport()
+    build(list(pages), project, site_dir=site, report=again)
+    assert again.unchanged
+
+    (code / "sanitize.py").write_text("RULES = 2\n", encoding="utf-8")
+    after = BuildReport()
+    build(list(pages), project, site_dir=site, report=after)
+
+    assert not after.unchanged and after.pages_kept == 0

@@ -131,3 +131,26 @@ def test_the_command_line_builds_shards_and_assembles_them(tmp_path):
     assert wrong.returncode != 0 and "1 ≤ K ≤ N" in wrong.stderr
     nowhere = guidesite("build", "--shard", "1/3")
     assert nowhere.returncode != 0 and "--shard needs --site-dir" in nowhere.stderr
+
+
+def test_a_tampered_shard_cannot_leak_a_file_or_bring_a_script(tmp_path, small_buckets):
+    """A shard's folder travels between CI jobs as an artifact: assembling it trusts nothing in it."""
+    root = copy_sample(tmp_path / "project")
+    folders = [build(_pages(root), root, site_dir=tmp_path / f"shard-{k}", shard=Shard(k, 3)) for k in (1, 2, 3)]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a key", encoding="utf-8")
+    pipeline = Pipeline(root)
+
+    (folders[1] / "leak.txt").symlink_to(secret)
+    with pytest.raises(BuildError) as linked:
+        pipeline.assemble(folders, tmp_path / "site")
+    assert "symbolic link" in linked.value.messages[0]
+    assert not (tmp_path / "site").exists()
+
+    (folders[1] / "leak.txt").unlink()
+    page = next(p for p in folders[2].rglob("index.html") if p.parent.parent != folders[2])
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<script>alert(1)</script></body>"), encoding="utf-8")
+    with pytest.raises(BuildError) as scripted:
+        pipeline.assemble(folders, tmp_path / "site")
+    assert any("unsafe markup" in message and "script" in message for message in scripted.value.messages), scripted.value.messages
+    assert not (tmp_path / "site").exists()
