@@ -157,11 +157,17 @@ def new(ctx: click.Context, target: str) -> None:
 @click.option("--branch", default=None, help="Publish onto this git branch through mike (e.g. gh-pages).")
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="The built site to publish (default: <project>/site).")
 @click.option("--no-build", is_flag=True, help="Publish the site already built in --site-dir instead of building first.")
+@click.option("--trusted-since", metavar="REF", default=None,
+              help="The commit the chain of editors' approvals of code and configuration is verified from (default: the first commit).")
 @click.pass_context
 def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], no_alias: bool, title: str | None, default: str | None,
-            folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool) -> None:
-    """Publish the site as one edition, into a folder (--to) or onto a branch (--branch)."""
+            folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool, trusted_since: str | None) -> None:
+    """Publish the site as one edition, into a folder (--to) or onto a branch (--branch).
+
+    In a git repository, nothing is published unless every change of code or configuration since
+    --trusted-since carries editors' approvals valid at its parent."""
     from .publish import default_aliases, existing_editions, publish_to_branch, publish_to_folder
+    from .review.governed import governed_chain
 
     if (folder is None) == (branch is None):
         raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
@@ -171,6 +177,10 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], n
     site_dir = site_dir or project / "site"
     pipeline = Pipeline(project)
     with _reporting(ctx):
+        if pipeline.history is not None and pipeline.history.has_head:
+            problems = governed_chain(pipeline.history, today=pipeline.today, anchor=trusted_since).problems()
+            if problems:
+                raise ContentError(problems)
         site = pipeline.validate().site
         policy = site.settings.publishing
         edition = edition or pipeline.today.strftime(policy.edition)
@@ -267,13 +277,16 @@ def approve(ctx: click.Context, article_id: str | None, reviewer: str | None, co
 
 
 @main.command(name="approve-site")
+@click.option("--base", required=True, metavar="REF",
+              help="The commit the change is made on (the pull request's base, e.g. origin/main): you approve the change from it to this tree.")
 @click.option("--reviewer", required=True, help="Your id in site_config/reviewers.yaml (an editor).")
 @click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Your SSH key (default: git's user.signingkey, then ~/.ssh/id_ed25519).")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Approval date (default: today).")
 @click.pass_context
-def approve_site(ctx: click.Context, reviewer: str, key: Path | None, on) -> None:
-    """Sign an editor's approval of site_config/ as it is (a change to it needs editors' approval)."""
-    from .review.site_change import APPROVALS_FILE, approve_site as approve_site_config
+def approve_site(ctx: click.Context, base: str, reviewer: str, key: Path | None, on) -> None:
+    """Sign an editor's approval of the code and configuration as they are: every file outside content/ (a change to them needs editors' approval)."""
+    from .past_site import APPROVALS_FILE
+    from .review.governed import approve_governed
     from .signing import default_key
 
     pipeline = Pipeline(ctx.obj["project"])
@@ -281,19 +294,24 @@ def approve_site(ctx: click.Context, reviewer: str, key: Path | None, on) -> Non
         key = key or default_key()
         if key is None:
             raise UsageProblem("no signing key: give --key PATH")
-        count = approve_site_config(pipeline, reviewer, on=(on.date() if on else pipeline.today), key=key)
-    click.echo(f"Approved site_config/ as it is by {reviewer}; {count} editor approval(s) of it in {APPROVALS_FILE}")
+        count, base_sha, changed = approve_governed(pipeline, reviewer, base=base, on=(on.date() if on else pipeline.today), key=key)
+    click.echo(f"Approved the code and configuration as they are, as a change from {base} ({base_sha[:10]}), by {reviewer}; "
+               f"{count} editor approval(s) of it in {APPROVALS_FILE}")
+    if changed:
+        click.echo("Files changed since the base: " + ", ".join(changed))
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--trusted-since", metavar="REF", default=None,
+              help="The commit the chain of editors' approvals of code and configuration starts from (default: the first commit).")
 @click.pass_context
-def audit(ctx: click.Context, fmt: str) -> None:
-    """List every approval ever recorded (from git history): article, version, hash, reviewer, date, signature, trust, interests."""
+def audit(ctx: click.Context, fmt: str, trusted_since: str | None) -> None:
+    """List every approval ever recorded (from git history): article, version, hash, reviewer, date, signature, trust, interests, chain."""
     from .review.audit import audit as audit_rows, audit_text
 
     with _reporting(ctx):
-        rows = audit_rows(Pipeline(ctx.obj["project"]))
+        rows = audit_rows(Pipeline(ctx.obj["project"]), trusted_since=trusted_since)
     click.echo(audit_text(rows, fmt), nl=False)
 
 

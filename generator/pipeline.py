@@ -145,7 +145,7 @@ class Pipeline:
     def _judged_by_base(self, site: SiteConfig) -> SiteConfig:
         """``site`` with the registry and review rules of ``judge_by`` (members the change adds count for nothing)."""
         from .history import GitError
-        from .review.site_change import site_at
+        from .past_site import site_at
 
         if self.history is None:
             raise GitError(f"expected a git repository to judge by '{self.judge_by}'; {self.root} is not in one")

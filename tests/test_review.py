@@ -231,8 +231,8 @@ def test_codeowners_out_of_date_fails_check(repo):
     assert "@example-reviewer-9" in (repo.root / CODEOWNERS_PATH).read_text(encoding="utf-8")
     # A change to the registry is itself reviewed: an editor of the base's registry signs it.
     result = _cli(repo, "check", "--base", repo.base)
-    assert result.exit_code == 1 and "site_config/ changed (site_config/reviewers.yaml): expected 1 signed approval(s) by editors" in result.stderr
-    approved = _cli(repo, "approve-site", "--reviewer", "example-reviewer-3", "--key", str(repo.keys["example-reviewer-3"]), "--date", "2025-02-10")
+    assert result.exit_code == 1 and "site_config/reviewers.yaml): expected 1 signed approval(s) by editors of the base's registry" in result.stderr
+    approved = _cli(repo, "approve-site", "--base", repo.base, "--reviewer", "example-reviewer-3", "--key", str(repo.keys["example-reviewer-3"]), "--date", "2025-02-10")
     assert approved.exit_code == 0, approved.output + approved.stderr
     _passes_check(repo, repo.base)
 

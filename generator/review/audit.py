@@ -20,6 +20,7 @@ from ..history import parse_revision
 from ..model import Article, SiteConfig
 from ..signing import fingerprint
 from .approvals import fitting_article, signature_problem
+from .governed import governed_chain
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -40,18 +41,34 @@ class AuditRow:
     coi: str
     commit: str
     """The first commit that held the record ("working tree" when not yet committed)."""
+    chain: str = "approved"
+    """Whether the registry and rules it was recorded under rest on editors' approvals (``approved``), or the
+    unapproved change of code or configuration they rest on."""
 
 
-def audit(pipeline: "Pipeline") -> list[AuditRow]:
-    """Every approval record in the history of content/, oldest first."""
+def audit(pipeline: "Pipeline", *, trusted_since: str | None = None) -> list[AuditRow]:
+    """Every approval record in the history of content/, oldest first, each with whether the code and
+    configuration it was recorded under rest on editors' approvals (the chain from ``trusted_since``)."""
     site = pipeline.validate().site
     rows: list[AuditRow] = []
     seen: set[tuple] = set()
     history = pipeline.history
     revisions = history.revisions("content") if history is not None else {}
+    verdict = governed_chain(history, today=pipeline.today, anchor=trusted_since) if history is not None and history.has_head else None
+    chains: dict[str, str] = {}
+
+    def chain_of(commit: str) -> str:
+        if verdict is None:
+            return "not in a git repository"
+        if commit not in chains:
+            at = "HEAD" if commit == "working tree" else commit
+            untrusted = verdict.depends_on_untrusted(history, at)
+            chains[commit] = "approved" if untrusted is None else f"rests on unapproved change {untrusted.commit[:10]} ({untrusted.subject})"
+        return chains[commit]
+
     working = {p.relative_to(pipeline.root).as_posix(): p for p in sorted((pipeline.root / "content").glob("*/*.yaml"))}
     for path in sorted(set(revisions) | set(working)):
-        states = [(r.commit[:10], parse_revision(r).data) for r in revisions.get(path, [])]
+        states = [(r.commit, parse_revision(r).data) for r in revisions.get(path, [])]
         if path in working:
             from ..load import load_document
 
@@ -66,11 +83,11 @@ def audit(pipeline: "Pipeline") -> list[AuditRow]:
                 if key in seen:
                     continue
                 seen.add(key)
-                rows.append(_row(article, path, approval, site, commit))
+                rows.append(_row(article, path, approval, site, commit[:10] if commit != "working tree" else commit, chain_of(commit)))
     return rows
 
 
-def _row(article: Article, path: str, approval, site: SiteConfig, commit: str) -> AuditRow:
+def _row(article: Article, path: str, approval, site: SiteConfig, commit: str, chain: str) -> AuditRow:
     problem = signature_problem(article, approval, site) if approval.signature else None
     status = "unsigned" if not approval.signature else "valid" if problem is None else f"invalid: {problem}"
     signer = site.reviewer(approval.signed_by) if approval.signed_by and approval.signed_by in {r.id for r in site.reviewers} else None
@@ -83,7 +100,7 @@ def _row(article: Article, path: str, approval, site: SiteConfig, commit: str) -
     if approval.github_review and status == "valid":
         trust += f"; GitHub review {approval.github_review}"
     return AuditRow(article.id, path, article.review.version, approval.content or "", approval.reviewer, approval.date.isoformat(),
-                    status, trust, approval.coi or "", commit)
+                    status, trust, approval.coi or "", commit, chain)
 
 
 def audit_text(rows: list[AuditRow], fmt: str) -> str:

@@ -23,7 +23,8 @@ from ..model import Article, SiteConfig
 from ..model.site import Reviewer
 from .approvals import ApprovalState, approval_state, content_hash, eligible_reviewers, fitting_article
 from .codeowners import CODEOWNERS_PATH, codeowners
-from .site_change import SiteChange, check_site_change, site_at
+from ..past_site import site_at
+from .governed import GovernedChange, check_governed_change
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -64,7 +65,7 @@ class Analysis:
     base: str
     changes: list[ArticleChange]
     problems: list[Problem]
-    site: SiteChange
+    governed: GovernedChange
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,10 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
         pipeline.versions(validated)
     except ContentError as exc:
         problems += exc.problems
-    site_change = check_site_change(pipeline.root, history, base_sha, base_site, pipeline.today)
-    problems += site_change.problems
+    governed = check_governed_change(pipeline.root, history, base_sha, base_site, pipeline.today)
+    problems += governed.problems
     problems += _codeowners_problems(pipeline.root, validated.site)
-    return Analysis(base=base, changes=changes, problems=problems, site=site_change)
+    return Analysis(base=base, changes=changes, problems=problems, governed=governed)
 
 
 def check(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] = ()) -> list[Problem]:

@@ -55,13 +55,21 @@ def review_report(analysis: Analysis) -> str:
             diff = clinical_diff(c.old, c.new)
             lines += [f"<details><summary><code>{c.id}</code>: {len(diff)} change(s)</summary>", "", "```text", *diff, "```", "", "</details>", ""]
 
-    if analysis.site.changed:
-        lines += ["### Site configuration changed", "",
-                  f"Files: {', '.join(f'`{p}`' for p in analysis.site.changed)}. Editors' signed approvals: "
-                  f"{len(analysis.site.approvers)} of {analysis.site.required} ({', '.join(analysis.site.approvers) or 'none yet'}). "
-                  "Rules, the registry, grading legends, disclaimers and the editorial policy decide what every page says.", ""]
-        for path, text in analysis.site.diffs.items():
-            lines += [f"<details><summary><code>{path}</code></summary>", "", "```diff", text.rstrip("\n"), "```", "", "</details>", ""]
+    governed = analysis.governed
+    if governed.changed:
+        lines += ["### Code and configuration changed", "",
+                  f"{len(governed.changed)} file(s) outside `content/`. Editors' signed approvals: {len(governed.approvers)} of "
+                  f"{governed.required} ({', '.join(governed.approvers) or 'none yet'}). The registry, rules, legends, texts, templates "
+                  "and guidesite's own code decide what every page says and who may approve; they are reviewed by editors.", ""]
+        if governed.diffs:
+            lines += ["Texts and templates readers see:", ""]
+            for path, text in governed.diffs.items():
+                lines += [f"<details><summary><code>{_cell(path)}</code></summary>", "", "```diff", text.rstrip("\n").replace("```", "`\u200b``"),
+                          "```", "", "</details>", ""]
+        if governed.code:
+            lines += ["Code, workflows and tooling (read the diff on GitHub):", ""]
+            lines += [f"- `{_cell(path)}`: {what}" for path, what in governed.code]
+            lines.append("")
 
     stale = [c for c in analysis.changes if c.state is not None and c.state.stale]
     if stale:
