@@ -15,6 +15,7 @@ import shutil
 
 from conftest import REPO
 from test_approvals import ARTICLE, MAINTAINER, _approve, _new_base, _submitted
+from test_github_reviews import _review_event
 from test_review import AUTHOR, REVIEWER, _cli, _commit, _git, _passes_check, repo  # noqa: F401 - the repository fixture
 
 TEMPLATE = "theme/templates/article.md.j2"
@@ -140,6 +141,18 @@ def test_an_approval_made_on_another_branch_or_backdated_does_not_count(repo):
     assert result.exit_code == 1 and "before" in result.stderr
 
 
+def test_a_submodule_in_the_governed_files_is_a_change_too(repo, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    _git(other, "init", "-q", "-b", "main")
+    (other / "main.html").write_text("{{ super() }}\n", encoding="utf-8")
+    _commit(other, AUTHOR, "an overrides repository")
+    _git(repo.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "theme/vendor")
+    _commit(repo.root, AUTHOR, "Vendor some overrides")
+    result = _check(repo, repo.base)
+    assert result.exit_code == 1 and "code or configuration changed (.gitmodules, theme/vendor)" in result.stderr
+
+
 def test_the_verdict_never_runs_the_changes_own_code(repo, tmp_path):
     """A pull request's mkdocs.yml hook and theme are never executed by validate, check, review-report,
     schema --check, codeowners --check or the review recorder (they run the base's tool over data)."""
@@ -148,8 +161,11 @@ def test_the_verdict_never_runs_the_changes_own_code(repo, tmp_path):
     config = repo.root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - evil.py\n", encoding="utf-8")
     _submitted(repo)
-    for args in (["validate"], ["check", "--base", repo.base], ["review-report", "--base", repo.base], ["codeowners", "--check"]):
+    for args in (["validate"], ["check", "--base", repo.base], ["review-report", "--base", repo.base], ["codeowners", "--check"],
+                 ["schema", "--check"], ["audit"]):
         _cli(repo, *args)
+    event = _review_event(repo, tmp_path, login="example-reviewer-1")
+    assert _cli(repo, "approve", "--from-github-event", str(event), "--key", str(repo.keys["example-publisher-bot"])).exit_code == 0
     assert not marker.exists(), "a verdict step executed the change's mkdocs.yml hook"
     _cli(repo, "build")  # the preview build is allowed to run it…
     assert marker.exists(), "…and does (so the check above could have failed)"

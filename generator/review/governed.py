@@ -91,11 +91,16 @@ def governed_files(root: Path) -> dict[str, Entry]:
     if history is None:
         raise GitError(f"expected a git repository to list the project's files; {root} is not in one")
     listed = history.git("ls-files", "-z", "--cached", "--others", "--exclude-standard").decode("utf-8", "surrogateescape")
+    staged = history.git("ls-files", "-z", "--stage").decode("utf-8", "surrogateescape")
+    links = {record.split("\t", 1)[1]: record.split()[1] for record in staged.split("\0") if record.startswith("160000 ")}
     out: dict[str, Entry] = {}
     for path in sorted(set(p for p in listed.split("\0") if p)):
         if not is_governed(path):
             continue
         full = Path(root) / path
+        if path in links:  # a submodule: the commit it points at
+            out[path] = Entry("160000", links[path].encode())
+            continue
         if full.is_symlink():
             out[path] = Entry("120000", os.fsencode(os.readlink(full)))
         elif full.is_file():
@@ -115,15 +120,18 @@ def _tree(history: History, ref: str) -> list[tuple[str, str, str]]:
         if not path.startswith(history.prefix):
             continue
         path = path[len(history.prefix):]
-        if kind == "blob" and is_governed(path):
+        if kind in ("blob", "commit") and is_governed(path):  # "commit": a submodule
             out.append((mode, oid, path))
     return out
 
 
 def governed_files_at(history: History, ref: str) -> dict[str, Entry]:
     tree = _tree(history, ref)
-    raws = history.read_many([(ref, path) for _, _, path in tree])
-    return {path: Entry(mode, raw) for (mode, _, path), raw in zip(tree, raws) if raw is not None}
+    files = [(mode, path) for mode, _, path in tree if mode != "160000"]
+    raws = history.read_many([(ref, path) for _, path in files])
+    out = {path: Entry(mode, raw) for (mode, path), raw in zip(files, raws) if raw is not None}
+    out.update({path: Entry(mode, oid.encode()) for mode, oid, path in tree if mode == "160000"})
+    return out
 
 
 def governed_hash(files: dict[str, Entry]) -> str:
