@@ -126,7 +126,7 @@ def assemble(folders: list[Path], to: Path, *, check: Callable[[Path], list[str]
 
     ``check`` is the page check of a build (hazards of the assembled site, as messages).
     """
-    from .build import replace_atomically
+    from .swap import replace_atomically
 
     shards = [_read(Path(folder)) for folder in folders]
     problems = _mismatches(shards)
