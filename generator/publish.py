@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,12 @@ def _write_root(target: Path, landing: str) -> None:
         f"<p>This address holds no page. <a href=\"/{landing}/\">Go to the current guidance</a> or search it there.</p>\n</body>\n</html>\n"))
 
 
+def _source(project: Path) -> str:
+    """The commit an edition is built from, for its publishing commit (a past edition is rebuilt from it, with its locks)."""
+    result = subprocess.run(["git", "-C", str(project), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, text=True)
+    return f"\n\nBuilt from commit {result.stdout.strip()}" if result.returncode == 0 and result.stdout.strip() else ""
+
+
 def _same_tree(a: Path, b: Path) -> bool:
     if not b.is_dir():
         return False
@@ -165,7 +172,7 @@ def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list
         changed = True
         try:
             with commands.deploy(config, edition, title, aliases, update_aliases=True, alias_type=AliasType.copy, branch=branch,
-                                 message=f"Publish edition {edition}" + (f" ({', '.join(aliases)})" if aliases else "")):
+                                 message=f"Publish edition {edition}" + (f" ({', '.join(aliases)})" if aliases else "") + _source(project)):
                 pass
         except GitEmptyCommit:
             changed = False  # the branch already holds exactly this edition

@@ -105,6 +105,8 @@ def test_publish_onto_gh_pages_with_mike(sample):
     assert [(v["version"], v["aliases"]) for v in versions] == [("2025.08", ["latest"]), ("2025.07", [])]
     assert "latest/" in git("show", "gh-pages:index.html")
     assert "Why the gap matters" in git("show", f"gh-pages:latest/{PAGE}index.html")
+    # Each edition names the commit it was built from: a past edition is rebuilt from it, with its locks.
+    assert f"Built from commit {git('rev-parse', 'main').strip()}" in git("log", "--format=%B", "gh-pages")
 
 
 @pytest.mark.parametrize("edition", ["../escape", "a/b", ".hidden"])
