@@ -228,14 +228,20 @@ def unpublish(ctx: click.Context, edition: str, folder: Path | None, branch: str
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
 @click.option("--change-author", "change_authors", multiple=True, metavar="LOGIN",
               help="GitHub login of someone who wrote the change (CI passes the pull request's author); they may not approve it.")
+@click.option("--pr-commits", "pr_commits", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="The commits since BASE as GitHub attributes them: the JSON of 'gh api --paginate repos/OWNER/REPO/pulls/N/commits' "
+                   "(a pull request; or the commits of repos/OWNER/REPO/compare/BASE...HEAD for a push), fetched by the base's workflow. "
+                   "Names who wrote each commit from what cannot be typed in (review_rules attribution: provable requires it).")
 @click.pass_context
-def check(ctx: click.Context, base: str, fmt: str, change_authors: tuple[str, ...]) -> None:
+def check(ctx: click.Context, base: str, fmt: str, change_authors: tuple[str, ...], pr_commits: Path | None) -> None:
     """Check a change against BASE, by BASE's rules: lifecycle moves, signed approvals, authors, site_config/, CODEOWNERS."""
     from .review import check as check_change
+    from .review.check import read_pr_commits
 
     ctx.obj["format"] = fmt
     with _reporting(ctx):
-        problems = check_change(Pipeline(ctx.obj["project"]), base, change_authors=change_authors)
+        github = read_pr_commits(pr_commits) if pr_commits is not None else None
+        problems = check_change(Pipeline(ctx.obj["project"]), base, change_authors=change_authors, pr_commits=github)
         if problems:
             raise ContentError(problems)
     click.echo(f"OK: the change since {base} keeps the editorial rules")

@@ -9,13 +9,19 @@ empty answer always means "no history", never "git could not say".
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from .errors import GuidesiteError, Problem
 from .load import RawDocument, parse_document
+
+
+_EARLIEST_ZONE = timezone(timedelta(hours=-12))
+"""Where the calendar is furthest behind: a date earlier than a moment's date here is before it everywhere."""
 
 
 class GitError(GuidesiteError):
@@ -42,6 +48,11 @@ class Revision:
     path: str
     """Relative to the project folder (which may sit below the repository's top)."""
     data: bytes
+    day: str = ""
+    """The earliest calendar day anywhere on Earth at the commit's committer time (its date at UTC-12),
+    ``YYYY-MM-DD`` (set by :meth:`History.states`): nothing dated before it can have seen this state."""
+    blob: str = ""
+    """The file's object id (set by :meth:`History.states`): equal blobs, equal bytes."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,8 @@ class History:
         """Where the project sits inside its repository (``""`` at the top)."""
         self.has_head = has_head
         """False in a repository with no commit yet."""
+        self.memo: dict[Any, Any] = {}
+        """Answers already read in this run, each a pure function of the commits it names (never of the working tree)."""
 
     @classmethod
     def open(cls, root: Path) -> "History | None":
@@ -114,11 +127,12 @@ class History:
         out = self.git("ls-tree", "-r", "-z", "--name-only", ref, "--", f"{self.prefix}{folder}").decode("utf-8")
         return [p[len(self.prefix):] for p in out.split("\0") if p and (not yaml_only or p.endswith((".yaml", ".yml")))]
 
-    def read_many(self, wanted: list[tuple[str, str]]) -> list[bytes | None]:
-        """The bytes of each ``(ref, path)`` in one git process; None where the file did not exist."""
+    def read_many(self, wanted: list[tuple[str, str]], *, raw: bool = False) -> list[bytes | None]:
+        """The bytes of each ``(ref, path)`` in one git process; None where the file did not exist.
+        (``raw``: each ``ref`` is an object id and ``path`` is ignored.)"""
         if not wanted:
             return []
-        request = "".join(f"{ref}:{self.prefix}{path}\n" for ref, path in wanted).encode("utf-8")
+        request = "".join(f"{ref}\n" if raw else f"{ref}:{self.prefix}{path}\n" for ref, path in wanted).encode("utf-8")
         data = self.git("cat-file", "--batch", input=request)
         out: list[bytes | None] = []
         at = 0
@@ -182,6 +196,100 @@ class History:
             by_lineage.setdefault(key, []).append(Revision(sha, path, raw))
         return {path: by_lineage[key] for path, key in lineage.items() if key in by_lineage}
 
+    def read_objects(self, names: list[str]) -> list[bytes | None]:
+        """The bytes of each object (a blob id) in one git process; None where there is none."""
+        return self.read_many([(name, "") for name in names], raw=True) if names else []
+
+    def states(self, folder: str, ref: str = "HEAD") -> list[Revision]:
+        """Every state of every YAML file under ``folder`` that a commit reachable from ``ref`` wrote, parents
+        before children, each with its commit, date and blob.
+
+        No rename detection: what a file *is* (an article) is decided by what it holds, not by git's guess
+        of where it came from, so a file deleted and added again, moved, or copied reads like any other.
+        No history simplification (``--full-history``): a merge that kept one side's files does not hide
+        the other side's commits.  A merge commit counts with what it wrote compared with its first parent
+        (a conflict resolved by hand is a state too).  One ``git log`` and one ``git cat-file --batch`` (each blob read once).
+        """
+        if not self.has_head:
+            return []
+        ref = self.git("rev-parse", "--verify", f"{ref}^{{commit}}").decode("ascii").strip()  # the memo is by commit, not by name
+        key = ("states", folder, ref)
+        if key in self.memo:
+            return self.memo[key]
+        log = self.git("log", "--reverse", "--topo-order", "--full-history", "--no-renames", "--diff-merges=first-parent", "--raw", "--no-abbrev",
+                       "--diff-filter=AM", "--format=>%H %ct", ref, "--", f"{self.prefix}{folder}").decode("utf-8")
+        wanted: list[tuple[str, str, str, str]] = []  # (commit, day, path, blob)
+        commit = day = ""
+        for line in log.splitlines():
+            if line.startswith(">"):
+                commit, _, seconds = line[1:].partition(" ")
+                day = datetime.fromtimestamp(int(seconds), _EARLIEST_ZONE).date().isoformat()
+                continue
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            if len(fields) < 5 or not fields[0].startswith(":") or fields[1] not in ("100644", "100755"):
+                continue  # not a regular file (a link, a submodule) or not a change line
+            if not (path.startswith(self.prefix) and path.endswith((".yaml", ".yml"))):
+                continue  # (a quoted name with odd characters is no article's either)
+            wanted.append((commit, day, path[len(self.prefix):], fields[3]))
+        blobs = list(dict.fromkeys(blob for *_, blob in wanted))
+        data = dict(zip(blobs, self.read_objects(blobs)))
+        out = []
+        for sha, day, path, blob in wanted:
+            raw = data.get(blob)
+            if raw is None:  # git log named it, so the object must be there
+                raise GitError(f"the repository is damaged: {path} at commit {sha[:10]} cannot be read (try: git fsck)")
+            out.append(Revision(sha, path, raw, day, blob))
+        self.memo[key] = out
+        return out
+
+    def states_by_id(self, folder: str, ref: str = "HEAD") -> dict[str, list[Revision]]:
+        """:meth:`states` grouped by the ``id`` each state holds (an article is its id, wherever its file was)."""
+        if not self.has_head:
+            return {}
+        ref = self.git("rev-parse", "--verify", f"{ref}^{{commit}}").decode("ascii").strip()
+        key = ("states_by_id", folder, ref)
+        if key not in self.memo:
+            ids: dict[str, str | None] = {}
+            grouped: dict[str, list[Revision]] = {}
+            for revision in self.states(folder, ref):
+                if revision.blob not in ids:
+                    ids[revision.blob] = article_id_of(revision)
+                found = ids[revision.blob]
+                if found is not None:
+                    grouped.setdefault(found, []).append(revision)
+            self.memo[key] = grouped
+        return self.memo[key]
+
+    def earliest_day(self, ref: str = "HEAD") -> str:
+        """The earliest calendar day anywhere on Earth at ``ref``'s committer time (``YYYY-MM-DD``, as :attr:`Revision.day`)."""
+        seconds = int(self.git("show", "-s", "--format=%ct", ref).decode("ascii").strip())
+        return datetime.fromtimestamp(seconds, _EARLIEST_ZONE).date().isoformat()
+
+    def ancestors(self, ref: str) -> frozenset[str]:
+        """Every commit reachable from ``ref`` (itself included)."""
+        ref = self.git("rev-parse", "--verify", f"{ref}^{{commit}}").decode("ascii").strip()
+        key = ("ancestors", ref)
+        if key not in self.memo:
+            self.memo[key] = frozenset(self.git("rev-list", ref).decode("ascii").split())
+        return self.memo[key]
+
+    def file_at_commits(self, path: str, commits: list[str]) -> dict[str, bytes | None]:
+        """One file's bytes as each commit holds it (None where absent): one ``cat-file --batch-check``
+        for their blob ids, one ``--batch`` for the distinct blobs."""
+        todo = [c for c in dict.fromkeys(commits) if ("blob_at", c, path) not in self.memo]
+        if todo:
+            request = "".join(f"{c}:{self.prefix}{path}\n" for c in todo).encode("utf-8")
+            lines = self.git("cat-file", "--batch-check", input=request).decode("utf-8").splitlines()
+            for c, line in zip(todo, lines):
+                fields = line.split()
+                self.memo[("blob_at", c, path)] = fields[0] if len(fields) == 3 and fields[1] == "blob" else None
+        blobs = {self.memo[("blob_at", c, path)] for c in commits} - {None}
+        unread = [b for b in blobs if ("blob", b) not in self.memo]
+        for blob, raw in zip(unread, self.read_objects(unread)):
+            self.memo[("blob", blob)] = raw
+        return {c: self.memo[("blob", self.memo[("blob_at", c, path)])] if self.memo[("blob_at", c, path)] else None for c in commits}
+
     # -- who ----------------------------------------------------------------
 
     def commits_touching(self, path: str, since: str | None = None) -> list[Commit]:
@@ -198,6 +306,23 @@ class History:
                 commits.append(Commit(sha, name, email, committer, when))
         return commits
 
+    def signatures(self, since: str, allowed_signers: Path) -> dict[str, tuple[str, str, str]]:
+        """git's verdict on the signature of each commit after ``since``, by sha: ``(status, principal,
+        fingerprint)``.  SSH signatures are checked against ``allowed_signers`` (an OpenSSH allowed-signers
+        file); status is git's ``%G?``: G a good signature by a key of that file (``principal`` names its
+        line), U good but by a key not in it, B bad, N none, E cannot be checked, X/Y/R expired or revoked."""
+        if not self.has_head:
+            return {}
+        out = self.git("-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "log", "-z", "--format=%H%x1f%G?%x1f%GS%x1f%GF",
+                       f"{since}..HEAD").decode("utf-8", "replace")
+        verdicts = {}
+        for record in out.split("\0"):
+            record = record.strip("\n")
+            if record:
+                sha, status, principal, key = record.split("\x1f")
+                verdicts[sha] = (status, principal, key)
+        return verdicts
+
 
 def parse_revision(revision: Revision) -> PastDocument:
     """A past file read exactly as a file of the working tree would be."""
@@ -205,6 +330,20 @@ def parse_revision(revision: Revision) -> PastDocument:
     if problems:
         doc.data = None
     return PastDocument(revision.commit, revision.path, doc, tuple(problems))
+
+
+_ID = re.compile(rb"^id:[ \t]*(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s#'\"][^\s#]*))[ \t]*(?:#[^\n]*)?\r?$", re.M)
+
+
+def article_id_of(revision: Revision) -> str | None:
+    """The ``id`` a content file's state holds (its top-level ``id:`` line; the whole file is read only
+    when that line is written some other way), or None."""
+    found = _ID.findall(revision.data)
+    if len(found) == 1:
+        return b"".join(found[0]).decode("utf-8", "replace").strip() or None
+    data = parse_revision(revision).data
+    value = data.get("id") if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _inside_git_folder(root: Path) -> bool:

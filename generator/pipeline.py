@@ -163,7 +163,7 @@ class Pipeline:
             raise ContentError([Problem(".git", 1, 1, "", "expected the whole git history (approved versions and their permalinks are read "
                                         "from it); this is a shallow clone: run 'git fetch --unshallow' (in GitHub Actions: "
                                         "actions/checkout with fetch-depth: 0)")])
-        return article_versions(self.history, validated, self._moves)
+        return article_versions(self.history, validated, self._moves, judged_by=self.judge_by)
 
     def pages(self, validated: Validated, *, drafts: bool) -> list[Page]:
         """Every page of the site as Markdown: versions read from history, then rendered."""

@@ -91,6 +91,18 @@ def verify(statement: str, signature: str, public_key: str) -> bool:
         return False
 
 
+def made_with(signature: str, public_key: str) -> bool:
+    """Whether an armored SSHSIG signature names ``public_key`` as its signer, whatever it signed (to tell
+    a copied approval, signed by the right key for something else, from a forged one)."""
+    try:
+        reader = _Reader(_dearmor(signature))
+        if reader.raw(6) != _MAGIC or reader.uint32() != 1:
+            return False
+        return reader.string() == base64.b64decode(public_key.split()[1], validate=True)
+    except (ValueError, struct.error, IndexError):
+        return False
+
+
 def sign(statement: str, key: Path) -> str:
     """Sign ``statement`` with ``ssh-keygen -Y sign`` using ``key`` (a private key file, or the public
     key of a key held by ssh-agent).  Returns the armored signature."""

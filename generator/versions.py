@@ -9,15 +9,19 @@ sections and regimens changed since the previous approved version.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, Problem
-from .history import History, PastDocument, parse_revision
+from .history import History, PastDocument, Revision, parse_revision
 from .load import collection_paused
 from .model import Article, SiteConfig
-from .review.approvals import approval_state, content_hash
+from .model.site import RuleSets, signature_key
+from .review.approvals import approval_state, content_hash, fitting_article
 from .validate import Validated
 from .validate.messages import to_model
 
@@ -45,8 +49,16 @@ class ArticleVersion:
         return self.article.review.changes
 
 
-def article_versions(history: History | None, validated: Validated, moves: dict[str, list[str]] | None = None) -> dict[str, list[ArticleVersion]]:
+def article_versions(history: History | None, validated: Validated, moves: dict[str, list[str]] | None = None, *,
+                     judged_by: str | None = None) -> dict[str, list[ArticleVersion]]:
     """Approved versions of every article, oldest first, by article id.
+
+    An article is its ``id``: every state any file held under that id, in
+    any folder, is its history, whatever git's rename detection says (a file
+    deleted and added again, or moved, keeps its versions and their numbers).
+    Each approval is judged by the rules of the commit that recorded it (set
+    on ``validated.site``: see :func:`recorded_rules`); with ``judged_by`` (a
+    pull request's build), only commits of that ref's history vouch for rules.
 
     ``moves``, when given, is filled with the specialties each article was
     published under before it moved to its current folder (its old addresses).
@@ -57,6 +69,8 @@ def article_versions(history: History | None, validated: Validated, moves: dict[
     """
     with collection_paused():  # thousands of content hashes: see load.collection_paused
         problems: list[Problem] = []
+        if history is not None:
+            validated.site.record_rules(recorded_rules(history, within=judged_by))
         out = _article_versions(history, validated, problems, moves)
     if problems:
         raise ContentError(problems)
@@ -65,11 +79,11 @@ def article_versions(history: History | None, validated: Validated, moves: dict[
 
 def _article_versions(history: History | None, validated: Validated, problems: list[Problem],
                       moves: dict[str, list[str]] | None = None) -> dict[str, list[ArticleVersion]]:
-    revisions = history.revisions("content") if history is not None else {}
+    states = history.states_by_id("content") if history is not None else {}
     out: dict[str, list[ArticleVersion]] = {}
     for article in validated.articles:
         candidates: dict[int, tuple[Article, str | None]] = {}
-        for revision in revisions.get(validated.sources[article.id].shown, []):
+        for revision in states.get(article.id, []):
             folder = revision.path.split("/")[-2] if revision.path.count("/") >= 2 else None
             if moves is not None and folder and folder != article.specialty and b"status: draft" not in revision.data:
                 if folder not in moves.setdefault(article.id, []):
@@ -175,3 +189,109 @@ def _past_article(past: PastDocument, problems: list[Problem]) -> Article | None
                                 f"the approved state at commit {past.commit[:10]} no longer fits the article model, so its permanent "
                                 f"copy cannot be published: {problem.message} (the model must keep reading what was approved)"))
     return article
+
+
+# -- what history says of an article and its approvals ---------------------------------------------------
+
+SITE_SETTINGS = "site_config/site.yaml"
+"""Where the review rules are written."""
+
+_SIGNATURE = re.compile(rb"-----BEGIN SSH SIGNATURE-----(.*?)-----END SSH SIGNATURE-----", re.S)
+
+
+def recorded_rules(history: History, *, within: str | None = None) -> dict[str, RuleSets]:
+    """The ``review_rules`` each committed approval is judged by, by :func:`signature_key`: site.yaml's at
+    the first commit (parents before children) whose content held the approval's signature.
+
+    ``within`` (a ref): only commits of its history count (a pull request's own commits never set the
+    rules its approvals are judged by).  An approval whose commit's rules cannot be read is left out
+    (judged by the working tree's rules, as one not yet committed).  One pass over the states
+    :meth:`History.states` already read; site.yaml read once per distinct blob, its rules parsed once.
+    """
+    allowed = history.ancestors(history.resolve(within, option="--judge-by")) if within else None
+    first: dict[str, str] = {}
+    seen_blobs: set[str] = set()
+    for revision in history.states("content"):
+        if revision.blob in seen_blobs or (allowed is not None and revision.commit not in allowed):
+            continue
+        seen_blobs.add(revision.blob)  # the same bytes hold the same signatures: the first commit holding them wins
+        if b"SSH SIGNATURE" not in revision.data:
+            continue
+        for body in _SIGNATURE.findall(revision.data):
+            key = signature_key(body)
+            if key is not None:
+                first.setdefault(key, revision.commit)
+    rules = rules_at(history, list(dict.fromkeys(first.values())))
+    return {key: rules[commit] for key, commit in first.items() if rules.get(commit) is not None}
+
+
+def rules_at(history: History, commits: list[str]) -> dict[str, RuleSets | None]:
+    """site.yaml's ``review_rules`` at each commit (None where it cannot be read under today's model).
+    Cached by blob for the run: a pure function of what the commit holds."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from .load import parse_document
+
+    raws = history.file_at_commits(SITE_SETTINGS, commits)
+    out: dict[str, RuleSets | None] = {}
+    for commit, raw in raws.items():
+        key = ("review_rules", hashlib.sha256(raw).hexdigest() if raw is not None else None)
+        if key not in history.memo:
+            value: RuleSets | None = None
+            if raw is not None:
+                doc, found = parse_document(raw, Path(SITE_SETTINGS), SITE_SETTINGS)
+                if not found and isinstance(doc.data, dict):
+                    try:
+                        value = TypeAdapter(RuleSets).validate_python(doc.data.get("review_rules", {}))
+                    except ValidationError:
+                        value = None
+            history.memo[key] = value
+        out[commit] = history.memo[key]
+    return out
+
+
+def article_states(history: History | None, article_id: str) -> list[Revision]:
+    """Every committed state of the article ``article_id`` (any file, any folder), oldest first."""
+    return history.states_by_id("content").get(article_id, []) if history is not None else []
+
+
+def first_seen(states: list[Revision], digest: str) -> Revision | None:
+    """The first of an article's committed ``states`` (:func:`article_states`) whose reviewable content hashes to ``digest``."""
+    hashes: dict[str, str | None] = {}
+    for revision in states:
+        if revision.blob not in hashes:
+            article = fitting_article(parse_revision(revision).data)
+            hashes[revision.blob] = content_hash(article) if article is not None else None
+        if hashes[revision.blob] == digest:
+            return revision
+    return None
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """The last time history saw an article retired."""
+
+    commit: str
+    on: date | None
+    """The date its retirement was approved (its newest approval), if any."""
+    signatures: frozenset[str]
+    """Every approval (:func:`signature_key`) any state of the article held up to and including it."""
+
+
+def last_retirement(states: list[Revision]) -> Retirement | None:
+    """The last retired state of an article's committed ``states`` (:func:`article_states`), with every
+    approval made before it (which never counts again once the article comes back)."""
+    last: tuple[int, Article | None] | None = None
+    for index, revision in enumerate(states):
+        if b"retired" not in revision.data:
+            continue
+        data = parse_revision(revision).data
+        review = data.get("review") if isinstance(data, dict) else None
+        if isinstance(review, dict) and review.get("status") == "retired":
+            last = (index, fitting_article(data))
+    if last is None:
+        return None
+    index, article = last
+    signatures = {key for revision in states[:index + 1] for body in _SIGNATURE.findall(revision.data) if (key := signature_key(body))}
+    on = max((a.date for a in article.review.approvals), default=None) if article is not None else None
+    return Retirement(states[index].commit, on, frozenset(signatures))

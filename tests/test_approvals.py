@@ -128,7 +128,7 @@ def test_a_change_that_adds_its_author_to_the_registry_cannot_approve(repo, tmp_
     assert result.exit_code == 0, result.output + result.stderr  # the working tree's registry knows them…
     _commit(repo.root, AUTHOR, "Add myself to the board and approve")
     _refused(repo, repo.base,
-             "approval by example-newcomer does not count: not in the reviewer registry",  # …the base's does not
+             "approval by example-newcomer does not count: not in the base's registry",  # …the base's does not
              "site_config/reviewers.yaml): expected 1 signed approval(s) by editors of the base's registry")
     _assert_not_approved_when_judged_by(repo, repo.base)
 
@@ -264,7 +264,9 @@ def test_retiring_needs_approval_and_a_reason(repo):
     _refused(repo, base, "review.status: expected review.retired_reason (shown to readers) when retiring an article; got none")
     path.write_text(path.read_text(encoding="utf-8").replace("  author:", "  retired_reason: Superseded by newer trial data.\n  author:"), encoding="utf-8")
     _commit(repo.root, AUTHOR, "Give a reason")
-    _refused(repo, base, "approval by example-reviewer-1 of 2025-02-10 is stale")
+    # The approval it carries is of the article before its retirement: the retirement itself is not approved (not "stale").
+    _refused(repo, base, "review.status: expected 1 approval(s) of the retirement (retiring an article is reviewed like publishing it); got 0: "
+                         "the approval by example-reviewer-1 of 2025-02-10 approved the article before it was retired")
     _approve(repo, "example-reviewer-3", "2025-03-01")
     _commit(repo.root, REVIEWER_C, "Approve the retirement")
     _passes_check(repo, base)
@@ -367,9 +369,11 @@ def test_a_raised_requirement_does_not_re_judge_the_past_nor_spare_new_approvals
     path = repo.root / ARTICLE
     path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
     _commit(repo.root, AUTHOR, "Change a dose")
-    _approve(repo, "example-reviewer-3", "2025-05-01")  # back-dated to before the new rules
+    # Back-dated to before the new rules: approve judges it as check does (by the newest rules), so it is not approved…
+    assert "1 more approval(s) needed" in _approve(repo, "example-reviewer-3", "2025-05-01").output
+    path.write_text(path.read_text(encoding="utf-8").replace("status: under_review", "status: approved"), encoding="utf-8")
     _commit(repo.root, REVIEWER_C, "Approve")
-    _refused(repo, base, "review.status: expected 2 current approval(s) for 'approved'; got 1")
+    _refused(repo, base, "review.status: expected 2 current approval(s) for 'approved'; got 1")  # …and check refuses it written by hand
 
 
 def test_an_approval_dated_before_the_base_its_content_was_written_on_is_refused(repo, monkeypatch):
@@ -379,7 +383,12 @@ def test_an_approval_dated_before_the_base_its_content_was_written_on_is_refused
     path = repo.root / ARTICLE
     path.write_text(path.read_text(encoding="utf-8").replace("dose: 50 mg/m2", "dose: 60 mg/m2"), encoding="utf-8")
     _commit(repo.root, AUTHOR, "Change a dose")
-    _approve(repo, "example-reviewer-1", "2025-02-10")  # back-dated: this content did not exist then
+    # Back-dated: this content did not exist then.  approve refuses it; signed by hand, check does.
+    result = _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
+    assert result.exit_code == 1 and "an approval cannot be dated before its content first appeared in history (2025-03-01" in result.stderr
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("status: submitted", "status: approved").replace(
+        "  next_review: 2026-02-01\n", "  next_review: 2026-02-01\n" + signed_approvals(repo.keys, _article(repo), [("example-reviewer-1", "2025-02-10")])), encoding="utf-8")
     _commit(repo.root, REVIEWER, "Approve")
     _refused(repo, base, "review.approvals[0].date: expected an approval dated on or after 2025-03-01 (the base this content was written on); got 2025-02-10")
 

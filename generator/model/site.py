@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from .fields import Rule, Slug, Strict, Text, WebUrl, _https_only
 
@@ -98,13 +98,21 @@ class ReviewRules(Strict):
     author_may_approve: bool = False
     """Whether an article's author may approve it."""
     review_cycle_months: Annotated[int, Field(ge=1, le=60)] = 12
-    """An approved article is due for review this many months after its last approval."""
+    """An approved article is due for review this many months after its last approval: ``approve`` and
+    ``check`` refuse an approval whose article's ``next_review`` lies later than that."""
     pending_edits: Literal["keep_approved", "publish_with_banner"] = "keep_approved"
     """While an edit of an approved article awaits approval: keep_approved shows readers the last approved
     version (with a note that an update is under review); publish_with_banner publishes the edit under
     the pending-review banner."""
     site_approvals_required: Annotated[int, Field(ge=1, le=10)] = 1
     """Signed approvals by editors needed for a change to site_config/ (rules, registry, legends, texts)."""
+    attribution: Literal["typed", "provable"] = "typed"
+    """How ``guidesite check`` knows who wrote a change (a reviewer may not approve what they wrote).
+    Either way, a commit that changed an article is a reviewer's when git's author or committer e-mail
+    is theirs, when it is SSH-signed with their key in the registry, or when GitHub attributes it to
+    their account (``check --pr-commits``).  typed: nothing more (a name and e-mail typed into git
+    hide who wrote it).  provable: each such commit must also be attributed by what cannot be typed
+    in (signed with a key in the registry, or a signature GitHub verified), or ``check`` refuses it."""
 
 
 class Publishing(Strict):
@@ -146,12 +154,31 @@ class Settings(Strict):
 
     def rules_on(self, day: date | None = None) -> ReviewRules:
         """The rule set in force on ``day`` (None: the newest)."""
-        sets = sorted(self.review_rules if isinstance(self.review_rules, list) else [self.review_rules], key=lambda r: r.since or date.min)
-        chosen = sets[0]
-        for rules in sets:
-            if day is None or (rules.since or date.min) <= day:
-                chosen = rules
-        return chosen
+        return rules_in_force(self.review_rules, day)
+
+
+RuleSets = ReviewRules | list[ReviewRules]
+"""``review_rules`` as site.yaml writes it: one set, or a list of sets each with its ``since``."""
+
+
+def rules_in_force(review_rules: RuleSets, day: date | None = None) -> ReviewRules:
+    """The set of ``review_rules`` in force on ``day`` (None: the newest)."""
+    sets = sorted(review_rules if isinstance(review_rules, list) else [review_rules], key=lambda r: r.since or date.min)
+    chosen = sets[0]
+    for rules in sets:
+        if day is None or (rules.since or date.min) <= day:
+            chosen = rules
+    return chosen
+
+
+def signature_key(signature: str | bytes | None) -> str | None:
+    """An approval's signature as history is searched for it: the armored body without its whitespace
+    (however the YAML folded or indented it)."""
+    if not signature:
+        return None
+    text = signature.decode("ascii", "replace") if isinstance(signature, bytes) else signature
+    text = text.replace("-----BEGIN SSH SIGNATURE-----", "").replace("-----END SSH SIGNATURE-----", "").replace("\\n", "")
+    return "".join(text.split()) or None
 
 
 class Specialty(Strict):
@@ -275,6 +302,27 @@ class SiteConfig(Strict):
     grading: dict[str, GradingSystem]
     editorial_policy: str
     """Markdown of the editorial policy page."""
+
+    _recorded_rules: dict[str, RuleSets] = PrivateAttr(default_factory=dict)
+    """The ``review_rules`` of site.yaml at the commit that first recorded each approval (by
+    :func:`signature_key`), read from history by the versions stage (``versions.recorded_rules``)."""
+
+    def record_rules(self, recorded: dict[str, RuleSets]) -> None:
+        """Judge committed approvals by the rules of the commit that recorded them (see :meth:`rules_for`)."""
+        self._recorded_rules = recorded
+
+    def rules_for(self, approvals: list[Any]) -> ReviewRules:
+        """The rules the approvals of one content are judged by: the set in force on the newest one's
+        date, as the site configuration stood at the commit that recorded that approval, so that no later
+        edit of site_config/ re-judges it (this configuration's for an approval not committed yet)."""
+        if not approvals:
+            return self.settings.rules_on()
+        day = max(a.date for a in approvals)
+        newest = [a for a in approvals if a.date == day]
+        recorded = [self._recorded_rules.get(signature_key(a.signature) or "") for a in newest]
+        # Of approvals of the same day, one not yet committed (None) is judged by this configuration.
+        sets = self.settings.review_rules if any(r is None for r in recorded) else recorded[-1]
+        return rules_in_force(sets, day)
 
     def specialty(self, id: str) -> Specialty:
         return next(s for s in self.specialties if s.id == id)

@@ -24,7 +24,7 @@ from ..images import PublishedImage
 from ..model import Article
 from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
-from ..review.approvals import effective_status
+from ..review.approvals import content_hash, effective_status
 from .article import ArticleView, Helpers
 from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages
@@ -233,7 +233,8 @@ def _served(articles: list[Article], versions: dict[str, list], site: Any, *, dr
                 and effective_status(article, site) != "approved" and history[-1].article != article)
         if held:
             served.append(history[-1].article)
-            pending[article.id] = article
+            if content_hash(history[-1].article) != content_hash(article):  # a new version number alone is no update
+                pending[article.id] = article
         elif drafts or article.review.status != "draft":
             served.append(article)
     return sorted(served, key=lambda a: (a.specialty, a.id)), pending

@@ -24,8 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..model import Approval, Article, SiteConfig
-from ..model.site import Reviewer
-from ..signing import verify
+from ..model.site import Reviewer, ReviewRules
+from ..signing import made_with, verify
 
 
 _FOLDABLE = re.compile(r"[^\S ]|  |^ | $")
@@ -91,8 +91,22 @@ def signature_problem(article: Article, approval: Approval, site: SiteConfig) ->
     if not key:
         return "the registry holds no signing key to check it against"
     if not _verifies(statement(article.id, article.review.version, approval), approval.signature, key):
-        return "its signature does not verify against the registry's key (a forged, altered or copied approval)"
+        if not made_with(approval.signature, key):
+            return "its signature does not verify against the registry's key (it was made with another key: a forged approval)"
+        version = next((v for v in range(1, article.review.version + 2) if v != article.review.version
+                        and _verifies(statement(article.id, v, approval), approval.signature, key)), None)
+        same_content = approval.content == content_hash(article)
+        if version is not None and not same_content:  # this article's own approval of an earlier state
+            return f"it was signed for version {version} of this article, whose content has changed since"
+        if version is not None or not same_content:  # this content at another version, or another article's content
+            return COPIED_APPROVAL
+        return "its signature does not verify against the registry's key: the record was altered after it was signed"
     return None
+
+
+COPIED_APPROVAL = "it was signed for other content (another article or version): a copied approval"
+"""Why a record signed with the reviewer's own key counts nowhere here: its statement names another article,
+or this content at another version (``check`` says so rather than calling it stale)."""
 
 
 @lru_cache(maxsize=65536)
@@ -146,6 +160,8 @@ class ApprovalState:
     required: int = 1
     author_may_approve: bool = False
     """Under the rules the approvals are judged by."""
+    rules: ReviewRules | None = None
+    """The rules the approvals are judged by."""
 
     @property
     def rules_met(self) -> bool:
@@ -156,24 +172,32 @@ class ApprovalState:
         return max(0, self.required - len(self.current))
 
 
+NOT_IN_REGISTRY = "not in the reviewer registry"
+"""Why an approval by an id the registry lacks counts nowhere (``check``, which judges by the base's
+registry, says "not in the base's registry": a reviewer the change adds is not yet one)."""
+
+
 def approval_state(article: Article, site: SiteConfig, *, newest_rules: bool = False) -> ApprovalState:
     """Which approvals are current and whether the rules are met.
 
     Approvals are judged by the rules in force when the content was (last)
-    approved: a later change of rules applies to approvals made after it and
-    does not re-judge the past.  ``check`` judges approvals new in a change by
+    approved, as the site configuration stood at the commit that recorded
+    that approval (``SiteConfig.rules_for``): a later change of rules, dated
+    or edited in place, applies to approvals made after it and does not
+    re-judge the past.  ``check`` judges approvals new in a change by
     the newest rules (``newest_rules``), whatever date they carry.
     """
     digest = content_hash(article)
-    day = None if newest_rules else max((a.date for a in article.review.approvals if a.content == digest), default=None)
-    rules = site.settings.rules_on(day)
-    state = ApprovalState(required=rules.approvals_required, author_may_approve=rules.author_may_approve)
+    # The rules of the newest approval's day, as site.yaml stood at the commit that recorded it (a later
+    # edit of site_config/ does not re-judge it); check judges approvals new in a change by the newest.
+    rules = site.settings.rules_on() if newest_rules else site.rules_for([a for a in article.review.approvals if a.content == digest])
+    state = ApprovalState(required=rules.approvals_required, author_may_approve=rules.author_may_approve, rules=rules)
     reviewers = {r.id: r for r in site.reviewers}
     people: dict[str, str] = {}  # one person, one approval: registry identities shared by two ids count once
     for approval in article.review.approvals:
         reviewer = reviewers.get(approval.reviewer)
         if reviewer is None:
-            state.not_counted[approval.reviewer] = "not in the reviewer registry"
+            state.not_counted[approval.reviewer] = NOT_IN_REGISTRY
         elif reviewer.is_bot:
             state.not_counted[approval.reviewer] = "is the publisher's bot, not a reviewer"
         elif article.specialty not in reviewer.specialties:

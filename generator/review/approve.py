@@ -23,7 +23,10 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from ..errors import ContentError, GuidesiteError, Problem
 from ..model import Approval, Article
 from ..signing import default_key, public_key_of, sign
+from .. import versions as history_of  # (a module: versions imports review, which imports this)
+from ..model.site import signature_key
 from .approvals import approval_state, content_hash, is_author, statement
+from .check import add_months
 from .diff import clinical_diff
 
 
@@ -85,8 +88,16 @@ def approve(
         raise ApprovalRefused(f"{reviewer_id} is not on the board on {on} (active_from/active_until in site_config/reviewers.yaml)")
     if not coi.strip():
         raise ApprovalRefused("declare conflicts of interest for this article with --coi ('none' if there are none)")
+    if on < article.review.updated:
+        raise ApprovalRefused(f"an approval cannot be dated before the content's review.updated ({article.review.updated}); got {on}")
 
     digest = content_hash(article)
+    states = history_of.article_states(pipeline.history, article.id)
+    seen = history_of.first_seen(states, digest)
+    if seen is not None and seen.day and on < date.fromisoformat(seen.day):
+        raise ApprovalRefused(f"an approval cannot be dated before its content first appeared in history ({seen.day}, commit {seen.commit[:10]}); got {on}")
+    if seen is None and pipeline.history is not None and pipeline.history.has_head and on < date.fromisoformat(head := pipeline.history.earliest_day()):
+        raise ApprovalRefused(f"an approval cannot be dated before its content existed: it is not committed yet, so it is newer than the last commit ({head}); got {on}")
     versions = pipeline.versions(validated).get(article.id, [])
     version = _version_for(versions, article, digest)
     if show is not None:  # what the reviewer is about to vouch for, before anything is signed
@@ -109,14 +120,26 @@ def approve(
         raise ApprovalRefused(f"the key {key} is not the signing key registered for {signer.id} in site_config/reviewers.yaml")
     record = record.model_copy(update={"signature": sign(statement(article_id, version, record), key)})
 
-    kept = [a for a in article.review.approvals if a.content == digest and a.reviewer != reviewer_id]
-    dropped = [a.reviewer for a in article.review.approvals if a.content != digest]
+    retired = None if retiring else history_of.last_retirement(states)
+
+    def before_retirement(approval: Approval) -> bool:  # never counts again once the article is back (check refuses it)
+        return retired is not None and (signature_key(approval.signature) in retired.signatures or (retired.on is not None and approval.date <= retired.on))
+
+    kept = [a for a in article.review.approvals if a.content == digest and a.reviewer != reviewer_id and not before_retirement(a)]
+    dropped = [a.reviewer for a in article.review.approvals if a.content != digest or before_retirement(a)]
     approvals = [*kept, record]
     review = article.review.model_copy(update={"approvals": approvals, "version": version})
-    state = approval_state(article.model_copy(update={"review": review}), site)
+    # Judged as check judges a change that adds an approval: by the newest rules, whatever date it carries.
+    state = approval_state(article.model_copy(update={"review": review}), site, newest_rules=True)
     if reviewer_id not in state.current:
         why = state.not_counted.get(reviewer_id, "it does not count under the rules")
         raise ApprovalRefused(f"the approval would not count: {why}")
+    if not retiring and state.rules is not None:
+        last = max(a.date for a in approvals)
+        limit = add_months(last, state.rules.review_cycle_months)
+        if article.review.next_review > limit:
+            raise ApprovalRefused(f"review.next_review ({article.review.next_review}) is more than {state.rules.review_cycle_months} months after the approval "
+                                  f"(review_rules.review_cycle_months): set it on or before {limit} first")
     status = "retired" if retiring else "approved" if state.rules_met else "under_review"
 
     path = validated.sources[article_id].path

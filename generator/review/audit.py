@@ -53,7 +53,9 @@ def audit(pipeline: "Pipeline", *, trusted_since: str | None = None) -> list[Aud
     rows: list[AuditRow] = []
     seen: set[tuple] = set()
     history = pipeline.history
-    revisions = history.revisions("content") if history is not None else {}
+    revisions: dict[str, list] = {}  # every committed state of every file, by its path then (no rename guessing:
+    for revision in history.states("content") if history is not None else []:  # a file deleted and added again keeps its past)
+        revisions.setdefault(revision.path, []).append(revision)
     verdict = governed_chain(history, today=pipeline.today, anchor=trusted_since) if history is not None and history.has_head else None
     chains: dict[str, str] = {}
 
@@ -79,7 +81,7 @@ def audit(pipeline: "Pipeline", *, trusted_since: str | None = None) -> list[Aud
             if article is None:
                 continue
             for approval in article.review.approvals:
-                key = (path, approval.reviewer, approval.content, approval.date, approval.signature)
+                key = (article.id, approval.reviewer, approval.content, approval.date, approval.signature)  # a move is not a new record
                 if key in seen:
                     continue
                 seen.add(key)

@@ -24,7 +24,7 @@ def review_report(analysis: Analysis) -> str:
     if not touched:
         lines += ["No article is added, changed or removed.", ""]
     else:
-        counts = {kind: sum(1 for c in touched if c.kind == kind) for kind in ("added", "changed", "removed")}
+        counts = {kind: sum(1 for c in touched if c.kind == kind) for kind in ("added", "changed", "moved", "removed")}
         lines += [", ".join(f"{n} {kind}" for kind, n in counts.items() if n) + ".", ""]
         lines += ["| Article | Change | Status | Medical content | Approvals |", "|---|---|---|---|---|"]
         for c in touched:
