@@ -31,7 +31,7 @@ from .parts import Part
 from .pool import release_memory, usable_cpus
 from .render import Page
 from .sanitize import check_site
-from .swap import readable, replace_atomically
+from .swap import replace_atomically
 
 if TYPE_CHECKING:
     from .shards import Shard

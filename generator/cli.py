@@ -236,7 +236,7 @@ def unpublish(ctx: click.Context, edition: str, folder: Path | None, branch: str
 def check(ctx: click.Context, base: str, fmt: str, change_authors: tuple[str, ...], pr_commits: Path | None) -> None:
     """Check a change against BASE, by BASE's rules: lifecycle moves, signed approvals, authors, site_config/, CODEOWNERS."""
     from .review import check as check_change
-    from .review.check import read_pr_commits
+    from .review.authorship import read_pr_commits
 
     ctx.obj["format"] = fmt
     with _reporting(ctx):
