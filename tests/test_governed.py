@@ -226,3 +226,31 @@ def test_a_rebase_merged_code_change_approved_by_an_editor_publishes(repo, tmp_p
     assert _publish(repo, tmp_path).exit_code == 1
     assert _publish(repo, tmp_path, "--trusted-since", "HEAD").exit_code == 0
     assert REVIEWER
+
+
+def test_a_rebase_merged_two_reviewer_pull_request_publishes_and_names_both(repo, tmp_path):
+    """The legitimate story: two approvals required (an editor-approved rule), an author's branch, two
+    reviewers' signed approvals in their own commits, main moving on meanwhile, a rebase merge."""
+    site = repo.root / "site_config" / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("approvals_required: 1", "approvals_required: 2"), encoding="utf-8")
+    assert _approve_site(repo, repo.base).exit_code == 0
+    _commit(repo.root, MAINTAINER, "Two approvals required (approved by the editor)")
+    base = _new_base(repo, "merged")
+    _git(repo.root, "checkout", "-q", "-b", "new-article")
+    _submitted(repo)
+    _approve(repo, "example-reviewer-1", "2025-02-10")
+    _commit(repo.root, REVIEWER, "First approval")
+    _approve(repo, "example-reviewer-3", "2025-02-12")
+    _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Second approval")
+    _passes_check(repo, base)
+    _git(repo.root, "checkout", "-q", "main")
+    moved_on = _new_base(repo, "main moves on meanwhile")
+    _git(repo.root, "rebase", "-q", "main", "new-article")
+    _git(repo.root, "checkout", "-q", "main")
+    _git(repo.root, "merge", "-q", "--ff-only", "new-article")
+    _passes_check(repo, moved_on)
+    result = _publish(repo, tmp_path)
+    assert result.exit_code == 0, result.output + result.stderr
+    page = (tmp_path / "published" / "2025-08" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "Dr. Example Reviewer A (sample)" in page and "Dr. Example Reviewer C (sample)" in page
+    assert "Educational purpose only" not in page
