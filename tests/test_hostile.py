@@ -22,7 +22,6 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -87,11 +86,9 @@ def test_hostile_article_is_refused_with_exactly_its_messages(project, case):
     fixture = case.read_bytes()
     expected = _directive(_header(fixture), "expect")
     place_case(project.root, fixture)
-    started = time.perf_counter()
     with pytest.raises(ContentError) as caught:
         validate(load(project.root))
     assert [str(p) for p in caught.value.problems] == expected
-    assert time.perf_counter() - started < 5, "refusing a file must not take long"
 
 
 # --- the second wall: the sanitizer ---------------------------------------------------------

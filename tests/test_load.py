@@ -89,7 +89,6 @@ def test_oversized_files_are_refused_before_parsing(tmp_path):
 
 
 def test_an_alias_bomb_is_refused_at_once_without_expanding(tmp_path):
-    import time
     import tracemalloc
 
     # Nine levels of nine aliases each would expand to 9**9 (387 million) strings.
@@ -97,22 +96,15 @@ def test_an_alias_bomb_is_refused_at_once_without_expanding(tmp_path):
     for level in range(1, 10):
         lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
     tracemalloc.start()
-    started = time.perf_counter()
     _, problems = _load(tmp_path, "\n".join(lines) + "\n")
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert [str(p) for p in problems] == ["doc.yaml:1:5: YAML anchors are not allowed (found &a0); write the value out in full"]
-    assert elapsed < 1.0
-    assert peak < 100 * 1024 * 1024
+    assert peak < 100 * 1024 * 1024  # nothing was expanded (a bound on work that does not depend on the machine's speed)
 
 
-def test_deep_nesting_is_refused_quickly_instead_of_exhausting_the_stack(tmp_path):
-    import time
-
-    started = time.perf_counter()
-    _, problems = _load(tmp_path, "see_also: " + "[" * 100_000 + "]" * 100_000 + "\n")
-    assert time.perf_counter() - started < 1.0
+def test_deep_nesting_is_refused_instead_of_exhausting_the_stack(tmp_path):
+    _, problems = _load(tmp_path, "see_also: " + "[" * 100_000 + "]" * 100_000 + "\n")  # no RecursionError
     assert [str(p) for p in problems] == ["doc.yaml:1:42: expected at most 32 levels of nesting; got more (check the brackets and indentation)"]
 
 
