@@ -9,17 +9,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from . import addresses
 from .review.approvals import counted_approvals
 from .model import SiteConfig
 from .validate import Validated
 
 ATOM = "http://www.w3.org/2005/Atom"
-FEED_PATH = "feed.xml"
 MAX_ENTRIES = 50
 
 
 def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str, title: str, fallback: date,
-              specialty: str | None = None, path: str = FEED_PATH) -> str:
+              specialty: str | None = None, path: str = addresses.FEED) -> str:
     """The feed as XML text (of one ``specialty``, when given); ``fallback`` dates an empty feed.
 
     Entries: every approved version (new article, new version, with its change note) and every
@@ -49,7 +49,7 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
     _text(author, "name", _publisher(validated.site))
     for approved_on, article, version in entries:
         if version is None:  # an approved retirement
-            url = f"{base}{article.specialty}/{article.id}/"
+            url = base + addresses.page_url(addresses.article_home(article))
             entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
             _text(entry, "title", f"{article.title} (retired)")
             _text(entry, "id", url + "#retired")
@@ -57,7 +57,7 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
             _text(entry, "updated", _stamp(approved_on))
             _text(entry, "summary", f"Retired. {article.review.retired_reason or ''}".strip())
             continue
-        url = f"{base}{article.specialty}/{article.id}/v{version.number}/"
+        url = base + addresses.page_url(addresses.version_base(addresses.article_home(article), version.number))
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         kind = "New article" if version.number == 1 else f"Version {version.number}"
         _text(entry, "title", f"{version.article.title} ({kind.lower()})")  # as approved, never an unreviewed edit

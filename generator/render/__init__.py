@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..feed import FEED_PATH, atom_feed
+from .. import addresses
+from ..feed import atom_feed
 from ..images import PublishedImage
 from ..model import Article
 from ..validate import Validated
@@ -114,7 +115,7 @@ def render(
 
     for specialty in site.specialties:
         listed = [a for a in articles if a.specialty == specialty.id]
-        pages.append(_page(env, "specialty.md.j2", f"{specialty.id}/index.md", specialty.name, helpers, site,
+        pages.append(_page(env, "specialty.md.j2", addresses.specialty_index(specialty.id), specialty.name, helpers, site,
                            description=specialty.description, specialty=specialty, articles=listed))
 
     recent = sorted(articles, key=lambda a: (a.review.updated, a.id), reverse=True)[: site.settings.recent_count]
@@ -130,9 +131,9 @@ def render(
     if site_url:
         latest = max((a.review.updated for a in articles), default=today)
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
-        pages.append(Page(FEED_PATH, feed))
+        pages.append(Page(addresses.FEED, feed))
         for specialty in site.specialties:  # one feed per specialty, for readers who follow one field
-            path = f"{specialty.id}/{FEED_PATH}"
+            path = addresses.specialty_feed(specialty.id)
             pages.append(Page(path, atom_feed(validated, versions, site_url=site_url, title=f"{site.settings.publisher.name}: {specialty.name}",
                                               fallback=latest, specialty=specialty.id, path=path)))
     return pages
@@ -160,25 +161,27 @@ class _ArticleJob:
         """The article's page and one permanent page per approved version, each with its figures'
         images in the page's own folder (``<specialty>/<id>/``, ``<specialty>/<id>/v<N>/``)."""
         history = self.versions.get(article.id, [])
-        base = f"{article.specialty}/{article.id}"
-        url = f"{self.site_url.rstrip('/')}/{base}/" if self.site_url else None
+        base = addresses.article_home(article)
+        url = addresses.absolute(self.site_url, addresses.page_url(base)) if self.site_url else None
         view = ArticleView(article, self.site, self.by_id, self.today, versions=history, pending=self.pending.get(article.id),
                            site_url=self.site_url)
         # An edit held back shows the last approved version: with that version's images, not the edit's.
         figures = self._images(article.id, history[-1] if article.id in self.pending else None)
-        out = [_article_page(self.env, f"{base}.md", view, self.helpers, url, figures)]
+        out = [_article_page(self.env, addresses.page_source(base), view, self.helpers, url, figures)]
         out += figures.pages(base)
         assets = dict(view.assets)
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
                                site_url=self.site_url, home=base)
             figures = self._images(article.id, version)
-            out.append(_article_page(self.env, f"{base}/v{version.number}.md", view, self.helpers, url and f"{url}v{version.number}/", figures))
-            out += figures.pages(f"{base}/v{version.number}")
+            here = addresses.version_base(base, version.number)
+            out.append(_article_page(self.env, addresses.page_source(here), view, self.helpers,
+                                     url and addresses.absolute(self.site_url, addresses.page_url(here)), figures))
+            out += figures.pages(here)
             assets.update(view.assets)  # named by content: a version's diagram is shared or its own
             cite = view.citation()
-            out.append(Page(f"{base}/v{version.number}.ris", ris(cite)))
-            out.append(Page(f"{base}/v{version.number}.bib", bibtex(cite)))
+            out.append(Page(addresses.version_file(base, version.number, "ris"), ris(cite)))
+            out.append(Page(addresses.version_file(base, version.number, "bib"), bibtex(cite)))
         out += [Page(path, text) for path, text in sorted(assets.items())]
         return out
 
@@ -192,26 +195,27 @@ def _moved_pages(env: Environment, articles: list[Article], versions: dict[str, 
                  helpers: Helpers, site: Any) -> list[Page]:
     """Old addresses of moved articles: a page that sends readers to the new one (noindex, canonical to it)
     where nothing else lives now, and a ``_redirects`` file (Netlify, Cloudflare Pages) for a real redirect."""
-    taken = {f"{a.specialty}/{a.id}" for a in articles}
+    taken = {addresses.article_home(a) for a in articles}
     pages: list[Page] = []
     rules: list[str] = []
     for article in articles:
         for old in moves.get(article.id, []):
-            old_base, new_base = f"{old}/{article.id}", f"{article.specialty}/{article.id}"
+            old_base, new_base = addresses.home(old, article.id), addresses.article_home(article)
             if old_base in taken:
                 continue
-            targets = [("", "")] + [(f"/v{v.number}", f"v{v.number}/") for v in versions.get(article.id, [])]
-            for suffix, new_suffix in targets:
-                up = "../" * (old_base + suffix).count("/")
-                link = f"{up}{new_base}.md" if not suffix else f"{up}{new_base}/{suffix.strip('/')}.md"
+            # The current page, then each permanent version: (old address, new address).
+            targets = [(old_base, new_base)] + [(addresses.version_base(old_base, v.number), addresses.version_base(new_base, v.number))
+                                                for v in versions.get(article.id, [])]
+            for before, after in targets:
+                up = "../" * before.count("/")
                 text = env.get_template("moved.md.j2").render(
                     front_matter=_front_matter(title=f"Moved: {article.title}", search=False, noindex=True,
-                                               canonical=f"{new_base}/{new_suffix}"),
-                    article=article, link=link, helpers=helpers, site=site)
-                pages.append(Page(f"{old_base}{suffix}.md", text))
-                rules.append(f"/{old_base}{suffix}/ /{new_base}/{new_suffix} 301")
+                                               canonical=addresses.page_url(after)),
+                    article=article, link=up + addresses.page_source(after), helpers=helpers, site=site)
+                pages.append(Page(addresses.page_source(before), text))
+                rules.append(f"/{addresses.page_url(before)} /{addresses.page_url(after)} 301")
     if rules:
-        pages.append(Page("_redirects", "\n".join(rules) + "\n"))
+        pages.append(Page(addresses.REDIRECTS, "\n".join(rules) + "\n"))
     return pages
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .. import addresses
 from ..escaping import inert_tags
 from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import STATUS_LABELS
@@ -53,6 +54,14 @@ class Helpers:
     def tag_label(self, id: str) -> str:
         return next(t.label for t in self.site.tags if t.id == id)
 
+    def article_source(self, article: Article, source: str = "") -> str:
+        """The Markdown of an article's page: from the site's root, or as a link from the page at ``source``."""
+        target = addresses.page_source(addresses.article_home(article))
+        return addresses.relative(source, target) if source else target
+
+    def specialty_source(self, specialty: str) -> str:
+        return addresses.specialty_index(specialty)
+
     def grade_anchor(self, system: str, dimension: str, value: str) -> str:
         return "-".join([system, dimension] + re.findall(r"[a-z0-9]+", value.lower()))
 
@@ -82,7 +91,7 @@ class ArticleView(Helpers):
     """Audiences of the part being rendered (a section may narrow them)."""
 
     def __post_init__(self) -> None:
-        self.home = self.home or f"{self.article.specialty}/{self.article.id}"
+        self.home = self.home or addresses.article_home(self.article)
         # Numbered as the page is first read (the default audience); the page script numbers
         # them again, the same way, for the audience a reader picks.
         self.numbers = {key: i + 1 for i, key in enumerate(citation_order(self.article, self.article.audiences[0]))}
@@ -395,7 +404,7 @@ class ArticleView(Helpers):
 
     def link_to(self, other: Article) -> str:
         """Markdown-source-relative link from this page to another article."""
-        return f"{self.up}{other.specialty}/{other.id}.md"
+        return self.up + addresses.page_source(addresses.article_home(other))
 
     # Versions --------------------------------------------------------------------------
 
@@ -449,7 +458,7 @@ class ArticleView(Helpers):
     def citation_files(self) -> str:
         """From this page's Markdown to the version's RIS file, without the extension."""
         version = self.shown_version
-        return f"{self.up}{self.home}/v{version.number}"
+        return self.up + addresses.version_base(self.home, version.number)
 
     @property
     def superseded_by(self) -> Any:
@@ -460,10 +469,10 @@ class ArticleView(Helpers):
         return later[0] if later else None
 
     def version_link(self, number: int) -> str:
-        return f"{self.up}{self.home}/v{number}.md"
+        return self.up + addresses.page_source(addresses.version_base(self.home, number))
 
     def current_link(self) -> str:
-        return f"{self.up}{self.home}.md"
+        return self.up + addresses.page_source(self.home)
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .. import addresses
 from ..model import Article, SiteConfig
 
 
@@ -31,8 +32,8 @@ class Citation:
 
 
 def citation(article: Article, site: SiteConfig, version: int, approved_on: date, site_url: str | None, home: str | None = None) -> Citation:
-    path = f"{home or f'{article.specialty}/{article.id}'}/v{version}/"
-    url = f"{site_url.rstrip('/')}/{path}" if site_url else None
+    path = addresses.page_url(addresses.version_base(home or addresses.article_home(article), version))
+    url = addresses.absolute(site_url, path) if site_url else None
     return Citation(article.title, article.review.author, site.settings.publisher.name, version, approved_on, url, path)
 
 
