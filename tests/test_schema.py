@@ -38,6 +38,18 @@ def test_schema_refuses_what_the_validator_refuses():
     assert any("50 mgs" in e.message or "mgs" in str(e.instance) for e in validator.iter_errors(doc.data))
 
 
+def test_a_block_of_two_kinds_is_refused_by_the_schema_as_by_the_validator():
+    validator = jsonschema.Draft7Validator(article_schema())
+    path = find_articles(REPO / "content")[0]
+    doc, _ = load_document(path, REPO)
+    block = doc.data["sections"][0]["blocks"][0]
+    assert "prose" not in block
+    doc.data["sections"][0]["blocks"][0] = {**block, "prose": "Also prose."}
+    assert [e.validator for e in validator.iter_errors(doc.data)] == ["maxProperties"]
+    doc.data["sections"][0]["blocks"][0] = {}
+    assert [e.validator for e in validator.iter_errors(doc.data)] == ["minProperties"]
+
+
 def test_new_articles_point_editors_at_the_schema(project):
     from click.testing import CliRunner
 

@@ -191,7 +191,8 @@ class Block(Strict):
         return next(k for k in BLOCK_KINDS if getattr(self, k) is not None)
 
 
-BLOCK_KINDS = ("prose", "list", "numbered", "regimen", "recommendation", "dosing", "warning", "key_points", "table", "figure", "algorithm")
+BLOCK_KINDS = tuple(Block.model_fields)
+"""Every kind of block, in the order the model declares them (a block's fields are its kinds and nothing else)."""
 
 
 class Section(Strict):

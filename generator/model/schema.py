@@ -31,6 +31,8 @@ def article_schema(grading: dict[str, Any] | None = None) -> dict[str, Any]:
         if name:  # a list item written as its text (or a table row as its list of cells)
             bare = {"type": "array", "minItems": 1} if fields(model)[name].item is not None else {"type": "string", "minLength": 1}
             definitions[model.__name__] = {"anyOf": [bare, definitions[model.__name__]]}
+    # A block is exactly one kind: one property (the model refuses two; so does an editor now).
+    definitions["Block"].update({"minProperties": 1, "maxProperties": 1})
     if grading:
         definitions["Evidence"] = {
             "description": definitions["Evidence"].get("description", ""),
