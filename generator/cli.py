@@ -115,7 +115,7 @@ def validate_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> N
     ctx.obj["format"] = fmt
     project: Path = ctx.obj["project"]
     with _reporting(ctx):
-        count = Pipeline(project).check(list(paths) or None)
+        count = Pipeline(project).validate_files(list(paths) or None)
     checked = "the site configuration" if not paths else "the site configuration (and every other article, for links)"
     click.echo(f"OK: {count} article(s) and {checked} are valid")
 
@@ -323,13 +323,18 @@ def audit(ctx: click.Context, fmt: str, trusted_since: str | None) -> None:
 
 @main.command(name="review-report")
 @click.option("--base", required=True, help="Git ref the change is compared with.")
+@click.option("--change-author", "change_authors", multiple=True, metavar="LOGIN", help="As for check: who opened the change.")
+@click.option("--pr-commits", "pr_commits", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="As for check: GitHub's list of the pull request's commits (who wrote them).")
 @click.pass_context
-def review_report_command(ctx: click.Context, base: str) -> None:
-    """Print the pull request's review summary as Markdown (for the GitHub job summary)."""
+def review_report_command(ctx: click.Context, base: str, change_authors: tuple[str, ...], pr_commits: Path | None) -> None:
+    """Print the pull request's review summary as Markdown (for the GitHub job summary); its problems are check's."""
     from .review import analyse, review_report
+    from .review.authorship import read_pr_commits
 
     with _reporting(ctx):
-        click.echo(review_report(analyse(Pipeline(ctx.obj["project"]), base)))
+        github = read_pr_commits(pr_commits) if pr_commits is not None else None
+        click.echo(review_report(analyse(Pipeline(ctx.obj["project"]), base, change_authors=change_authors, pr_commits=github)))
 
 
 @main.command()

@@ -153,7 +153,7 @@ class Pipeline:
         settings = site.settings.model_copy(update={"review_rules": base.settings.review_rules})
         return site.model_copy(update={"reviewers": base.reviewers, "settings": settings})
 
-    def check(self, paths: list[Path] | None = None) -> int:
+    def validate_files(self, paths: list[Path] | None = None) -> int:
         """``guidesite validate``: every problem, or the number of articles checked; keeps nothing."""
         return check_content(load(self.root, paths, read_articles=False), today=self.today)
 

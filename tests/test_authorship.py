@@ -230,9 +230,9 @@ def test_provable_authorship_lets_the_usual_story_through(repo, tmp_path):
     # The same story without GitHub's list: nothing proves who wrote the two commits.
     result = _check(repo, base)
     assert result.exit_code == 1
-    assert [p.split(" changed this article")[0] for p in _problems(result)] == [
+    assert sorted(p.split(" changed this article")[0] for p in _problems(result)) == sorted([  # problems at one place: sorted by text
         f"{ARTICLE}:40:11: review.author: commit {_at(submitted)} by Example Author <author@example.org>",
-        f"{ARTICLE}:40:11: review.author: commit {_at(edited)} by Example Author <author@example.org>"]
+        f"{ARTICLE}:40:11: review.author: commit {_at(edited)} by Example Author <author@example.org>"])
 
 
 def test_a_pr_commits_file_that_is_not_githubs_list_is_a_located_problem(repo, tmp_path):
@@ -327,3 +327,16 @@ def test_a_signature_over_this_content_with_another_key_is_a_forgery(repo):
     assert result.exit_code == 1
     assert (f"{ARTICLE}:45:7: review.approvals[0]: approval by example-reviewer-1 does not count: its signature does not verify against the "
             "registry's key (it was made with another key: a forged approval)") in _problems(result)
+
+
+def test_the_review_report_judges_authorship_as_check_does(repo, tmp_path):
+    """The job summary reviewers read lists the same problems as the required check (given the same list)."""
+    base = _provable_base(repo)
+    repo.article()
+    _commit(repo.root, AUTHOR, "Submit an article")
+    submitted = _git(repo.root, "rev-parse", "HEAD").strip()
+    commits = _pr_commits(repo, tmp_path, base, {submitted: ("example-author", "example-author", VERIFIED)})
+    report = _cli(repo, "review-report", "--base", base, "--pr-commits", str(commits)).output
+    assert "cannot be attributed" not in report and "No problems" in report
+    report = _cli(repo, "review-report", "--base", base).output
+    assert f"commit {_at(submitted)} by Example Author <author@example.org> changed this article and cannot be attributed" in report
