@@ -20,6 +20,7 @@ from .errors import ContentError, Problem
 from .history import History, PastDocument, Revision, parse_revision
 from .load import collection_paused
 from .model import Article, SiteConfig
+from .model.article import MARKED_KINDS
 from .model.site import RuleSets, signature_key
 from .review.approvals import approval_state, content_hash, fitting_article
 from .validate import Validated
@@ -132,28 +133,32 @@ def _keep(candidates: dict[int, tuple[Article, str | None]], article: Article, c
                             f"content under the same number (a permanent copy never changes: other content is a new version)"))
 
 
-def table_part(table: Any) -> str:
-    """A table's name as versions know it: ``table:<caption>`` (its first wording)."""
-    return "table:" + " ".join(next(iter(table.caption.values()), "").split())
+def table_part(table: Any, kind: str = "table") -> str:
+    """A block named by its caption, as versions know it: ``table:<caption>`` (its first wording)."""
+    return f"{kind}:" + " ".join(next(iter(table.caption.values()), "").split())
 
 
 def parts_of(article: Article) -> dict[str, Any]:
-    """What a reader can see change, by name: ``summary``, ``section:<heading>``, ``regimen:<name>``,
-    ``dosing:<name>``, ``algorithm:<name>``, ``table:<caption>``, ``recommendation:<heading>#<n>`` (the n-th recommendation of that section)."""
+    """What a reader can see change, by name: ``summary``, ``section:<heading>``, and each block of a kind
+    marked in the model (``MARKED_KINDS``) as ``<kind>:<name>`` (``regimen:<name>``, ``dosing:<name>``,
+    ``algorithm:<name>``), ``<kind>:<caption>`` (``table:<caption>``) or ``<kind>:<heading>#<n>`` (the n-th
+    recommendation of that section)."""
     parts: dict[str, Any] = {"summary": article.summary}
     for section in article.sections:
         parts[f"section:{section.heading}"] = section
-        count = 0
+        counts: dict[str, int] = {}
         for block in section.blocks:
-            for kind in ("regimen", "dosing", "algorithm"):
-                table = getattr(block, kind)
-                if table is not None:
-                    parts[f"{kind}:{table.name}"] = table
-            if block.table is not None:
-                parts[table_part(block.table)] = block.table
-            if block.recommendation is not None:
-                count += 1
-                parts[f"recommendation:{section.heading}#{count}"] = block.recommendation
+            mark = MARKED_KINDS.get(block.kind)
+            if mark is None:
+                continue
+            value = getattr(block, block.kind)
+            if mark.by == "name":
+                parts[f"{block.kind}:{value.name}"] = value
+            elif mark.by == "caption":
+                parts[table_part(value, block.kind)] = value
+            else:
+                counts[block.kind] = counts.get(block.kind, 0) + 1
+                parts[f"{block.kind}:{section.heading}#{counts[block.kind]}"] = value
     return parts
 
 

@@ -6,6 +6,7 @@ citation numbering walks them in this order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -148,6 +149,21 @@ KeyPoints = Annotated[list[Wording], Field(min_length=1, max_length=7)]
 """One to seven short points (a field of Block is named ``list``, so the type is declared here)."""
 
 
+@dataclass(frozen=True)
+class Marked:
+    """How readers see a kind of block change between versions ("Updated in v2" beside it, the change
+    list of a version): ``label`` names it ("the dosing table …"), ``by`` tells one from another — its
+    ``name``, its ``caption``, or its ``position`` among the blocks of its kind in its section.
+
+    A kind of block is declared once, as a field of :class:`Block` (its model, its docstring, and this
+    mark when readers are told of its changes); its markup is ``theme/templates/blocks/<kind>.md.j2``.
+    The kinds, their dispatch, the update marks' parts and labels and the clinical diff's names are
+    derived from that declaration."""
+
+    label: str
+    by: Literal["name", "caption", "position"] = "name"
+
+
 class Block(Strict):
     """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning,
     key_points, table, figure, algorithm."""
@@ -158,21 +174,21 @@ class Block(Strict):
     """A bulleted list."""
     numbered: ItemList | None = None
     """A numbered list."""
-    regimen: Regimen | None = None
+    regimen: Annotated[Regimen | None, Marked("regimen")] = None
     """A treatment regimen."""
-    recommendation: Recommendation | None = None
+    recommendation: Annotated[Recommendation | None, Marked("recommendation", "position")] = None
     """A graded recommendation."""
-    dosing: Dosing | None = None
+    dosing: Annotated[Dosing | None, Marked("dosing table")] = None
     """Complete doses of any drug (amount, basis, frequency, maximum, duration, route), as a table."""
     warning: Warning | None = None
     """A boxed warning, contraindication or caution, as a callout."""
     key_points: KeyPoints | None = None
     """Up to seven key points, shown as a boxed list (Markdown, citations allowed)."""
-    table: Table | None = None
+    table: Annotated[Table | None, Marked("table", "caption")] = None
     """A table with a caption, columns (with units), rows (each with its citations) and notes."""
     figure: Figure | None = None
     """An image stored with the article, with alt text, caption, source and licence."""
-    algorithm: Algorithm | None = None
+    algorithm: Annotated[Algorithm | None, Marked("algorithm")] = None
     """A decision algorithm (condition → action → next step), as a numbered list and a diagram."""
 
     @model_validator(mode="before")
@@ -193,6 +209,10 @@ class Block(Strict):
 
 BLOCK_KINDS = tuple(Block.model_fields)
 """Every kind of block, in the order the model declares them (a block's fields are its kinds and nothing else)."""
+
+MARKED_KINDS: dict[str, Marked] = {
+    name: mark for name, info in Block.model_fields.items() for mark in info.metadata if isinstance(mark, Marked)}
+"""The kinds of block whose changes readers are shown, with how (from their declaration in :class:`Block`)."""
 
 
 class Section(Strict):

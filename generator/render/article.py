@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .. import addresses
 from ..escaping import inert_tags
 from ..model import Article, Reference, SiteConfig, format_minutes
-from ..model.article import STATUS_LABELS
+from ..model.article import MARKED_KINDS, STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
 from ..validate.markdown import ARTICLE_LINK
@@ -499,11 +499,12 @@ def _items_within(items: list):
 
 
 def _part_label(part: str) -> str:
-    """``section:Regimen`` → ``the section "Regimen"``."""
+    """``section:Regimen`` → ``the section "Regimen"`` (a block by the label its kind is declared with, ``MARKED_KINDS``)."""
     if part == "summary":
         return "the bottom line"
     kind, _, name = part.partition(":")
-    if kind == "recommendation":
+    mark = MARKED_KINDS.get(kind)
+    if mark is not None and mark.by == "position":
         heading, _, number = name.rpartition("#")
-        return f'recommendation {number} of "{heading}"'
-    return f'the {"dosing table" if kind == "dosing" else kind} "{name}"'
+        return f'{mark.label} {number} of "{heading}"'
+    return f'the {mark.label if mark else kind} "{name}"'

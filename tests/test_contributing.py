@@ -1,0 +1,85 @@
+"""The contributor's walk "add a block kind", done for real: a copy of guidesite gains a toy kind
+(`callout`) by its model alone, a project gains its template, and the toy article builds.
+
+What the walk proves is what a newcomer would otherwise find out the hard way: the kinds, the
+template dispatch, the JSON Schema and the one-kind-per-block rule follow from the declaration in
+`Block`, so no other file of the tool changes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from conftest import REPO, TODAY_EPOCH, VALID_ARTICLE
+
+CALLOUT_MODEL = '''
+
+class Callout(Strict):
+    """A toy kind of block for the contributor's walk: a short note set apart."""
+
+    text: Wording
+    """What the note says (Markdown, citations allowed)."""
+'''
+
+CALLOUT_TEMPLATE = """\
+{% from "_wording.md.j2" import wording %}
+**Note.** {{ wording(page, block.callout.text) }}
+
+"""
+
+
+def _tool_with_a_callout(tmp_path):
+    """A copy of guidesite whose Block model declares one more kind (the only file of the tool that changes)."""
+    tool = tmp_path / "tool"
+    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    model = tool / "generator" / "model" / "article.py"
+    text = model.read_text(encoding="utf-8")
+    anchor = "@dataclass(frozen=True)\nclass Marked:"
+    assert anchor in text
+    text = text.replace(anchor, CALLOUT_MODEL.lstrip("\n") + "\n\n" + anchor)
+    field = ('    algorithm: Annotated[Algorithm | None, Marked("algorithm")] = None\n'
+             '    """A decision algorithm (condition → action → next step), as a numbered list and a diagram."""\n')
+    assert field in text
+    text = text.replace(field, field + '    callout: Callout | None = None\n    """A short note set apart."""\n', 1)
+    model.write_text(text, encoding="utf-8")
+    return tool
+
+
+def _guidesite(tool, project, *args):
+    return subprocess.run([sys.executable, "-m", "generator", "--project", str(project), *args], cwd=tool, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": TODAY_EPOCH, "HOME": str(tool)})
+
+
+def test_adding_a_block_kind_is_its_model_and_its_template(tmp_path, project):
+    tool = _tool_with_a_callout(tmp_path)
+    changed = [p for p in (tool / "generator").rglob("*.py")
+               if p.read_bytes() != (REPO / "generator" / p.relative_to(tool / "generator")).read_bytes()]
+    assert [p.relative_to(tool).as_posix() for p in changed] == ["generator/model/article.py"]
+    (project.root / "theme" / "templates" / "blocks" / "callout.md.j2").write_text(CALLOUT_TEMPLATE, encoding="utf-8")
+    article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "      - list:\n", '      - callout:\n          text: "Check renal function before each cycle [@label-b]."\n      - list:\n', 1)
+    project.article(text=article)
+
+    built = _guidesite(tool, project.root, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>Note.</strong> Check renal function before each cycle" in page
+
+    # The schema editors use knows the kind, and a block still holds exactly one.
+    assert _guidesite(tool, project.root, "schema").returncode == 0
+    schema = json.loads((project.root / "schema" / "article.schema.json").read_text(encoding="utf-8"))
+    assert "callout" in schema["definitions"]["Block"]["properties"]
+    project.article(text=article.replace("      - callout:\n", "      - prose: Also prose.\n        callout:\n", 1))
+    refused = _guidesite(tool, project.root, "validate")
+    assert refused.returncode == 1
+    assert "expected exactly one of prose, list, numbered, regimen, recommendation, dosing, warning, key_points, table, figure, algorithm, callout in a block; got prose, callout" in refused.stderr
+
+
+def test_every_kind_of_block_has_its_template():
+    from generator.model.article import BLOCK_KINDS
+
+    templates = {p.name.removesuffix(".md.j2") for p in (REPO / "theme" / "templates" / "blocks").glob("*.md.j2")}
+    assert templates == set(BLOCK_KINDS)
