@@ -165,8 +165,7 @@ class Marked:
 
 
 class Block(Strict):
-    """One block of a section: exactly one of prose, list, numbered, regimen, recommendation, dosing, warning,
-    key_points, table, figure, algorithm."""
+    """One block of a section: exactly one of the kinds below (each field is a kind)."""
 
     prose: Wording | None = None
     """A paragraph or more of Markdown."""
