@@ -1,13 +1,17 @@
-"""An Atom feed of approved updates: new articles and new versions, with their change summary.
+"""What is new: the approved updates (new articles, new versions with their change summary,
+approved retirements), newest first, as an Atom feed and as the site's "What's new" page.
 
-Dates come from the content (approval dates), never from the clock, so the
-feed of a commit is the same whenever it is built.
+Both read :func:`approved_updates`, so "new" means one thing: approved, by approval date.  Dates come
+from the content (approval dates), never from the clock, so the feed of a commit is the same
+whenever it is built.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from . import addresses
 from .review.approvals import counted_approvals
@@ -18,6 +22,62 @@ ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 50
 
 
+@dataclass(frozen=True)
+class Update:
+    """One approved update."""
+
+    approved_on: date
+    article: Any
+    """The article as it is now (for its address)."""
+    version: Any | None
+    """The approved version (None: the approved retirement of ``article``)."""
+
+    @property
+    def title(self) -> str:
+        """The title as approved, never an unreviewed edit's."""
+        return self.version.article.title if self.version is not None else self.article.title
+
+    @property
+    def kind(self) -> str:
+        if self.version is None:
+            return "retired"
+        return "new article" if self.version.number == 1 else f"version {self.version.number}"
+
+    @property
+    def note(self) -> str:
+        if self.version is None:
+            return self.article.review.retired_reason or ""
+        return self.version.summary or ""
+
+    @property
+    def address(self) -> str:
+        """Where it is read: the version's permanent page, or the retired article's page."""
+        home = addresses.article_home(self.article)
+        return addresses.page_url(home if self.version is None else addresses.version_base(home, self.version.number))
+
+    @property
+    def source(self) -> str:
+        """The Markdown of that page (what a site page links to)."""
+        home = addresses.article_home(self.article)
+        return addresses.page_source(home if self.version is None else addresses.version_base(home, self.version.number))
+
+
+def approved_updates(validated: Validated, versions: dict[str, list], *, specialty: str | None = None, limit: int = MAX_ENTRIES) -> list[Update]:
+    """Every approved version and approved retirement (of one ``specialty``, when given), newest first."""
+    entries = []
+    for article in validated.articles:
+        if specialty is not None and article.specialty != specialty:
+            continue
+        for version in versions.get(article.id, []):
+            entries.append(Update(version.approved_on, article, version))
+        if article.review.status == "retired":
+            approvals = counted_approvals(article, validated.site)
+            if approvals:
+                entries.append(Update(max(a.date for a in approvals), article, None))
+    entries.sort(key=lambda e: (e.approved_on, e.article.id, e.version.number if e.version else 1_000_000), reverse=True)
+    return entries[:limit]
+
+
 def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str, title: str, fallback: date,
               specialty: str | None = None, path: str = addresses.FEED) -> str:
     """The feed as XML text (of one ``specialty``, when given); ``fallback`` dates an empty feed.
@@ -25,18 +85,7 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
     Entries: every approved version (new article, new version, with its change note) and every
     approved retirement (with its reason)."""
     base = site_url.rstrip("/") + "/"
-    entries = []
-    for article in validated.articles:
-        if specialty is not None and article.specialty != specialty:
-            continue
-        for version in versions.get(article.id, []):
-            entries.append((version.approved_on, article, version))
-        if article.review.status == "retired":
-            approvals = counted_approvals(article, validated.site)
-            if approvals:
-                entries.append((max(a.date for a in approvals), article, None))
-    entries.sort(key=lambda e: (e[0], e[1].id, e[2].number if e[2] else 1_000_000), reverse=True)
-    entries = entries[:MAX_ENTRIES]
+    entries = [(u.approved_on, u.article, u.version) for u in approved_updates(validated, versions, specialty=specialty)]
 
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")

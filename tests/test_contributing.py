@@ -83,3 +83,27 @@ def test_every_kind_of_block_has_its_template():
 
     templates = {p.name.removesuffix(".md.j2") for p in (REPO / "theme" / "templates" / "blocks").glob("*.md.j2")}
     assert templates == set(BLOCK_KINDS)
+
+
+def test_adding_a_site_page_is_its_declaration_and_its_template(tmp_path, project):
+    """The walk "add a site page": one declaration in generator/site_pages.py and one template; the page is
+    built, linked from the footer of every page, and its name is reserved for articles and specialties."""
+    tool = tmp_path / "tool"
+    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    declared = tool / "generator" / "site_pages.py"
+    text = declared.read_text(encoding="utf-8")
+    anchor = '    SitePage("search", "search.md.j2", "Search", header=3, search=False),\n'
+    assert anchor in text
+    declared.write_text(text.replace(anchor, anchor + '    SitePage("glossary", "glossary.md.j2", "Glossary", footer=5),\n'), encoding="utf-8")
+    (project.root / "theme" / "templates" / "glossary.md.j2").write_text(
+        "{{ front_matter }}\n# Glossary\n\n{{ articles | length }} articles explain their terms where they use them.\n", encoding="utf-8")
+    project.article()
+    built = _guidesite(tool, project.root, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (project.root / "site" / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert "1 articles explain their terms" in page
+    article = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert '<li><a href="../../glossary/">Glossary</a></li>' in article
+    project.article(id="glossary")
+    refused = _guidesite(tool, project.root, "validate")
+    assert refused.returncode == 1 and "expected an id that is not one of the site's own pages or folders" in refused.stderr

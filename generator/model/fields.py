@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..site_pages import page_names
+
 PATTERN_DESCRIPTIONS: dict[str, str] = {}
 """What each identifier pattern below expects, as a message says it to authors:
 ``expected <description>; got …`` (a pattern without one is shown as a regular expression)."""
@@ -46,13 +48,10 @@ SIGNATURE_PATTERN = _described(r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n
                               "an SSH signature as written by 'guidesite approve' (-----BEGIN SSH SIGNATURE----- … -----END SSH SIGNATURE-----)")
 CONTENT_HASH_PATTERN = _described(r"^sha256:[0-9a-f]{64}$", "a content hash as written by 'guidesite approve' (sha256: and 64 hex digits)")
 
-RESERVED_NAMES = frozenset({
-    "index", "search", "tags", "topics", "advisory-board", "board", "editorial-policy", "evidence-grades",
-    "feed", "sitemap", "404", "assets", "pagefind", "versions", "latest", "stylesheets", "javascripts",
-})
-"""Names of the site's own pages and folders (render writes them; Material and Pagefind add
-``assets/``, ``pagefind/``; publishing adds ``versions.json`` and aliases).  A specialty or an
-article with one of these ids would take its address (tests/test_render.py keeps the two in step)."""
+RESERVED_NAMES = page_names()
+"""Names of the site's own pages and folders (the pages ``site_pages.py`` declares; Material and
+Pagefind add ``assets/``, ``pagefind/``; publishing adds ``versions.json`` and aliases).  A specialty
+or an article with one of these ids would take its address."""
 
 
 @dataclass(frozen=True)

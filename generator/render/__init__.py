@@ -20,7 +20,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import addresses
-from ..feed import atom_feed
+from ..feed import approved_updates, atom_feed
 from ..images import PublishedImage
 from ..model import Article
 from ..validate import Validated
@@ -32,6 +32,7 @@ from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
 from ..sanitize import escape_attribute, escape_title
 from ..search import bucket_count
+from ..site_pages import SITE_PAGES, navigation
 from .text import attr, long_date, markdown_block, plain, plain_summary
 
 __all__ = ["Page", "build_date", "content_date", "content_epoch", "render"]
@@ -118,16 +119,9 @@ def render(
         pages.append(_page(env, "specialty.md.j2", addresses.specialty_index(specialty.id), specialty.name, helpers, site,
                            description=specialty.description, specialty=specialty, articles=listed))
 
-    recent = sorted(articles, key=lambda a: (a.review.updated, a.id), reverse=True)[: site.settings.recent_count]
-    tagged = {tag.id: [a for a in articles if tag.id in a.tags] for tag in site.tags}
-    pages.append(_page(env, "home.md.j2", "index.md", "Home", helpers, site, articles=articles, recent=recent))
-    pages.append(_page(env, "tags.md.j2", "tags.md", "Topics", helpers, site, tagged=tagged))
-    pages.append(_page(env, "board.md.j2", "advisory-board.md", "Medical Advisory Board", helpers, site, today=today))
-    pages.append(_page(env, "policy.md.j2", "editorial-policy.md", "Editorial policy", helpers, site,
-                       policy=markdown_block(site.editorial_policy)))
-    pages.append(_page(env, "grades.md.j2", "evidence-grades.md", "Evidence grades", helpers, site))
-    pages.append(Page("search.md", env.get_template("search.md.j2").render(
-        front_matter=_front_matter(title="Search", search=False), helpers=helpers, site=site, bundles=bucket_count(len(articles)))))
+    context = site_page_context(validated, articles, versions, site, today, feed=bool(site_url))
+    for declared in SITE_PAGES:  # the site's own pages, as generator/site_pages.py declares them
+        pages.append(_page(env, declared.template, declared.source, declared.title, helpers, site, search=declared.search, **context))
     if site_url:
         latest = max((a.review.updated for a in articles), default=today)
         feed = atom_feed(validated, versions, site_url=site_url, title=site.settings.publisher.name, fallback=latest)
@@ -327,11 +321,32 @@ def _article_page(env: Environment, path: str, view: ArticleView, helpers: Helpe
     return Page(path, text, searchable=view.permalink is None)
 
 
-def _page(env: Environment, template: str, path: str, title: str, helpers: Helpers, site: Any, *, description: str | None = None, **context: Any) -> Page:
+def _page(env: Environment, template: str, path: str, title: str, helpers: Helpers, site: Any, *, description: str | None = None,
+          search: bool = True, **context: Any) -> Page:
     text = env.get_template(template).render(
-        front_matter=_front_matter(title=title, description=description), helpers=helpers, site=site, **context
+        front_matter=_front_matter(title=title, description=description, search=None if search else False), helpers=helpers, site=site, **context
     )
     return Page(path, text)
+
+
+def site_page_context(validated: Validated, articles: list[Article], versions: dict[str, list], site: Any, today: date, *,
+                      feed: bool) -> dict[str, Any]:
+    """What every site page's template may use: the articles readers are shown (``articles``), the most
+    recently updated (``recent``), by topic (``tagged``), the approved updates newest first (``updates``,
+    as the feed has them), the editorial policy as Markdown (``policy``), the number of search bundles
+    (``bundles``), the build's date (``today``), the feed's address (``feed``; None without a site_url)
+    and the navigation (``navigation``, carried by the home page's front matter to the theme)."""
+    return {
+        "articles": articles,
+        "recent": sorted(articles, key=lambda a: (a.review.updated, a.id), reverse=True)[: site.settings.recent_count],
+        "tagged": {tag.id: [a for a in articles if tag.id in a.tags] for tag in site.tags},
+        "updates": approved_updates(validated, versions),
+        "policy": markdown_block(site.editorial_policy),
+        "bundles": bucket_count(len(articles)),
+        "today": today,
+        "feed": addresses.FEED if feed else None,
+        "navigation": navigation(),
+    }
 
 
 def _environment(templates_dir: Path) -> Environment:
