@@ -39,7 +39,7 @@ class ArticleVersion:
     commit: str | None
     """The last commit holding this version (None: only in the working tree)."""
     changed: frozenset[str]
-    """Parts new or changed since the previous approved version (names as in :func:`parts_of`)."""
+    """Regions of the page new or changed since the previous approved version (names as in :func:`regions_of`)."""
     added: frozenset[str] = frozenset()
     """Parts this version added."""
     removed: frozenset[str] = frozenset()
@@ -108,9 +108,9 @@ def _article_versions(history: History | None, validated: Validated, problems: l
                 approved_on=max(dates),
                 approvers=tuple(state.current),
                 commit=commit,
-                changed=changed_parts(previous, version_article) if previous else frozenset(),
-                added=added_parts(previous, version_article) if previous else frozenset(),
-                removed=removed_parts(previous, version_article) if previous else frozenset(),
+                changed=changed_regions(previous, version_article) if previous else frozenset(),
+                added=added_regions(previous, version_article) if previous else frozenset(),
+                removed=removed_regions(previous, version_article) if previous else frozenset(),
             ))
             previous = version_article
         out[article.id] = versions
@@ -133,19 +133,19 @@ def _keep(candidates: dict[int, tuple[Article, str | None]], article: Article, c
                             f"content under the same number (a permanent copy never changes: other content is a new version)"))
 
 
-def table_part(table: Any, kind: str = "table") -> str:
+def caption_region(table: Any, kind: str = "table") -> str:
     """A block named by its caption, as versions know it: ``table:<caption>`` (its first wording)."""
     return f"{kind}:" + " ".join(next(iter(table.caption.values()), "").split())
 
 
-def parts_of(article: Article) -> dict[str, Any]:
+def regions_of(article: Article) -> dict[str, Any]:
     """What a reader can see change, by name: ``summary``, ``section:<heading>``, and each block of a kind
     marked in the model (``MARKED_KINDS``) as ``<kind>:<name>`` (``regimen:<name>``, ``dosing:<name>``,
     ``algorithm:<name>``), ``<kind>:<caption>`` (``table:<caption>``) or ``<kind>:<heading>#<n>`` (the n-th
     recommendation of that section)."""
-    parts: dict[str, Any] = {"summary": article.summary}
+    regions: dict[str, Any] = {"summary": article.summary}
     for section in article.sections:
-        parts[f"section:{section.heading}"] = section
+        regions[f"section:{section.heading}"] = section
         counts: dict[str, int] = {}
         for block in section.blocks:
             mark = MARKED_KINDS.get(block.kind)
@@ -153,29 +153,29 @@ def parts_of(article: Article) -> dict[str, Any]:
                 continue
             value = getattr(block, block.kind)
             if mark.by == "name":
-                parts[f"{block.kind}:{value.name}"] = value
+                regions[f"{block.kind}:{value.name}"] = value
             elif mark.by == "caption":
-                parts[table_part(value, block.kind)] = value
+                regions[caption_region(value, block.kind)] = value
             else:
                 counts[block.kind] = counts.get(block.kind, 0) + 1
-                parts[f"{block.kind}:{section.heading}#{counts[block.kind]}"] = value
-    return parts
+                regions[f"{block.kind}:{section.heading}#{counts[block.kind]}"] = value
+    return regions
 
 
-def changed_parts(old: Article, new: Article) -> frozenset[str]:
+def changed_regions(old: Article, new: Article) -> frozenset[str]:
     """Parts new or changed between two versions (compared as data, not text)."""
-    before, after = parts_of(old), parts_of(new)
+    before, after = regions_of(old), regions_of(new)
     return frozenset(name for name, value in after.items() if before.get(name) != value)
 
 
-def added_parts(old: Article, new: Article) -> frozenset[str]:
-    before = parts_of(old)
-    return frozenset(name for name in parts_of(new) if name not in before)
+def added_regions(old: Article, new: Article) -> frozenset[str]:
+    before = regions_of(old)
+    return frozenset(name for name in regions_of(new) if name not in before)
 
 
-def removed_parts(old: Article, new: Article) -> frozenset[str]:
-    after = parts_of(new)
-    return frozenset(name for name in parts_of(old) if name not in after)
+def removed_regions(old: Article, new: Article) -> frozenset[str]:
+    after = regions_of(new)
+    return frozenset(name for name in regions_of(old) if name not in after)
 
 
 def _approved(article: Article, site: SiteConfig) -> bool:

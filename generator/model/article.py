@@ -157,7 +157,7 @@ class Marked:
 
     A kind of block is declared once, as a field of :class:`Block` (its model, its docstring, and this
     mark when readers are told of its changes); its markup is ``theme/templates/blocks/<kind>.md.j2``.
-    The kinds, their dispatch, the update marks' parts and labels and the clinical diff's names are
+    The kinds, their dispatch, the update marks' regions and labels and the clinical diff's names are
     derived from that declaration."""
 
     label: str

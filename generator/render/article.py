@@ -23,7 +23,7 @@ from ..model.walk import citation_keys, citation_order
 from ..review.approvals import counted_approvals, effective_status
 from ..validate.markdown import ARTICLE_LINK
 from .blocks import algorithm_md, algorithm_svg, diagram_name, table_md
-from ..versions import table_part
+from ..versions import caption_region
 from .citation import citation
 from .doses import dose_text
 from ..model.article import WARNING_LABELS
@@ -88,7 +88,7 @@ class ArticleView(Helpers):
     numbers: dict[str, int] = field(init=False)
     uses: dict[str, int] = field(init=False)
     scope: list[str] = field(init=False)
-    """Audiences of the part being rendered (a section may narrow them)."""
+    """Audiences of the section being rendered (a section may narrow them)."""
 
     def __post_init__(self) -> None:
         self.home = self.home or addresses.article_home(self.article)
@@ -322,7 +322,7 @@ class ArticleView(Helpers):
     def table_md(self, table: Any) -> str:
         """A table block: numbered caption, cells labelled by their column (cards on phones)."""
         self._tables += 1
-        return table_md(table, self.inline, self.cite, self._tables, self.updated(table_part(table)))
+        return table_md(table, self.inline, self.cite, self._tables, self.updated(caption_region(table)))
 
     def algorithm_md(self, algorithm: Any, heading: str) -> str:
         """A decision algorithm: its diagram (one per audience when the wordings differ) and the steps as a list."""
@@ -417,19 +417,19 @@ class ArticleView(Helpers):
             return self.versions[-1]
         return None
 
-    def updated(self, part: str) -> str:
-        """When a part last changed, as NICE marks it: "New in v2, 2025" or "Updated in v3, 2026",
-        from every approved version up to the one shown (a part unchanged since version 1 has none)."""
+    def updated(self, region: str) -> str:
+        """When a region of the page last changed, as NICE marks it: "New in v2, 2025" or "Updated in v3, 2026",
+        from every approved version up to the one shown (a region unchanged since version 1 has none)."""
         shown = self.shown_version
         if shown is None:
             return ""
         for version in reversed([v for v in self.versions if v.number <= shown.number]):
-            if part in version.changed:
-                word = "New" if part in version.added else "Corrected" if version.article.review.change_kind == "correction" else "Updated"
+            if region in version.changed:
+                word = "New" if region in version.added else "Corrected" if version.article.review.change_kind == "correction" else "Updated"
                 return f'<span class="gs-updated">{word} in v{version.number}, {version.approved_on.year}</span>'
         return ""
 
-    def recommendation_part(self, heading: str, block: Any) -> str:
+    def recommendation_region(self, heading: str, block: Any) -> str:
         """The name of a recommendation as versions know it: ``recommendation:<heading>#<n>``."""
         section = next(s for s in self.article.sections if s.heading == heading)
         recommendations = [b for b in section.blocks if b.recommendation is not None]
@@ -444,9 +444,9 @@ class ArticleView(Helpers):
             out.append({
                 "number": version.number, "approved_on": version.approved_on, "note": version.summary,
                 "kind": version.article.review.change_kind or "update",
-                "added": [_part_label(p) for p in sorted(version.added)],
-                "changed": [_part_label(p) for p in sorted(version.changed - version.added)],
-                "removed": [_part_label(p) for p in sorted(version.removed)],
+                "added": [_region_label(p) for p in sorted(version.added)],
+                "changed": [_region_label(p) for p in sorted(version.changed - version.added)],
+                "removed": [_region_label(p) for p in sorted(version.removed)],
             })
         return out
 
@@ -498,11 +498,11 @@ def _items_within(items: list):
         yield from _items_within(item.items)
 
 
-def _part_label(part: str) -> str:
+def _region_label(region: str) -> str:
     """``section:Regimen`` → ``the section "Regimen"`` (a block by the label its kind is declared with, ``MARKED_KINDS``)."""
-    if part == "summary":
+    if region == "summary":
         return "the bottom line"
-    kind, _, name = part.partition(":")
+    kind, _, name = region.partition(":")
     mark = MARKED_KINDS.get(kind)
     if mark is not None and mark.by == "position":
         heading, _, number = name.rpartition("#")
