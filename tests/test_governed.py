@@ -191,6 +191,7 @@ def test_a_registry_change_pushed_directly_stops_the_publish_and_taints_the_appr
     assert result.exit_code == 1
     assert f"commit {pushed[:10]} (Add a reviewer (pushed directly)) changed code or configuration without editors' approvals made on an approved commit: no approvals recorded" in result.stderr
     assert f"guidesite approve-site --base {submitted[:10]}" in result.stderr  # the last approved state
+    assert "later commit" not in result.stderr and "1 problem(s) found" in result.stderr
     assert not (tmp_path / "published").exists()
     rows = list(csv.DictReader(io.StringIO(_cli(repo, "audit").output)))
     (row,) = [r for r in rows if r["reviewer"] == "example-newcomer"]

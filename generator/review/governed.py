@@ -379,12 +379,17 @@ class ChainVerdict:
     """Fingerprints (``_state_key``) of every trusted state."""
 
     def problems(self) -> list[Problem]:
-        if self.head_trusted:
+        """One problem naming the first change that reached the branch unapproved (and how many followed it)."""
+        if self.head_trusted or not self.untrusted:
             return []
-        return [Problem(APPROVALS_FILE, 1, 1, "", f"commit {u.commit[:10]} ({u.subject}) changed code or configuration without editors' "
-                                                   f"approvals made on an approved commit: {u.why}; nothing built on it is published "
-                                                   f"(an editor approves the state as it is against the last approved commit, "
-                                                   f"{self.last_trusted[:10]}: guidesite approve-site --base {self.last_trusted[:10]})") for u in self.untrusted]
+        first, later = self.untrusted[0], len(self.untrusted) - 1
+        more = f"; {later} later commit(s) changed code or configuration without them too" if later else ""
+        return [Problem(APPROVALS_FILE, 1, 1, "", f"commit {first.commit[:10]} ({first.subject}) changed code or configuration without editors' "
+                                                   f"approvals made on an approved commit: {first.why}{more}; nothing built on it is published. "
+                                                   f"An editor approves the state as it is against the last approved commit, "
+                                                   f"{self.last_trusted[:10]} (guidesite approve-site --base {self.last_trusted[:10]}); "
+                                                   f"a repository that adopts editors' approvals of code starts its chain later "
+                                                   f"(publish --trusted-since REF)")]
 
     def depends_on_untrusted(self, history: History, commit: str) -> Untrusted | None:
         """The first unapproved change a commit's code and configuration rest on (None: it rests on approved ones)."""
