@@ -107,3 +107,46 @@ def test_adding_a_site_page_is_its_declaration_and_its_template(tmp_path, projec
     project.article(id="glossary")
     refused = _guidesite(tool, project.root, "validate")
     assert refused.returncode == 1 and "expected an id that is not one of the site's own pages or folders" in refused.stderr
+
+
+TOY_SYSTEM = """\
+toy:
+  name: "Toy Ranking (fictional, used only by the test suite)"
+  badge: "TOY"
+  source: >-
+    A fictional system for the contributor's walk
+  fields:
+    rank:
+      name: "Rank"
+      values:
+        "gold": {label: "gold rank", plain: "the toy's best", meaning: "The toy's highest rank (fictional)."}
+        "silver": {label: "silver rank", plain: "the toy's second", meaning: "The toy's second rank (fictional)."}
+"""
+
+
+def test_adding_a_grading_system_is_configuration_only(project):
+    """The walk "add a grading system": site_config/grading.yaml alone; no code, no template."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    grading = project.root / "site_config" / "grading.yaml"
+    grading.write_text(grading.read_text(encoding="utf-8") + TOY_SYSTEM, encoding="utf-8")
+    graded = "evidence: [{system: grade, certainty: moderate, strength: strong}]"
+    article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+    assert graded in article
+    article = article.replace(graded, "evidence: [{system: toy, rank: gold}]")
+    project.article(text=article)
+    runner = CliRunner()
+    built = runner.invoke(main, ["--project", str(project.root), "build"], env={"SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    assert built.exit_code == 0, built.output + (built.stderr if built.stderr_bytes else "")
+    page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "TOY" in page and "gold rank" in page
+    legend = (project.root / "site" / "evidence-grades" / "index.html").read_text(encoding="utf-8")
+    assert "Toy Ranking (fictional, used only by the test suite)" in legend and "highest rank (fictional)." in legend
+    assert runner.invoke(main, ["--project", str(project.root), "schema"]).exit_code == 0
+    schema = json.loads((project.root / "schema" / "article.schema.json").read_text(encoding="utf-8"))
+    assert any(s["properties"]["system"]["const"] == "toy" for s in schema["definitions"]["Evidence"]["oneOf"])
+    project.article(text=article.replace("rank: gold", "rank: bronze"))
+    refused = runner.invoke(main, ["--project", str(project.root), "validate"])
+    assert refused.exit_code == 1 and "bronze" in refused.stderr
