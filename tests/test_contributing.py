@@ -150,3 +150,31 @@ def test_adding_a_grading_system_is_configuration_only(project):
     project.article(text=article.replace("rank: gold", "rank: bronze"))
     refused = runner.invoke(main, ["--project", str(project.root), "validate"])
     assert refused.exit_code == 1 and "bronze" in refused.stderr
+
+
+def test_adding_a_recommendation_field_is_its_model_and_its_template(tmp_path, project):
+    """The walk "add a field to a recommendation" (who it is for): the model and the kind's template."""
+    tool = tmp_path / "tool"
+    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    model = tool / "generator" / "model" / "article.py"
+    text = model.read_text(encoding="utf-8")
+    anchor = '''    text: Wording
+    """The recommendation (Markdown, citations allowed)."""
+'''
+    assert anchor in text
+    model.write_text(text.replace(anchor, anchor + '    population: Text | None = None\n    """Who it is for (plain text)."""\n', 1), encoding="utf-8")
+    template = project.root / "theme" / "templates" / "blocks" / "recommendation.md.j2"
+    markup = template.read_text(encoding="utf-8")
+    line = "{{ wording(page, block.recommendation.text) }}\n"
+    assert line in markup
+    template.write_text(markup.replace(line, line + "{% if block.recommendation.population %}\n*For: {{ block.recommendation.population | plain }}*\n{% endif %}\n"),
+                        encoding="utf-8")
+    article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        "      - list:\n", '      - recommendation:\n          text: "We suggest drug A [@trial-a]."\n'
+        '          population: adults with condition B\n          evidence: [{system: grade, certainty: low, strength: conditional}]\n'
+        "      - list:\n", 1)
+    project.article(text=article)
+    built = _guidesite(tool, project.root, "build")
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "<em>For: adults with condition B</em>" in page
