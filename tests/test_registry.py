@@ -248,3 +248,17 @@ def test_a_malformed_pmid_is_described_in_words(project):
         ("references[0].pmid", f"expected {PATTERN_DESCRIPTIONS[PMID_PATTERN]}; got '0123'"),
     ]
     assert PATTERN_DESCRIPTIONS[PMID_PATTERN] == "a PMID of 1 to 9 digits, such as 24552320"
+
+
+def test_whether_a_text_is_markdown_is_read_from_the_field_declared_there_not_from_its_name():
+    """A field named `text` is Markdown in a recommendation and plain in a reference's notice; a field of the
+    same name elsewhere never changes what another is.  A text written where the model has no such field
+    (a `prose` inside a list item) is still judged by its name, so it is checked in the same round."""
+    recommendation = ("sections", 0, "blocks", 0, "recommendation", "text")
+    assert text_kind(Article, recommendation) == "markdown"
+    assert text_kind(Article, recommendation + ("patient",)) == "markdown"  # one audience's wording
+    assert text_kind(Article, ("references", 0, "notices", 0, "text")) == "plain"
+    assert text_kind(Article, ("references", 0, "title")) == "plain"
+    assert text_kind(Article, ("sections", 0, "blocks", 0, "list", 2)) == "markdown"  # a list item written bare
+    assert text_kind(Article, ("sections", 0, "blocks", 0, "list", 2, "prose")) == "markdown"  # misplaced: by name
+    assert text_kind(Article, ("id",)) is None

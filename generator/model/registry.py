@@ -131,10 +131,14 @@ def model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
 def text_kind(root: type[BaseModel], loc: Loc) -> TextKind | None:
     """What a string written at ``loc`` of a ``root`` file is: ``markdown``, ``plain``, or None.
 
-    Read by field name, not by path, so that a text written in the wrong part of the
-    file (a ``prose`` inside a list item) is still checked as what its name says, in the same
-    round as the unknown field.
+    Read from the declaration of the field at that place (a ``Notice``'s plain ``text`` is plain
+    wherever a Markdown ``text`` is declared elsewhere).  Where the place is no field of the model (a
+    ``prose`` written inside a list item), by the field's name, so that it is still checked as what
+    its name says, in the same round as the unknown field.
     """
+    declared = _declared_kind(root, loc)
+    if declared is not _UNDECLARED:
+        return declared
     names = [p for p in loc if isinstance(p, str)]
     if not names:
         return None
@@ -149,6 +153,38 @@ def text_kind(root: type[BaseModel], loc: Loc) -> TextKind | None:
     if last in known.plain:
         return "plain"
     return None
+
+
+_UNDECLARED: Any = object()
+
+
+def _declared_kind(root: type[BaseModel], loc: Loc) -> Any:
+    """The kind of text the model declares for the place ``loc`` (list indexes and one audience's key
+    after a wording included); ``_UNDECLARED`` where the place is no field of the model, or may be one
+    of several models (an evidence grade of any system)."""
+    model: type[BaseModel] | None = root
+    facts: FieldFacts | None = None
+    rest: Loc = ()
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        if model is None:
+            rest = loc[i:]
+            break
+        facts = fields(model).get(part)
+        if facts is None or len(facts.models) > 1:
+            return _UNDECLARED
+        model = facts.models[0] if facts.models else None
+    if facts is None:
+        return _UNDECLARED
+    if rest:  # past a field that holds no model: one audience's wording, or nothing the model knows
+        return facts.text if facts.text is not None and sum(isinstance(p, str) for p in rest) == 1 else _UNDECLARED
+    if model is not None and isinstance(loc[-1], int):  # a list item written as a bare string: its text
+        shorthand = getattr(model, "shorthand", None)
+        return fields(model)[shorthand].text if shorthand else _UNDECLARED
+    if model is not None:
+        return _UNDECLARED  # a string where a model is expected
+    return facts.text
 
 
 def citation_lists(root: type[BaseModel]) -> frozenset[str]:

@@ -49,8 +49,6 @@ def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = N
     if strings is None or data is not doc.data:
         strings = raw_strings(data)
     for loc, text in strings:
-        if loc[:1] == ("references",):
-            continue  # reference fields are plain text, checked by the model
         cite_list = len(loc) >= 2 and loc[-2] in _CITATION_LISTS
         if not cite_list and not _is_markdown(loc):
             continue
