@@ -14,7 +14,7 @@ import json
 import shutil
 
 from conftest import REPO
-from test_approvals import ARTICLE, MAINTAINER, _approve, _new_base, _submitted
+from test_approvals import ARTICLE, MAINTAINER, _approve, _assert_not_approved, _new_base, _submitted
 from test_github_reviews import _review_event
 from test_review import AUTHOR, REVIEWER, _cli, _commit, _git, _passes_check, repo  # noqa: F401 - the repository fixture
 
@@ -255,3 +255,23 @@ def test_a_rebase_merged_two_reviewer_pull_request_publishes_and_names_both(repo
     page = (tmp_path / "published" / "2025-08" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
     assert "Dr. Example Reviewer A (sample)" in page and "Dr. Example Reviewer C (sample)" in page
     assert "Educational purpose only" not in page
+
+
+def test_a_change_that_raises_the_rules_is_told_its_own_approvals_fall_short(repo):
+    """Approvals recorded in the same pull request that raises approvals_required pass the base's rules,
+    but after the merge they are judged by the raised ones: check says so before the merge."""
+    _submitted(repo)
+    base = _new_base(repo, "the article is on main")
+    site = repo.root / "site_config" / "site.yaml"
+    site.write_text(site.read_text(encoding="utf-8").replace("approvals_required: 1", "approvals_required: 2"), encoding="utf-8")
+    assert _cli(repo, "codeowners").exit_code == 0
+    _approve(repo, "example-reviewer-1", "2025-02-10")  # approve writes under_review: the working tree's rules ask for two
+    path = repo.root / ARTICLE
+    path.write_text(path.read_text(encoding="utf-8").replace("status: under_review", "status: approved"), encoding="utf-8")
+    assert _approve_site(repo, base).exit_code == 0
+    _commit(repo.root, MAINTAINER, "Two approvals from now on, and an approval marked approved by hand")
+    result = _check(repo, base)
+    assert result.exit_code == 1
+    assert ("review.status: expected 2 current approval(s) under the rules this change brings (site_config/ as merged); got 1: "
+            "the base's rules are met, but after merging the page would read Under Review") in result.stderr
+    _assert_not_approved(repo)  # what the message warns of: the merged page is not Approved

@@ -139,6 +139,7 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
             change.problems += _approvals_before_their_content(article, doc, old, change.state, base_date)
         if change.content_changed:
             change.problems += unattributed(authorship, doc)
+        change.problems += _rules_this_change_raises(article, doc, change, validated.site)
         if change.kind != "unchanged":
             dated = {p.field for p in change.problems if p.field.endswith(".date")}  # one word on a date already refused
             change.problems += [p for p in history_problems(past.get(article.id, []), article, doc, change, old) if p.field not in dated]
@@ -252,6 +253,23 @@ def _carried_over(article: Article, doc: RawDocument, previous: Before, state: A
         if approval.reviewer in state.current and (approval.signature in earlier or (previous.retired_on is not None and approval.date <= previous.retired_on)):
             problems.append(doc.problem(("review", "approvals", index), f"approval by {approval.reviewer} of {approval.date} was given before the article was retired; it never counts again (approve it anew)"))
     return problems
+
+
+def _rules_this_change_raises(article: Article, doc: RawDocument, change: ArticleChange, head_site: SiteConfig) -> list[Problem]:
+    """New approvals are judged by the base's rules (a change cannot lower them); once merged, the
+    approvals it records are judged by the rules it brings.  When those ask for more (or drop a
+    reviewer), say so now rather than let the page read Under Review after the merge."""
+    state = change.state
+    carried = {a.signature for a in (change.old.review.approvals if change.old else []) if a.signature}
+    if (state is None or article.review.status != "approved" or not state.rules_met
+            or all(a.signature in carried for a in article.review.approvals)):
+        return []
+    after = approval_state(article, head_site, newest_rules=True)
+    if after.rules_met:
+        return []
+    return [doc.problem(("review", "status"), f"expected {after.required} current approval(s) under the rules this change brings "
+                                              f"(site_config/ as merged); got {len(after.current)}: the base's rules are met, but "
+                                              f"after merging the page would read Under Review")]
 
 
 def _approvals_before_their_content(article: Article, doc: RawDocument, previous: Before | None, state: ApprovalState, base_date: date) -> list[Problem]:
