@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from . import addresses
-from .review.approvals import counted_approvals
+from .approvals import counted_approvals
 from .model import SiteConfig
 from .validate import Validated
 

@@ -22,7 +22,7 @@ from .load import collection_paused
 from .model import Article, SiteConfig
 from .model.article import MARKED_KINDS
 from .model.site import RuleSets, signature_key
-from .review.approvals import approval_state, content_hash, fitting_article
+from .approvals import approval_state, content_hash, fitting_article
 from .validate import Validated
 from .validate.messages import to_model
 

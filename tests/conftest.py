@@ -196,7 +196,7 @@ def signed_approvals(keys: dict[str, Path], article, approvals: list[tuple[str, 
     from datetime import date as _date
 
     from generator.model import Approval
-    from generator.review.approvals import content_hash, statement
+    from generator.approvals import content_hash, statement
     from generator.signing import sign
 
     lines = ["  approvals:"]

@@ -396,7 +396,7 @@ def test_an_approval_dated_before_the_base_its_content_was_written_on_is_refused
 def test_the_sample_sites_approval_is_signed_with_the_fictional_reviewers_key():
     from conftest import REPO
     from generator.pipeline import Pipeline
-    from generator.review.approvals import approval_state
+    from generator.approvals import approval_state
 
     validated = Pipeline(REPO).validate()
     approved = [a for a in validated.articles if a.review.status == "approved"]

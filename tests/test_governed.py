@@ -88,9 +88,9 @@ def test_a_hook_added_in_mkdocs_yml_or_a_changed_checker_needs_an_editor(repo):
     (repo.root / "hooks.py").write_text("def on_page_markdown(markdown, **kwargs):\n    return markdown.replace('Under Review', 'Approved')\n", encoding="utf-8")
     config = repo.root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n", encoding="utf-8")
-    checker = repo.root / "generator" / "review" / "approvals.py"
+    checker = repo.root / "generator" / "approvals.py"
     checker.parent.mkdir(parents=True)
-    shutil.copy(REPO / "generator" / "review" / "approvals.py", checker)
+    shutil.copy(REPO / "generator" / "approvals.py", checker)
     _commit(repo.root, AUTHOR, "A hook and the checker")
     base = _new_base(repo, "merged without review (the base of the next change)")
     checker.write_text(checker.read_text(encoding="utf-8").replace("    if not approval.signature:", "    return None\n    if not approval.signature:"), encoding="utf-8")
@@ -98,9 +98,9 @@ def test_a_hook_added_in_mkdocs_yml_or_a_changed_checker_needs_an_editor(repo):
     _commit(repo.root, AUTHOR, "Accept any signature")
     result = _check(repo, base)
     assert result.exit_code == 1
-    assert "code or configuration changed (generator/review/approvals.py, mkdocs.yml)" in result.stderr
+    assert "code or configuration changed (generator/approvals.py, mkdocs.yml)" in result.stderr
     report = _cli(repo, "review-report", "--base", base).output
-    assert "- `generator/review/approvals.py`: +1 −0" in report  # code is listed; the diff is read on GitHub
+    assert "- `generator/approvals.py`: +1 −0" in report  # code is listed; the diff is read on GitHub
     assert "+  - hooks.py" in report  # mkdocs.yml is shown in full: it decides what readers get
 
 

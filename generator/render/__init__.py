@@ -25,7 +25,7 @@ from ..images import PublishedImage
 from ..model import Article
 from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
-from ..review.approvals import content_hash, effective_status
+from ..approvals import content_hash, effective_status
 from .article import ArticleView, Helpers
 from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages

@@ -20,7 +20,7 @@ from ..escaping import inert_tags
 from ..model import Article, Reference, SiteConfig, format_minutes
 from ..model.article import MARKED_KINDS, STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
-from ..review.approvals import counted_approvals, effective_status
+from ..approvals import counted_approvals, effective_status
 from ..validate.markdown import ARTICLE_LINK
 from .blocks import algorithm_md, algorithm_svg, diagram_name, table_md
 from ..versions import caption_region

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2.utils import htmlsafe_json_dumps
 
 from ..model import Article, Reference, SiteConfig
-from ..review.approvals import approval_state, effective_status
+from ..approvals import approval_state, effective_status
 
 _AUDIENCE_TYPES = {"clinician": "Clinician", "patient": "Patient"}
 

@@ -1,11 +1,14 @@
-"""The editorial workflow: approvals pinned to content, lifecycle checks, reports.
+"""The editorial workflow: lifecycle checks, sign-offs, reports.
 
-``approvals.py`` (hash, rules, effective status), ``check.py`` (a change
-against its base ref), ``approve.py`` (write a sign-off), ``report.py``
-(pull-request summary), ``codeowners.py`` and ``history.py`` (git).
+``check.py`` (a change against its base ref), ``authorship.py`` (who wrote it),
+``governed.py`` (editors' approvals of code and configuration, the chain at
+publish), ``approve.py`` and ``github.py`` (write a sign-off), ``report.py``
+(pull-request summary), ``audit.py``, ``codeowners.py``.  What an approval is
+(hash, signature, rules, effective status) is ``generator/approvals.py``, one
+floor down, since versions, the feed and rendering read it too.
 """
 
-from .approvals import ApprovalState, approval_state, content_hash, effective_status, eligible_reviewers
+from ..approvals import ApprovalState, approval_state, content_hash, effective_status, eligible_reviewers
 from .approve import approve
 from .check import analyse, check
 from .codeowners import CODEOWNERS_PATH, codeowners

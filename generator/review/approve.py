@@ -25,7 +25,7 @@ from ..model import Approval, Article
 from ..signing import default_key, public_key_of, sign
 from .. import versions as history_of  # (a module: versions imports review, which imports this)
 from ..model.site import signature_key
-from .approvals import approval_state, content_hash, is_author, statement
+from ..approvals import approval_state, content_hash, is_author, statement
 from .check import add_months
 from .diff import clinical_diff
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..history import parse_revision
 from ..model import Article, SiteConfig
 from ..signing import fingerprint
-from .approvals import fitting_article, signature_problem
+from ..approvals import fitting_article, signature_problem
 from .governed import governed_chain
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from ..load import RawDocument
 from ..model import Article, SiteConfig
 from ..model.site import Reviewer
 from ..signing import fingerprint
-from .approvals import ApprovalState, content_hash, fitting_article
+from ..approvals import ApprovalState, content_hash, fitting_article
 
 
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)

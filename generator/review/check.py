@@ -23,7 +23,7 @@ from ..history import GitError, History, PastDocument, Revision
 from ..load import RawDocument
 from ..model import Article, SiteConfig
 from ..model.site import Reviewer, signature_key
-from .approvals import COPIED_APPROVAL, NOT_IN_REGISTRY, ApprovalState, approval_state, content_hash, eligible_reviewers, fitting_article, signature_problem
+from ..approvals import COPIED_APPROVAL, NOT_IN_REGISTRY, ApprovalState, approval_state, content_hash, eligible_reviewers, fitting_article, signature_problem
 from .authorship import Authorship, GitHubCommit, authors_who_approve, unattributed
 from .codeowners import CODEOWNERS_PATH, codeowners
 from ..past_site import site_at

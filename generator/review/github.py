@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from ..errors import GuidesiteError
 from ..past_site import site_at
 from ..signing import public_key_of
-from .approvals import content_hash, fitting_article
+from ..approvals import content_hash, fitting_article
 from .approve import Approved, approve
 
 if TYPE_CHECKING:

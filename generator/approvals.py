@@ -1,5 +1,8 @@
 """Approvals pinned to content and signed: a hash of what the reviewer vouches for, and the rules.
 
+Below the review workflow (``review/``) and the stages that show approvals (versions, the feed,
+rendering, validation), which all read it.
+
 The hash covers everything a reader sees and the review block (author, dates,
 change note, replacement) — all but what the workflow itself writes: the
 status, the version and the approvals.  It is taken of a canonical form: keys
@@ -23,9 +26,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..model import Approval, Article, SiteConfig
-from ..model.site import Reviewer, ReviewRules
-from ..signing import made_with, verify
+from .model import Approval, Article, SiteConfig
+from .model.site import Reviewer, ReviewRules
+from .signing import made_with, verify
 
 
 _FOLDABLE = re.compile(r"[^\S ]|  |^ | $")
