@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -159,43 +159,6 @@ class History:
         return [parse_revision(Revision(sha, path, raw)) if raw is not None else PastDocument(sha, path, RawDocument(Path(path), path, None))
                 for sha, raw in zip(commits, raws)]
 
-    def revisions(self, folder: str) -> dict[str, list[Revision]]:
-        """Every version of every YAML file under ``folder`` on the current branch, oldest first, by the
-        path the file has now: a file moved (``git mv``, a rename git detects) keeps its history, each
-        revision with the path it had then."""
-        if not self.has_head:
-            return {}
-        log = self.git("log", "--reverse", "-M", "--format=>%H", "--name-status", "--diff-filter=AMR", "HEAD", "--",
-                       f"{self.prefix}{folder}").decode("utf-8")
-        wanted: list[tuple[str, str, str]] = []  # (commit, path then, lineage)
-        lineage: dict[str, str] = {}  # path now → the first path of its file
-        commit = ""
-        for line in log.splitlines():
-            if line.startswith(">"):
-                commit = line[1:]
-                continue
-            fields = line.split("\t")
-            if len(fields) < 2:
-                continue
-            path = fields[-1]
-            if not (path.startswith(self.prefix) and path.endswith((".yaml", ".yml"))):
-                continue
-            path = path[len(self.prefix):]
-            if fields[0].startswith("R") and len(fields) == 3:
-                old = fields[1][len(self.prefix):]
-                lineage[path] = lineage.pop(old, old)
-            elif fields[0] == "A":
-                lineage[path] = f"{path}@{commit}"  # a new file, even where another once was
-            else:
-                lineage.setdefault(path, path)
-            wanted.append((commit, path, lineage[path]))
-        by_lineage: dict[str, list[Revision]] = {}
-        for (sha, path, key), raw in zip(wanted, self.read_many([(sha, path) for sha, path, _ in wanted])):
-            if raw is None:  # git log named it, so the object must be there
-                raise GitError(f"the repository is damaged: {path} at commit {sha[:10]} cannot be read (try: git fsck)")
-            by_lineage.setdefault(key, []).append(Revision(sha, path, raw))
-        return {path: by_lineage[key] for path, key in lineage.items() if key in by_lineage}
-
     def read_objects(self, names: list[str]) -> list[bytes | None]:
         """The bytes of each object (a blob id) in one git process; None where there is none."""
         return self.read_many([(name, "") for name in names], raw=True) if names else []
@@ -260,6 +223,10 @@ class History:
                     grouped.setdefault(found, []).append(revision)
             self.memo[key] = grouped
         return self.memo[key]
+
+    def commit_day(self, ref: str) -> date:
+        """The day ``ref`` was committed (its committer's calendar)."""
+        return date.fromisoformat(self.git("show", "-s", "--format=%cs", ref).decode("ascii").strip())
 
     def earliest_day(self, ref: str = "HEAD") -> str:
         """The earliest calendar day anywhere on Earth at ``ref``'s committer time (``YYYY-MM-DD``, as :attr:`Revision.day`)."""

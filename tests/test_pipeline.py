@@ -98,7 +98,7 @@ def test_a_damaged_repository_is_an_error_not_an_empty_history(project):
     blob = _git(project.root, "rev-parse", f"HEAD:{ARTICLE}").strip()
     (project.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
     with pytest.raises(GitError, match="damaged"):
-        History.open(project.root).revisions("content")
+        History.open(project.root).states("content")
 
 
 def test_a_failing_git_command_is_an_error(project):

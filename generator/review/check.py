@@ -114,7 +114,7 @@ def analyse(pipeline: "Pipeline", base: str, *, change_authors: tuple[str, ...] 
     if history is None:
         raise GitError(f"expected a git repository to compare with '{base}'; {pipeline.root} is not in one")
     base_sha = history.resolve(base)
-    base_date = date.fromisoformat(history.git("show", "-s", "--format=%cs", base_sha).decode().strip())
+    base_date = history.commit_day(base_sha)
     validated = pipeline.validate(positions=True)
     base_site = site_at(history, base_sha)
     base_site.record_rules(versions.recorded_rules(history, within=base_sha))  # past approvals: the rules of the commit that recorded them

@@ -85,13 +85,12 @@ class Entry:
     data: bytes
 
 
-def governed_files(root: Path) -> dict[str, Entry]:
-    """The governed files of the working tree: every file git tracks or would track (not ignored), outside content/."""
-    history = History.open(root)
-    if history is None:
-        raise GitError(f"expected a git repository to list the project's files; {root} is not in one")
-    listed = history.git("ls-files", "-z", "--cached", "--others", "--exclude-standard").decode("utf-8", "surrogateescape")
-    staged = history.git("ls-files", "-z", "--stage").decode("utf-8", "surrogateescape")
+def governed_files(history: History) -> dict[str, Entry]:
+    """The governed files of the project's working tree: every file git tracks or would track (not ignored),
+    outside content/ (which git does not list: a large site's articles are never read here)."""
+    root = history.root
+    listed = history.git("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *_pathspec(history)).decode("utf-8", "surrogateescape")
+    staged = history.git("ls-files", "-z", "--stage", "--", *_pathspec(history)).decode("utf-8", "surrogateescape")
     links = {record.split("\t", 1)[1]: record.split()[1] for record in staged.split("\0") if record.startswith("160000 ")}
     out: dict[str, Entry] = {}
     for path in sorted(set(p for p in listed.split("\0") if p)):
@@ -108,21 +107,23 @@ def governed_files(root: Path) -> dict[str, Entry]:
     return out
 
 
-def _tree(history: History, ref: str) -> list[tuple[str, str, str]]:
-    """(mode, object id, path) of every governed file at ``ref``."""
-    listed = history.git("ls-tree", "-r", "-z", "--full-tree", ref).decode("utf-8", "surrogateescape")
-    out = []
-    for record in listed.split("\0"):
-        if not record:
-            continue
-        meta, path = record.split("\t", 1)
-        mode, kind, oid = meta.split()
-        if not path.startswith(history.prefix):
-            continue
-        path = path[len(history.prefix):]
-        if kind in ("blob", "commit") and is_governed(path):  # "commit": a submodule
-            out.append((mode, oid, path))
-    return out
+def _tree(history: History, commit: str) -> list[tuple[str, str, str]]:
+    """(mode, object id, path) of every governed file at ``commit`` (a full sha: the answer is kept for the run,
+    a pure function of the commit).  The project's top level is listed first, and only what lies outside
+    content/ is listed in full."""
+    key = ("governed tree", commit)
+    if key not in history.memo:
+        top = [path for _, path in _entries(history.git("ls-tree", "-z", "--full-tree", commit, "--", history.prefix or "."))]
+        outside = [path for path in top if path[len(history.prefix):] != ARTICLES.rstrip("/")]
+        listed = _entries(history.git("ls-tree", "-r", "-z", "--full-tree", commit, "--", *outside)) if outside else []
+        history.memo[key] = [(meta.split()[0], meta.split()[2], path[len(history.prefix):]) for meta, path in listed
+                             if meta.split()[1] in ("blob", "commit") and is_governed(path[len(history.prefix):])]  # "commit": a submodule
+    return history.memo[key]
+
+
+def _entries(listed: bytes) -> list[tuple[str, str]]:
+    """``(mode type id, path)`` of each record ``git ls-tree -z`` prints."""
+    return [tuple(record.split("\t", 1)) for record in listed.decode("utf-8", "surrogateescape").split("\0") if record]  # type: ignore[misc]
 
 
 def governed_files_at(history: History, ref: str) -> dict[str, Entry]:
@@ -203,10 +204,6 @@ def _why_not(approval: ConfigApproval, digest: str, site: SiteConfig, latest_day
     return None
 
 
-def _commit_day(history: History, sha: str) -> date:
-    return date.fromisoformat(history.git("show", "-s", "--format=%cs", sha).decode().strip())
-
-
 def _landed_since(history: History, older: str, newer: str) -> list[str]:
     """Commits that changed governed files after ``older`` up to ``newer`` (``older`` must be an ancestor of ``newer``)."""
     out = history.git("rev-list", f"{older}..{newer}", "--", *_pathspec(history)).decode()
@@ -240,7 +237,7 @@ class GovernedChange:
 
 def check_governed_change(root: Path, history: History, base: str, base_site: SiteConfig, today: date) -> GovernedChange:
     """Compare the governed files with the base; a change needs the base's editors' signed approvals, made on the base."""
-    before, after = governed_files_at(history, base), governed_files(root)
+    before, after = governed_files_at(history, base), governed_files(history)
     change = GovernedChange(required=base_site.settings.rules_on().site_approvals_required)
     change.changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     for path in change.changed:
@@ -266,7 +263,7 @@ def check_governed_change(root: Path, history: History, base: str, base_site: Si
             elif landed := _landed_since(history, approval.base, base):
                 why = (f"it was made on commit {approval.base[:10]}; code or configuration changed since (commit {landed[-1][:10]}): "
                        f"approve the change against its base again")
-        if why is None and approval.date < _commit_day(history, approval.base):
+        if why is None and approval.date < history.commit_day(approval.base):
             why = f"it is dated {approval.date}, before the commit it names was made"
         if why is None:
             if approval.reviewer not in change.approvers:
@@ -329,11 +326,11 @@ def approve_governed(pipeline: "Pipeline", reviewer_id: str, *, base: str, on: d
         raise GuidesiteError(f"'{reviewer_id}' is not an editor in the registry of {base} (site_config/reviewers.yaml, roles: [editor])")
     if not editor.signing_key:
         raise GuidesiteError(f"{reviewer_id} has no signing_key in the registry of {base}")
-    if on > pipeline.today or not editor.active_on(on) or on < _commit_day(history, base_sha):
+    if on > pipeline.today or not editor.active_on(on) or on < history.commit_day(base_sha):
         raise GuidesiteError(f"an approval dated {on} is after today, outside {reviewer_id}'s term, or before {base} was made")
     if public_key_of(key) != editor.signing_key:
         raise GuidesiteError(f"the key {key} is not the signing key registered for {reviewer_id}")
-    files = governed_files(pipeline.root)
+    files = governed_files(history)
     before = governed_files_at(history, base_sha)
     changed = sorted(p for p in set(before) | set(files) if before.get(p) != files.get(p))
     digest = governed_hash(files)
@@ -393,7 +390,7 @@ class ChainVerdict:
 
     def depends_on_untrusted(self, history: History, commit: str) -> Untrusted | None:
         """The first unapproved change a commit's code and configuration rest on (None: it rests on approved ones)."""
-        if not self.untrusted or _state_key(history, commit) in self.trusted_states:
+        if not self.untrusted or _state_key(history, history.resolve(commit, option="a commit of the audit")) in self.trusted_states:
             return None
         return self.untrusted[0]
 
@@ -469,7 +466,7 @@ def _approved_at(history: History, sha: str, chain: list[str], position: dict[st
         site = sites[approval.base]
         required = site.settings.rules_on().site_approvals_required
         why = _why_not(approval, digest, site, today)
-        if why is None and approval.date < _commit_day(history, approval.base):
+        if why is None and approval.date < history.commit_day(approval.base):
             why = f"it is dated {approval.date}, before the commit it names was made"
         if why is None:
             if approval.reviewer not in counted:
