@@ -282,6 +282,11 @@ class Retirement:
     signatures: frozenset[str]
     """Every approval (:func:`signature_key`) any state of the article held up to and including it."""
 
+    def precedes(self, approval: Any) -> bool:
+        """Whether ``approval`` was given before this retirement (held by a state up to it, or dated on or
+        before its approval): it never counts again once the article is back."""
+        return signature_key(approval.signature) in self.signatures or (self.on is not None and approval.date <= self.on)
+
 
 def last_retirement(states: list[Revision]) -> Retirement | None:
     """The last retired state of an article's committed ``states`` (:func:`article_states`), with every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
@@ -113,6 +114,13 @@ class ReviewRules(Strict):
     their account (``check --pr-commits``).  typed: nothing more (a name and e-mail typed into git
     hide who wrote it).  provable: each such commit must also be attributed by what cannot be typed
     in (signed with a key in the registry, or a signature GitHub verified), or ``check`` refuses it."""
+
+    def review_due_by(self, approved: date) -> date:
+        """The latest ``next_review`` an approval of ``approved`` allows: ``review_cycle_months`` calendar months
+        later (the month's last day where it is shorter)."""
+        year, month = divmod(approved.month - 1 + self.review_cycle_months, 12)
+        year, month = approved.year + year, month + 1
+        return date(year, month, min(approved.day, calendar.monthrange(year, month)[1]))
 
 
 class Publishing(Strict):

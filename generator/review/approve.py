@@ -24,9 +24,7 @@ from ..errors import ContentError, GuidesiteError, Problem
 from ..model import Approval, Article
 from ..signing import default_key, public_key_of, sign
 from .. import versions as history_of  # (a module: versions imports review, which imports this)
-from ..model.site import signature_key
 from ..approvals import approval_state, content_hash, is_author, statement
-from .check import add_months
 from .diff import clinical_diff
 
 
@@ -123,7 +121,7 @@ def approve(
     retired = None if retiring else history_of.last_retirement(states)
 
     def before_retirement(approval: Approval) -> bool:  # never counts again once the article is back (check refuses it)
-        return retired is not None and (signature_key(approval.signature) in retired.signatures or (retired.on is not None and approval.date <= retired.on))
+        return retired is not None and retired.precedes(approval)
 
     kept = [a for a in article.review.approvals if a.content == digest and a.reviewer != reviewer_id and not before_retirement(a)]
     dropped = [a.reviewer for a in article.review.approvals if a.content != digest or before_retirement(a)]
@@ -136,7 +134,7 @@ def approve(
         raise ApprovalRefused(f"the approval would not count: {why}")
     if not retiring and state.rules is not None:
         last = max(a.date for a in approvals)
-        limit = add_months(last, state.rules.review_cycle_months)
+        limit = state.rules.review_due_by(last)
         if article.review.next_review > limit:
             raise ApprovalRefused(f"review.next_review ({article.review.next_review}) is more than {state.rules.review_cycle_months} months after the approval "
                                   f"(review_rules.review_cycle_months): set it on or before {limit} first")

@@ -22,7 +22,7 @@ from ..errors import ContentError, Problem
 from ..history import GitError, History, PastDocument, Revision
 from ..load import RawDocument
 from ..model import Article, SiteConfig
-from ..model.site import Reviewer, signature_key
+from ..model.site import Reviewer
 from ..approvals import COPIED_APPROVAL, NOT_IN_REGISTRY, ApprovalState, approval_state, content_hash, eligible_reviewers, fitting_article, signature_problem
 from .authorship import Authorship, GitHubCommit, authors_who_approve, unattributed
 from .codeowners import CODEOWNERS_PATH, codeowners
@@ -335,7 +335,7 @@ def history_problems(states: list[Revision], article: Article, doc: RawDocument,
         retired = versions.last_retirement(states)
         if retired is not None:
             for index, approval in counted:
-                if signature_key(approval.signature) in retired.signatures or (retired.on is not None and approval.date <= retired.on):
+                if retired.precedes(approval):
                     problems.append(doc.problem(("review", "approvals", index), f"approval by {approval.reviewer} of {approval.date} was given before the "
                                                 f"article was retired (commit {retired.commit[:10]}); it never counts again (approve it anew)"))
     updated = article.review.updated
@@ -352,20 +352,11 @@ def history_problems(states: list[Revision], article: Article, doc: RawDocument,
                                         f"appeared in history (commit {seen.commit[:10]}); got {approval.date}"))
     if article.review.status == "approved" and state.rules is not None and any(a.signature not in carried for _, a in counted):
         last = max(a.date for _, a in counted)
-        limit = add_months(last, state.rules.review_cycle_months)
+        limit = state.rules.review_due_by(last)
         if article.review.next_review > limit:
             problems.append(doc.problem(("review", "next_review"), f"expected the next review within {state.rules.review_cycle_months} months of the approval "
                                         f"of {last} (review_rules.review_cycle_months): on or before {limit}; got {article.review.next_review}"))
     return problems
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months (the month's last day where it is shorter)."""
-    import calendar
-
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _unapproved_retirement(article: Article, doc: RawDocument, state: ApprovalState, site: SiteConfig) -> Problem:
