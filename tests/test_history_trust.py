@@ -18,7 +18,7 @@ import pytest
 from conftest import VALID_ARTICLE, signed_approvals, signer
 from test_approvals import (MAINTAINER, REVIEWER_C, _approve, _approved_and_merged, _article, _new_base, _refused, _submitted,
                             _write_approved)
-from test_review import AUTHOR, REVIEWER, _cli, _commit, _git, _page, _passes_check, repo  # noqa: F401 - the repository fixture
+from test_review import AUTHOR, REVIEWER, _cli, _commit, _git, _page, _move_to_medical_oncology, _passes_check, repo  # noqa: F401 - the repository fixture
 
 ARTICLE = "content/gynecologic-oncology/test-question.yaml"
 UPDATE_NOTE = "An update to this article is under review."
@@ -293,13 +293,8 @@ def test_approve_never_writes_approved_where_check_would_refuse_it_under_the_new
 
 def test_a_moved_article_re_approved_is_a_move(repo):
     base = _approved_and_merged(repo)
-    moved = "content/medical-oncology/test-question.yaml"
-    (repo.root / "content" / "medical-oncology").mkdir(exist_ok=True)
-    _git(repo.root, "mv", ARTICLE, moved)
+    moved = _move_to_medical_oncology(repo)
     path = repo.root / moved
-    path.write_text(path.read_text(encoding="utf-8").replace("specialty: gynecologic-oncology", "specialty: medical-oncology").replace(
-        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Moved to medical oncology."), encoding="utf-8")
-    _commit(repo.root, AUTHOR, "Move to medical oncology")
     _approve(repo, "example-reviewer-3", "2025-03-05")
     assert "version: 2" in path.read_text(encoding="utf-8")
     _commit(repo.root, REVIEWER_C, "Re-approve where it now is")

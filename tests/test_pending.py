@@ -4,7 +4,7 @@ exactly the content approved under their number."""
 
 from __future__ import annotations
 
-from test_review import AUTHOR, REVIEWER, _cli, _commit, repo  # noqa: F401 - the repository fixture
+from test_review import AUTHOR, REVIEWER, _cli, _commit, _move_to_medical_oncology, repo  # noqa: F401 - the repository fixture
 
 from conftest import signer
 
@@ -148,14 +148,7 @@ def test_a_new_version_needs_its_own_change_note(repo):
 
 def test_a_moved_article_keeps_its_history_and_its_old_address_leads_to_the_new_one(repo):
     _approved_v1(repo)
-    new = "content/medical-oncology/test-question.yaml"
-    subprocess_git = __import__("test_review")._git
-    (repo.root / "content" / "medical-oncology").mkdir(exist_ok=True)
-    subprocess_git(repo.root, "mv", ARTICLE, new)
-    path = repo.root / new
-    path.write_text(path.read_text(encoding="utf-8").replace("specialty: gynecologic-oncology", "specialty: medical-oncology").replace(
-        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Moved to medical oncology."), encoding="utf-8")
-    _commit(repo.root, AUTHOR, "Move to medical oncology")
+    _move_to_medical_oncology(repo)
     assert _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-3"), "--date", "2025-03-05").exit_code == 0
     _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Approve the move")
     result = _cli(repo, "build")

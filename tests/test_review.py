@@ -57,6 +57,18 @@ def _commit(root, identity, message):
     _git(root, "commit", "-q", "-m", message, identity=identity)
 
 
+def _move_to_medical_oncology(project) -> str:
+    """``git mv`` the test article to medical oncology with a change note, committed by the author; its new path."""
+    moved = "content/medical-oncology/test-question.yaml"
+    (project.root / "content" / "medical-oncology").mkdir(exist_ok=True)
+    _git(project.root, "mv", ARTICLE, moved)
+    path = project.root / moved
+    path.write_text(path.read_text(encoding="utf-8").replace("specialty: gynecologic-oncology", "specialty: medical-oncology").replace(
+        "  updated: 2025-02-01", "  updated: 2025-03-01\n  changes: Moved to medical oncology."), encoding="utf-8")
+    _commit(project.root, AUTHOR, "Move to medical oncology")
+    return moved
+
+
 def _cli(project, *args):
     return CliRunner().invoke(main, ["--project", str(project.root), *args])
 
