@@ -85,7 +85,7 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
     Entries: every approved version (new article, new version, with its change note) and every
     approved retirement (with its reason)."""
     base = site_url.rstrip("/") + "/"
-    entries = [(u.approved_on, u.article, u.version) for u in approved_updates(validated, versions, specialty=specialty)]
+    updates = approved_updates(validated, versions, specialty=specialty)
 
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -93,27 +93,20 @@ def atom_feed(validated: Validated, versions: dict[str, list], *, site_url: str,
     _text(feed, "id", base + path)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + path)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
-    _text(feed, "updated", _stamp(entries[0][0] if entries else fallback))
+    _text(feed, "updated", _stamp(updates[0].approved_on if updates else fallback))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", _publisher(validated.site))
-    for approved_on, article, version in entries:
-        if version is None:  # an approved retirement
-            url = base + addresses.page_url(addresses.article_home(article))
-            entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-            _text(entry, "title", f"{article.title} (retired)")
-            _text(entry, "id", url + "#retired")
-            ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
-            _text(entry, "updated", _stamp(approved_on))
-            _text(entry, "summary", f"Retired. {article.review.retired_reason or ''}".strip())
-            continue
-        url = base + addresses.page_url(addresses.version_base(addresses.article_home(article), version.number))
+    for update in updates:
+        url = base + update.address
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        kind = "New article" if version.number == 1 else f"Version {version.number}"
-        _text(entry, "title", f"{version.article.title} ({kind.lower()})")  # as approved, never an unreviewed edit
-        _text(entry, "id", url)
+        _text(entry, "title", f"{update.title} ({update.kind})")  # as approved, never an unreviewed edit
+        _text(entry, "id", url + ("#retired" if update.version is None else ""))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
-        _text(entry, "updated", _stamp(approved_on))
-        summary = version.summary or (f"{kind}, approved." if version.number > 1 else "New article, approved.")
+        _text(entry, "updated", _stamp(update.approved_on))
+        if update.version is None:  # an approved retirement
+            summary = f"Retired. {update.note}".strip()
+        else:
+            summary = update.note or ("New article, approved." if update.version.number == 1 else f"Version {update.version.number}, approved.")
         _text(entry, "summary", summary)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
