@@ -275,3 +275,43 @@ def test_a_change_that_raises_the_rules_is_told_its_own_approvals_fall_short(rep
     assert ("review.status: expected 2 current approval(s) under the rules this change brings (site_config/ as merged); got 1: "
             "the base's rules are met, but after merging the page would read Under Review") in result.stderr
     _assert_not_approved(repo)  # what the message warns of: the merged page is not Approved
+
+
+def test_an_editors_approval_forged_with_another_key_or_replayed_onto_main_does_not_count(repo, tmp_path):
+    """Two more ways around editors' approvals: an approvals record written by hand naming the editor but signed
+    with a reviewer's key; and the replay of an old approval pushed straight to main (the chain at publish)."""
+    from generator.review.governed import ConfigApproval, governed_files, governed_hash, statement
+    from generator.history import History
+    from generator.signing import sign
+
+    policy = repo.root / "site_config" / "editorial-policy.md"
+    policy.write_text("Approved by whoever writes this file.\n", encoding="utf-8")
+    history = History.open(repo.root)
+    record = ConfigApproval(reviewer=EDITOR, date="2025-02-10", base=repo.base, content=governed_hash(governed_files(history)), signature="-")
+    forged = sign(statement(record), repo.keys["example-reviewer-1"])
+    (repo.root / "site_config" / "approvals.yaml").write_text(
+        f"- reviewer: {EDITOR}\n  date: 2025-02-10\n  base: {repo.base}\n  content: {record.content}\n  signature: |\n"
+        + "".join(f"    {line}\n" for line in forged.splitlines()), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "A policy change with an approval written by hand")
+    result = _check(repo, repo.base)
+    assert result.exit_code == 1 and f"not counted: {EDITOR}: its signature does not verify against that registry's key" in result.stderr
+
+    # The replay, on main itself: an approved state, its reversal (approved), then the old state and its
+    # approvals pushed straight back.
+    _git(repo.root, "reset", "-q", "--hard", repo.base)
+    _add_newcomer(repo, tmp_path)
+    assert _cli(repo, "codeowners").exit_code == 0
+    assert _approve_site(repo, repo.base).exit_code == 0
+    _commit(repo.root, MAINTAINER, "Add a reviewer (approved)")
+    with_newcomer = _head(repo)
+    _remove_newcomer(repo)
+    assert _cli(repo, "codeowners").exit_code == 0
+    assert _approve_site(repo, with_newcomer, day="2025-03-01").exit_code == 0
+    _commit(repo.root, MAINTAINER, "Remove the reviewer (approved)")
+    assert _publish(repo, tmp_path).exit_code == 0
+    _git(repo.root, "checkout", with_newcomer, "--", "site_config", ".github")
+    _commit(repo.root, MAINTAINER, "Restore the board (pushed directly, with the old approval)")
+    result = _publish(repo, tmp_path, "--edition", "2025-09")
+    assert result.exit_code == 1
+    assert "(Restore the board (pushed directly, with the old approval)) changed code or configuration without editors' approvals" in result.stderr
+    assert "before a later approved change" in result.stderr and "it approved a change from another state" in result.stderr

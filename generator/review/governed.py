@@ -454,7 +454,11 @@ def _approved_at(history: History, sha: str, chain: list[str], position: dict[st
         if at is None or at >= position[sha]:
             reasons.append(f"{approval.reviewer}'s was made on {approval.base[:10]}, not an earlier commit of this branch")
             continue
-        if not trusted[at] or at < epoch:
+        if at < epoch:
+            reasons.append(f"{approval.reviewer}'s was made on {approval.base[:10]}, before a later approved change ({chain[epoch][:10]}): "
+                           f"it approved a change from another state")
+            continue
+        if not trusted[at]:
             reasons.append(f"{approval.reviewer}'s was made on {approval.base[:10]}, whose code or configuration was not the approved one")
             continue
         if approval.base not in sites:
