@@ -1,9 +1,14 @@
-"""Walk an article in reading order: every text, with its place in the file."""
+"""The one walk over an article, its raw data or its dump: every node with its place, in the order written.
+
+``walk`` is what every pass over the model uses (citation numbering here, the text checks of
+raw data, the evidence-grade checks, the clinical diff); each pass says which nodes it keeps
+and where it stops, not how to go down a model, a list or a mapping.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -70,29 +75,57 @@ def citation_order(article: BaseModel, audience: str | None = None) -> list[str]
     return list(seen) + [key for key in later if key not in seen]
 
 
-def _walk(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:
-    """Every wording (a dict) and citation list below ``value``, in page order."""
-    out: list[tuple[Loc, Any]] = []
+def every_field(cls: type[BaseModel]) -> Iterable[str]:
+    return cls.model_fields
+
+
+def walk(value: Any, enter: Callable[[Loc, Any], bool], loc: Loc = (),
+         fields: Callable[[type[BaseModel]], Iterable[str]] = every_field) -> None:
+    """Call ``enter(loc, node)`` for ``value`` and, where it returns True, for each node below it:
+    a model's fields (those ``fields`` names, in declaration order), a mapping's entries, a
+    list's items.  ``loc`` is the node's place, the way problems name it."""
+    if enter(loc, value):
+        _below(value, enter, loc, fields)
+
+
+def _below(value: Any, enter: Callable[[Loc, Any], bool], loc: Loc,
+           fields: Callable[[type[BaseModel]], Iterable[str]]) -> None:
+    # A plain recursive walk: a generator per level would pass every node up through each level.
     if isinstance(value, dict):
-        out.append((loc, value))
-    elif isinstance(value, (BaseModel, list)):
-        _collect(value, loc, out)
-    return out
-
-
-def _collect(value: Any, loc: Loc, out: list[tuple[Loc, Any]]) -> None:
-    # A plain recursive walk (a generator per level would pass every text up through
-    # each level) into just the fields that can hold a text.
-    if isinstance(value, BaseModel):
-        for name, citation_list in citing_fields(type(value)):
-            child = getattr(value, name)
-            if isinstance(child, dict) or citation_list:
-                out.append((loc + (name,), child))
-            elif isinstance(child, (BaseModel, list)):
-                _collect(child, loc + (name,), out)
+        children: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        children = enumerate(value)
+    elif isinstance(value, BaseModel):
+        held = value.__dict__
+        children = [(name, held.get(name)) for name in fields(type(value))]
     else:
-        for i, child in enumerate(value):
-            if isinstance(child, dict):
-                out.append((loc + (i,), child))
-            elif isinstance(child, (BaseModel, list)):
-                _collect(child, loc + (i,), out)
+        return
+    for key, child in children:
+        place = loc + (key,)
+        if enter(place, child):
+            _below(child, enter, place, fields)
+
+
+_citing: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _citing_names(cls: type[BaseModel]) -> Iterable[str]:
+    if cls not in _citing:
+        _citing[cls] = tuple(name for name, _ in citing_fields(cls))
+    return _citing[cls]
+
+
+def _walk(value: Any, loc: Loc) -> list[tuple[Loc, Any]]:
+    """Every wording (a dict) and non-empty citation list below ``value``, in page order."""
+    out: list[tuple[Loc, Any]] = []
+
+    def enter(place: Loc, node: Any) -> bool:
+        # In a validated model a wording is a mapping (audience → text) and a citation list a
+        # list of keys; only the fields that can hold either are entered (``citing_fields``).
+        if isinstance(node, dict) or (isinstance(node, list) and node and isinstance(node[0], str)):
+            out.append((place, node))
+            return False
+        return isinstance(node, (BaseModel, list))
+
+    walk(value, enter, loc, _citing_names)
+    return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Article
+from ..model.article import BLOCK_KINDS
+from ..model.walk import Loc, walk
 
 _LABELS = ("heading", "name", "drug", "key", "reviewer")
 """Fields that name an item of a list (so a reordered or inserted item is not a change to every later one)."""
@@ -31,36 +33,51 @@ def clinical_diff(old: Article | None, new: Article | None) -> list[str]:
     return lines
 
 
-from ..model.article import BLOCK_KINDS as _KINDS
+def _flatten(dump: Any) -> dict[str, Any]:
+    """Every value of an article's dump by its place as a clinician names it (``Treatment ›
+    regimen Carboplatin–paclitaxel › components › Carboplatin › dose``)."""
+    out: dict[str, Any] = {}
+    names: dict[Loc, str | None] = {}  # a list item's place → its name (None: left out of the place)
 
+    def place(loc: Loc) -> str:
+        shown = (names.get(loc[:k], str(loc[k - 1])) for k in range(1, len(loc) + 1))
+        return " › ".join(name for name in shown if name is not None)
 
-def _flatten(value: Any, place: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
-    out = {} if out is None else out
-    if isinstance(value, dict) and set(value) == {"value", "unit", "auc"}:  # a dose reads as written
-        out[place] = f"AUC {value['auc']}" if value["auc"] is not None else f"{value['value']} {value['unit']}"
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            if child is None or child == [] or child == {}:
-                continue
-            _flatten(child, f"{place} › {key}" if place else str(key), out)
-    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        seen: dict[str, int] = {}
-        for i, item in enumerate(value):
-            kind = next((k for k in _KINDS if item.get(k) is not None), None)
-            if kind is not None and len([k for k in item if item[k] is not None]) == 1:
-                item = item[kind]  # a block: name it by what it holds
-                name = (item.get("name") or item.get("caption")) if isinstance(item, dict) else None
-                name = name if isinstance(name, str) else None
-                label = f"{kind} {name}" if name else f"{kind} {i + 1}"
-            else:
-                label = _label(item, i)
-            seen[label] = seen.get(label, 0) + 1
-            if seen[label] > 1:
-                label = f"{label} ({seen[label]})"
-            _flatten(item, f"{place} › {label}", out)
-    else:
-        out[place] = value
+    def enter(loc: Loc, node: Any) -> bool:
+        if loc and loc not in names and (node is None or node == [] or node == {}):
+            return False  # an empty field is no value (an item of a list is always named)
+        if isinstance(node, dict) and set(node) == {"value", "unit", "auc"}:  # a dose reads as written
+            out[place(loc)] = f"AUC {node['auc']}" if node["auc"] is not None else f"{node['value']} {node['unit']}"
+            return False
+        if isinstance(node, dict):
+            return True
+        if isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+            names.update(_item_names(node, loc))
+            return True
+        out[place(loc)] = node
+        return False
+
+    walk(dump, enter)
     return out
+
+
+def _item_names(items: list[dict], loc: Loc) -> dict[Loc, str | None]:
+    """The name of each item of a list, so that an inserted or reordered item is not a change to
+    every later one; a block is named by what it holds (its kind's key is left out of the place)."""
+    names: dict[Loc, str | None] = {}
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        kind = next((k for k in BLOCK_KINDS if item.get(k) is not None), None)
+        if kind is not None and len([k for k in item if item[k] is not None]) == 1:
+            inner = item[kind]
+            name = (inner.get("name") or inner.get("caption")) if isinstance(inner, dict) else None
+            label = f"{kind} {name}" if isinstance(name, str) and name else f"{kind} {i + 1}"
+            names[loc + (i, kind)] = None
+        else:
+            label = _label(item, i)
+        seen[label] = seen.get(label, 0) + 1
+        names[loc + (i,)] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+    return names
 
 
 def _label(item: dict, index: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,6 +20,7 @@ from ..errors import Problem
 from ..load import RawDocument
 from ..model import Article, Evidence, SiteConfig
 from ..model.article import Recommendation
+from ..model.walk import walk
 
 Loc = tuple[str | int, ...]
 
@@ -29,28 +29,17 @@ def check_grades(article: Article, doc: RawDocument, site: SiteConfig) -> list[P
     """Every grade names a known system, its fields and allowed values; every recommendation is
     graded (unless the site allows ungraded ones) and worded as its grade says."""
     out: list[Problem] = []
-    for loc, value in _walk(article, ()):
-        if isinstance(value, Evidence):
-            out += _check_grade(value, loc, doc, site)
-        elif isinstance(value, Recommendation):
-            out += _check_recommendation(value, loc, doc, site)
+
+    def enter(loc: Loc, node: Any) -> bool:  # a partial article holds None where a part was refused
+        if isinstance(node, Evidence):
+            out.extend(_check_grade(node, loc, doc, site))
+            return False
+        if isinstance(node, Recommendation):
+            out.extend(_check_recommendation(node, loc, doc, site))
+        return isinstance(node, (BaseModel, list))
+
+    walk(article, enter)
     return out
-
-
-def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
-    """Every model inside ``value`` (a partial article holds None where a part was refused)."""
-    if isinstance(value, BaseModel):
-        yield loc, value
-        if isinstance(value, Evidence):
-            return
-        for name in type(value).model_fields:
-            child = getattr(value, name, None)
-            if isinstance(child, (BaseModel, list)):
-                yield from _walk(child, loc + (name,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            if isinstance(child, (BaseModel, list)):
-                yield from _walk(child, loc + (i,))
 
 
 def _one_of(values: list[str]) -> str:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from ..errors import Problem
 from ..load import Loc, RawDocument
 from ..model.registry import text_kind
+from ..model.walk import walk
 from .messages import visible
 
 PRINTED_RAW = frozenset({("title",)})
@@ -82,18 +83,12 @@ def text_problems(doc: RawDocument, loc: Loc, text: str, *, markdown: bool, prin
 
 def raw_strings(value: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
     """Every string of the raw data with its place, in the order written."""
-    if isinstance(value, str):
-        return [(loc, value)]
     out: list[tuple[Loc, str]] = []
-    _collect_strings(value, loc, out)
+
+    def enter(place: Loc, node: Any) -> bool:
+        if isinstance(node, str):
+            out.append((place, node))
+        return isinstance(node, (dict, list))
+
+    walk(value, enter, loc)
     return out
-
-
-def _collect_strings(value: Any, loc: Loc, out: list[tuple[Loc, str]]) -> None:
-    # A plain recursive walk: a generator per level would pass every string up through each level.
-    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in children:
-        if isinstance(child, str):
-            out.append((loc + (key,), child))
-        elif isinstance(child, (dict, list)):
-            _collect_strings(child, loc + (key,), out)
