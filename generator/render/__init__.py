@@ -27,6 +27,7 @@ from ..validate import Validated
 from ..pool import CAN_FORK, process_pool, usable_cpus
 from ..approvals import content_hash, effective_status
 from .article import ArticleView, Helpers
+from .blocks import closed, column_heading, one_line
 from .citation import bibtex, meta_tags, ris
 from .figures import FigureImages
 from .jsonld import medical_web_page, script_json
@@ -362,6 +363,9 @@ def _environment(templates_dir: Path) -> Environment:
     env.filters["long_date"] = long_date
     env.filters["attr"] = attr
     env.filters["plain_summary"] = plain_summary
+    env.filters["one_line"] = one_line
+    env.globals["column_heading"] = column_heading
+    env.globals["closed"] = closed
     return env
 
 

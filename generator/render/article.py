@@ -22,7 +22,7 @@ from ..model.article import MARKED_KINDS, STATUS_LABELS
 from ..model.walk import citation_keys, citation_order
 from ..approvals import counted_approvals, effective_status
 from ..validate.markdown import ARTICLE_LINK
-from .blocks import algorithm_md, algorithm_svg, diagram_name, table_md
+from .blocks import Drawn, algorithm_svg, diagram_name
 from ..versions import caption_region
 from .citation import citation
 from .doses import dose_text
@@ -98,7 +98,7 @@ class ArticleView(Helpers):
         self.uses = {}
         self.scope = list(self.article.audiences)
         self._references = {r.key: r for r in self.article.references}
-        self._tables = self._algorithms = 0
+        self._numbered: dict[str, int] = {}
         self.assets: dict[str, str] = {}
         """Files the page links to, written beside it: path → text (an algorithm's diagram)."""
 
@@ -198,36 +198,20 @@ class ArticleView(Helpers):
             return None, False
         return " ".join(audiences), self.article.audiences[0] not in audiences
 
-    def list_md(self, items: list, numbered: bool = False) -> str:
-        """A (nested) Markdown list; sub-items are always bulleted.
-
-        When every item is worded per audience and carries nothing shared (no evidence
-        badge), the list is written once per audience, shown or hidden as a whole like a
-        paragraph: far less markup than two spans in every item, and each audience reads
-        one plain list.
-        """
+    def list_audiences(self, items: list) -> list[tuple[str, bool]]:
+        """``(audience, hidden)`` of each copy of a list written once per audience (``_list.md.j2``);
+        empty when the list is written once, its wordings side by side in each item."""
         if len(self.scope) > 1 and all("all" not in item.text and not item.evidence for item in _items_within(items)):
-            default = self.article.audiences[0]
-            lists = []
-            for audience in self.scope:
-                hidden = "" if audience == default else ' hidden=""'
-                lists.append(f'<div data-audience="{audience}"{hidden} markdown>\n\n{self._list_lines(items, numbered, 0, audience)}\n\n</div>')
-            return "\n\n".join(lists)
-        return self._list_lines(items, numbered, 0, None)
+            return [(audience, audience != self.article.audiences[0]) for audience in self.scope]
+        return []
 
-    def _list_lines(self, items: list, numbered: bool, depth: int, audience: str | None) -> str:
-        lines = []
-        for item in items:
-            marker = "1." if numbered else "-"
-            if audience:
-                words = str(self.md(item.text[audience], shown=audience == self.article.audiences[0]))
-            else:
-                words = self.inline(item.text)
-            text = (words + self.badges(item.evidence)).strip()
-            lines.append("    " * depth + f"{marker} " + text.replace("\n", "\n" + "    " * (depth + 1)))
-            if item.items:
-                lines.append(self._list_lines(item.items, False, depth + 1, audience))
-        return "\n".join(lines)
+    def list_item(self, item: Any, audience: str | None) -> str:
+        """A list item's text (one audience's wording, or every wording side by side) and its grades."""
+        if audience:
+            words = str(self.md(item.text[audience], shown=audience == self.article.audiences[0]))
+        else:
+            words = self.inline(item.text)
+        return (words + self.badges(item.evidence)).strip()
 
     def badges(self, evidence: list) -> str:
         """Evidence grades as labelled badges linking to the legend: "GRADE strong recommendation,
@@ -319,14 +303,17 @@ class ArticleView(Helpers):
     def infusion(self, minutes: int | None) -> str:
         return f"over {format_minutes(minutes)}" if minutes else "—"
 
-    def table_md(self, table: Any) -> str:
-        """A table block: numbered caption, cells labelled by their column (cards on phones)."""
-        self._tables += 1
-        return table_md(table, self.inline, self.cite, self._tables, self.updated(caption_region(table)))
+    def next_number(self, kind: str) -> int:
+        """The number of the next table (or other numbered block) on the page: 1, 2, …"""
+        self._numbered[kind] = self._numbered.get(kind, 0) + 1
+        return self._numbered[kind]
 
-    def algorithm_md(self, algorithm: Any, heading: str) -> str:
-        """A decision algorithm: its diagram (one per audience when the wordings differ) and the steps as a list."""
-        self._algorithms += 1
+    caption_region = staticmethod(caption_region)
+
+    def algorithm(self, algorithm: Any) -> Drawn:
+        """A decision algorithm's number and diagrams (one per audience when the wordings differ),
+        each written beside the page."""
+        number = self.next_number("algorithm")
         drawn: dict[str, str] = {}
         for audience in self.scope:
             drawn[audience] = algorithm_svg(algorithm, lambda w, a=audience: w.get(a) or w.get("all", ""))
@@ -338,7 +325,7 @@ class ArticleView(Helpers):
         else:
             for audience, svg in drawn.items():
                 diagrams.append((audience, audience != default, self._asset(diagram_name(svg), svg)))
-        return algorithm_md(algorithm, self._algorithms, self.inline, self.cite, self.updated(f"algorithm:{algorithm.name}"), diagrams)
+        return Drawn(algorithm, number, diagrams)
 
     def _asset(self, name: str, text: str) -> str:
         """A file written beside the article (``<specialty>/<id>/<name>``); the link to it from this page."""

@@ -1,14 +1,10 @@
-"""Tables and decision algorithms as Markdown, and the algorithm's diagram as SVG.
+"""What the templates of tables and decision algorithms read, and the algorithm's diagram as SVG.
 
-A table is written as HTML whose cells Markdown still reads (``md_in_html``),
-so that each cell carries its column's label for the phone layout (where a row
-becomes a card) and citations, links and emphasis work inside cells.
-
-An algorithm is a numbered decision list (what screen readers and printouts
-get) and a diagram drawn here, at build time, as a static SVG file: boxes for
-the steps, arrows for where each leads.  No script draws anything in the
-reader's browser.  The diagram's name is taken from its content, so a
-permanent copy of an old version keeps its own diagram.
+The blocks' Markdown is written by their templates (``theme/templates/blocks/``); this
+prepares what they print.  An algorithm's diagram is drawn here, at build time, as a static
+SVG file: boxes for the steps, arrows for where each leads.  No script draws anything in the
+reader's browser.  The diagram's name is taken from its content, so a permanent copy of an
+old version keeps its own diagram.
 """
 
 from __future__ import annotations
@@ -16,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..escaping import escape_html
@@ -26,98 +23,40 @@ Inline = Callable[[dict[str, str]], str]
 """Renders a wording inside a line (one span per audience)."""
 
 
-# --- tables -------------------------------------------------------------------------
+# --- what the block templates read -------------------------------------------------
 
 
 def column_heading(column: Any) -> str:
+    """A column's label as each cell of it is labelled (cards on phones): "Dose (mg/kg)"."""
     return f"{column.label} ({column.unit})" if column.unit else column.label
 
 
-def table_md(table: Table, inline: Inline, cite: Callable[[list[str]], str], number: int, updated: str) -> str:
-    heads = "".join(
-        f'<th scope="col" markdown="span">{plain(c.label)}'
-        + (f' <span class="gs-unit">({plain(c.unit)})</span>' if c.unit else "") + "</th>"
-        for c in table.columns)
-    lines = [
-        '<figure class="gs-table" markdown>',
-        f'<figcaption markdown="span">**Table {number}.** {_one_line(inline(table.caption))}{cite(table.cite)}{updated}</figcaption>',
-        '<div class="gs-table__scroll" markdown>',
-        '<table markdown>',
-        f'<thead markdown><tr markdown>{heads}</tr></thead>',
-        '<tbody markdown>',
-    ]
-    for row in table.rows:
-        cells = []
-        for i, (column, cell) in enumerate(zip(table.columns, row.cells)):
-            sources = cite(row.cite) if i == len(row.cells) - 1 else ""
-            cells.append(f'<td data-label="{attr(column_heading(column))}" markdown="span">{_one_line(inline(cell))}{sources}</td>')
-        lines.append('<tr markdown>' + "".join(cells) + '</tr>')
-    lines += ['</tbody>', '</table>', '</div>']
-    if table.notes:
-        lines.append("")
-        lines += [f"- {_one_line(inline(note))}" for note in table.notes]
-        lines.append("")
-    lines.append('</figure>')
-    return "\n".join(lines)
-
-
-def _closed(wording: dict[str, str]) -> dict[str, str]:
+def closed(wording: dict[str, str]) -> dict[str, str]:
     """A wording whose every text ends a sentence (another sentence follows it)."""
     return {k: v if v.rstrip().rstrip("*_").endswith((".", "!", "?")) else v.rstrip() + "." for k, v in wording.items()}
 
 
-def _one_line(text: str) -> str:
-    """A cell holds one line of Markdown: a paragraph break would end the cell."""
+def one_line(text: Any) -> str:
+    """A table cell or list line holds one line of Markdown: a paragraph break would end it."""
     return " ".join(str(text).split())
 
 
-# --- algorithms ---------------------------------------------------------------------
+@dataclass
+class Drawn:
+    """An algorithm as its template reads it: its number on the page and its diagrams."""
 
+    algorithm: Algorithm
+    number: int
+    diagrams: list[tuple[str | None, bool, str]]
+    """``(audience, hidden, link)`` of each diagram (audience None: one for all)."""
 
-def algorithm_md(algorithm: Algorithm, index: int, inline: Inline, cite: Callable[[list[str]], str], updated: str,
-                 diagrams: list[tuple[str | None, bool, str]]) -> str:
-    """The algorithm as a titled block: its diagram(s), then the numbered decision list.
+    def anchor(self, step: str) -> str:
+        return step_anchor(self.number, step)
 
-    ``diagrams``: ``(audience, hidden, link)`` of each diagram (audience None: one for all).
-    """
-    titles = {s.id: s.title for s in algorithm.steps}
-
-    def go(target: str) -> str:
-        return f"[go to {plain(titles[target])}](#{step_anchor(index, target)})"
-
-    lines = [
-        '<div class="gs-algorithm" markdown>',
-        "",
-        f'<p class="gs-algorithm__name" markdown>**{plain(algorithm.name)}**{cite(algorithm.cite)}{updated}</p>',
-        "",
-    ]
-    for audience, hidden, link in diagrams:
-        # A Markdown image, so that MkDocs makes the link relative to the page's address.
-        # Linked to itself: on a phone the diagram is small, and opens full size with a tap.
-        image = f"[![Diagram of the steps of “{plain(algorithm.name)}”; the same steps are listed below as text.]({link})]({link})"
-        shown = f' data-audience="{audience}"{" hidden" if hidden else ""}' if audience else ""
-        lines.append(f'<p class="gs-algorithm__diagram"{shown} markdown="span">{image}</p>')
-    lines.append("")
-    for step in algorithm.steps:
-        head = f'<span id="{step_anchor(index, step.id)}"></span>**{plain(step.title)}.**'
-        if step.do:
-            head += " " + _one_line(inline(step.do))
-        lines.append(f"1. {head}")
-        for choice in step.choices:
-            then = f" Then {go(choice.go)}." if choice.go else ""
-            lines.append(f"    - **If** {_one_line(inline(choice.when))}: {_one_line(inline(_closed(choice.do) if then else choice.do))}{then}")
-        if step.next:
-            when = f"If {_one_line(inline(step.next_when))}: " if step.next_when else "Next: "
-            lines.append(f"    - {when}{go(step.next)}.")
-        elif not any(c.go for c in step.choices):
-            lines.append("    - End of the algorithm.")
-    lines.append("")
-    if algorithm.notes:  # in their own block, or Markdown would continue the numbered list
-        lines += ['<div class="gs-algorithm__notes" markdown>', ""]
-        lines += [f"- {_one_line(inline(note))}" for note in algorithm.notes]
-        lines += ["", "</div>", ""]
-    lines.append("</div>")
-    return "\n".join(lines)
+    def go(self, target: str) -> str:
+        """A link to another step, by its title."""
+        title = next(s.title for s in self.algorithm.steps if s.id == target)
+        return f"[go to {plain(title)}](#{self.anchor(target)})"
 
 
 def diagram_name(svg: str) -> str:
