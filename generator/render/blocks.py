@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..escaping import escape_html
-from ..model.blocks import Algorithm, Step, Table, step_anchor
-from .text import attr, plain, plain_summary
+from ..model.blocks import Algorithm, Step, step_anchor
+from .text import plain, plain_summary
 
-Inline = Callable[[dict[str, str]], str]
-"""Renders a wording inside a line (one span per audience)."""
 
 
 # --- what the block templates read -------------------------------------------------

@@ -18,6 +18,11 @@ from ..model.walk import CITATION
 CITED = re.compile(r"[ \t]*" + CITATION.pattern)
 """A citation with the spaces before it, which the superscript replaces."""
 
+NUMBER_UNIT = re.compile(
+    r"(?<=\d)[ \t]+(?=(?:mg|mcg|µg|micrograms?|g|kg|mL|ml|L|mmol|mmHg|mEq|units?|IU|%|hours?|h|min|minutes?|days?|weeks?|months?|years?)(?![A-Za-z]))")
+"""The space between a number and its unit in author text ("6.4 mg/kg/day", "500 mg"), which a line
+must not break: it becomes a no-break space."""
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
 """Characters Markdown would read as syntax (``<`` and ``>`` are escaped as HTML first)."""
 
