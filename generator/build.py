@@ -128,7 +128,7 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
            editions: bool = False, engine: str = "mkdocs", release: bool = False) -> Path:
     # What every page shares (reuse.py), then the pages themselves: what this build is made from.
     current = reuse.context(config_file, site_url=site_url, editions=editions, engine=engine, epoch=source_date_epoch,
-                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages), tools=_tool_versions())
+                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages, config_file), tools=_tool_versions())
     fingerprint = _fingerprint(pages, current, site_dir)
     stamp = staging / STAMP
     # The last good build is trusted only if it was made here: a change that commits a site and its
@@ -202,7 +202,7 @@ def _build_shard(pages: list[Page], site_dir: Path, config_file: Path, source_da
 
     # What the shard was built from, the same on every machine building the same commit.
     current = reuse.context(config_file, site_url=site_url, editions=False, engine="mkdocs", epoch=source_date_epoch,
-                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages), tools=_tool_versions())
+                            paths=[page.path for page in pages], titles=reuse.nav_titles(pages, config_file), tools=_tool_versions())
     digest = _fingerprint(pages, current, Path("shard"))
     with _scratch(pages, staging, site_dir) as (new_docs, new_site):
         stage(f"writing {len(pages)} Markdown pages")

@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pathspec
+import yaml
+
 from . import search
 from .parts import PartResult, anchor_message
 
@@ -65,17 +68,36 @@ def context(config_file: Path, *, site_url: str | None, editions: bool, engine: 
     return digest.hexdigest()
 
 
-def nav_titles(pages: list[Any]) -> list[str]:
-    """The front-matter titles of the pages MkDocs puts in the navigation (top-level and specialty
-    pages: mkdocs.yml's ``not_in_nav`` leaves the rest out)."""
+def nav_titles(pages: list[Any], config_file: Path) -> list[str]:
+    """The front-matter titles of the pages MkDocs puts in the navigation: every page that
+    mkdocs.yml's ``not_in_nav`` does not leave out, matched as MkDocs matches it."""
+    leave_out = _not_in_nav(config_file)
     titles = []
     for page in sorted(pages, key=lambda p: p.path):
-        if not page.path.endswith(".md") or page.path.count("/") > 1 or (page.path.count("/") == 1 and not page.path.endswith("/index.md")):
+        if not page.path.endswith(".md") or (leave_out is not None and leave_out.match_file(page.path)):
             continue
         head = page.data[:2048]
         title = next((line for line in head.split(b"\n")[1:40] if line.startswith(b"title:")), b"")
         titles.append(page.path + "\0" + title.decode("utf-8", "replace"))
     return titles
+
+
+class _AnyTag(yaml.SafeLoader):
+    """Reads mkdocs.yml whatever tags it uses (``!ENV``, ``!!python/name``): only ``not_in_nav`` is wanted."""
+
+
+_AnyTag.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _not_in_nav(config_file: Path) -> pathspec.GitIgnoreSpec | None:
+    """mkdocs.yml's ``not_in_nav`` (gitignore patterns, as MkDocs reads them); None when it has none or
+    cannot be read (every page then counts as in the navigation, which only makes reuse rarer)."""
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_AnyTag)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    patterns = config.get("not_in_nav") if isinstance(config, dict) else None
+    return pathspec.GitIgnoreSpec.from_lines(patterns.splitlines()) if isinstance(patterns, str) else None
 
 
 @dataclass

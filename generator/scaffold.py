@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import re
+import textwrap
+from string import Template
 from datetime import date, timedelta
 from pathlib import Path
 
 from .errors import ContentError, Problem
 from .load import load_document
+from .model.article import Block
 from .model.fields import RESERVED_NAMES, SLUG_PATTERN
+from .model.registry import item_of, model_of
 from .render import build_date
 
-SKELETON = """\
-# yaml-language-server: $schema=../../schema/article.schema.json
-# {title_hint}
+SKELETON = Template("""\
+# yaml-language-server: $$schema=../../schema/article.schema.json
+# $title_hint
 # Every field is explained in a comment above it.  Text fields are Markdown;
-# cite a reference with [@key].  Run `guidesite validate {shown}` to check.
+# cite a reference with [@key].  Run `guidesite validate $shown` to check.
 # Drafts are never published: change review.status to `submitted` when ready.
 
 # Identifier: must equal this file's name (without .yaml).
-id: {slug}
+id: $slug
 
 # The clinical question, as a reader would ask it, ending with "?".
 title: "What is the question this article answers?"
 
 # Specialty id from site_config/specialties.yaml; must equal the folder name.
-specialty: {specialty}
+specialty: $specialty
 
 # Tags from the closed list in site_config/tags.yaml (may be empty).
 tags: []
@@ -41,23 +45,11 @@ audiences: [clinician]
 summary: "Write the bottom-line answer here."
 
 # The body: sections, each a heading and blocks. A block is exactly one of:
-#   prose: Markdown text
-#   list: bullets (text, or {{text, evidence, items}})
-#   numbered: a numbered list
-#   key_points: one to seven short points, boxed
-#   recommendation: {{text, evidence}}
-#   warning: {{kind: boxed | contraindication | caution, text}}
-#   dosing: {{name, evidence, cite, doses: [{{drug, dose, per, divided, frequency,
-#            max_per_dose, max_per_day, duration, route}}], notes}}
-#   regimen (chemotherapy cycles): {{name, evidence, cite,
-#            components: [{{drug, dose, route, days, infusion}}], cycle_days, notes}}
-#   table: {{caption, cite, columns: [label or {{label, unit}}], rows: [[cell, …] or {{cells, cite}}], notes}}
-#   figure: {{image (a PNG/JPEG/WebP in content/<specialty>/<id>/), alt, caption, source, licence, cite}}
-#   algorithm: {{name, cite, steps: [{{id, title, do, choices: [{{when, do, go}}], next, next_when}}], notes}}
+$blocks
 # Evidence grades name a system of site_config/grading.yaml, e.g.
-#   {{system: grade, strength: strong, certainty: moderate}}
-#   {{system: nccn, category: "2A", preference: preferred}}
-#   {{system: nice, strength: consider}}
+#   {system: grade, strength: strong, certainty: moderate}
+#   {system: nccn, category: "2A", preference: preferred}
+#   {system: nice, strength: consider}
 # The README's "Writing an article" shows each block with an example.
 sections:
   - heading: "First section"
@@ -69,7 +61,7 @@ sections:
 references: []
 
 # Abbreviations the text uses, each marked up on the page (optional):
-#   glossary: {{CCB: calcium-channel blocker}}
+#   glossary: {CCB: calcium-channel blocker}
 
 # Ids of related articles (optional).
 see_also: []
@@ -85,14 +77,15 @@ review:
   author: "Your name"
   # Dates as YYYY-MM-DD: first written, last change to the medical content,
   # and when the next review is due.
-  created: {today}
-  updated: {today}
-  next_review: {next_review}
+  created: $today
+  updated: $today
+  next_review: $next_review
   # Raised by one with each approved change.
   version: 1
   # Reviewers sign off here (reviewer id from site_config/reviewers.yaml).
   approvals: []
-"""
+""")
+"""The skeleton; ``$blocks`` is the kinds of block as ``Block`` declares them (:func:`block_lines`)."""
 
 
 def new_article(project: Path, target: str, *, today: date | None = None) -> Path:
@@ -113,7 +106,8 @@ def new_article(project: Path, target: str, *, today: date | None = None) -> Pat
     if path.exists():
         raise ContentError([Problem(shown, 1, 1, "", "expected a new article; this file already exists and was left untouched")])
     today = today or build_date()
-    text = SKELETON.format(
+    text = SKELETON.substitute(
+        blocks=block_lines(),
         title_hint=f"Article {specialty}/{slug}",
         shown=shown,
         slug=slug,
@@ -133,3 +127,33 @@ def _specialties(project: Path) -> list[str]:
         raise ContentError(problems)
     entries = doc.data if isinstance(doc.data, list) else []
     return [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+
+def block_lines() -> str:
+    """The kinds of block as comment lines, from their declaration in :class:`Block`: each kind, what it
+    is (its docstring) and the fields it is written with."""
+    lines = []
+    for kind, info in Block.model_fields.items():
+        lines.append(f"#   {kind}: {info.description}")
+        shape = _shape(info.annotation)
+        if shape:
+            lines += textwrap.wrap(shape, 92, initial_indent="#       ", subsequent_indent="#         ")
+    return "\n".join(lines)
+
+
+def _shape(annotation: object, depth: int = 0) -> str:
+    """``{name, cite, steps: [{id, title, …}]}``: a model's fields, and those of the models in it one level down."""
+    item = item_of(annotation)
+    if item is not None:
+        inner = _shape(item, depth)
+        return f"[{inner}]" if inner else ""
+    model = model_of(annotation)
+    if model is None or depth > 1 or model.model_config.get("extra") == "allow":  # a grade's fields are the site's
+        return ""
+    parts = []
+    for name, info in model.model_fields.items():
+        inner = _shape(info.annotation, depth + 1)
+        parts.append(f"{name}: {inner}" if inner else name)
+    written = "{" + ", ".join(parts) + "}"
+    shorthand = getattr(model, "shorthand", None)  # an item may be written as its one field alone
+    return f"{shorthand} or {written}" if shorthand else written

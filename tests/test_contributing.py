@@ -77,6 +77,12 @@ def test_adding_a_block_kind_is_its_model_and_its_template(tmp_path, project):
     assert refused.returncode == 1
     assert "expected exactly one of prose, list, numbered, regimen, recommendation, dosing, warning, key_points, table, figure, algorithm, callout in a block; got prose, callout" in refused.stderr
 
+    # The skeleton `guidesite new` writes lists the kind, from its declaration, and still validates.
+    assert _guidesite(tool, project.root, "new", "gynecologic-oncology/a-new-question").returncode == 0
+    skeleton = (project.root / "content" / "gynecologic-oncology" / "a-new-question.yaml").read_text(encoding="utf-8")
+    assert "#   callout: A short note set apart.\n#       {text}\n" in skeleton
+    assert "#   table: A table with a caption" in skeleton and "#       {caption, columns: [label or {label, unit}]" in skeleton
+
 
 def test_every_kind_of_block_has_its_template():
     from generator.model.article import BLOCK_KINDS
