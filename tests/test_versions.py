@@ -103,6 +103,37 @@ def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
     assert 'href="v1.ris"' in current and 'href="v1.bib"' in current
 
 
+def test_the_scholar_title_is_the_pages_title_and_the_author_is_seen_without_opening_anything(repo):  # noqa: F811
+    from selectolax.lexbor import LexborHTMLParser
+
+    repo.article()
+    _commit(repo.root, AUTHOR, "Add")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve v1")
+    _cli(repo, "build")
+    for path in ("gynecologic-oncology/test-question", "gynecologic-oncology/test-question/v1"):
+        tree = LexborHTMLParser(_html(repo, path))
+        heading = tree.css_first("h1")
+        for anchor in heading.css("a.headerlink"):
+            anchor.decompose()
+        # Google Scholar's inclusion guidelines: citation_title is the title as the <h1> shows it (no "(version 1)").
+        assert tree.css_first('meta[name="citation_title"]').attributes["content"] == heading.text(strip=True), path
+        assert heading.text(strip=True) == "Does drug A improve survival in condition B?"
+        assert tree.css_first('meta[name="citation_author"]').attributes["content"] == "Example Author (test)"
+        # The author is named on the page itself, outside "Authors, reviewers, dates and how to cite".
+        content = tree.css_first("article")
+        for hidden in content.css("details, script"):
+            hidden.decompose()
+        assert "Example Author (test)" in content.text(separator=" "), path
+        assert tree.css_first(".gs-byline").text(strip=True) == "By Example Author (test)"
+    # The version is in the citation files' own fields, not in their title.
+    folder = repo.root / "site" / "gynecologic-oncology" / "test-question"
+    ris = (folder / "v1.ris").read_text(encoding="utf-8")
+    assert "TI  - Does drug A improve survival in condition B?\n" in ris and "ET  - Version 1" in ris
+    bib = (folder / "v1.bib").read_text(encoding="utf-8")
+    assert "title = {Does drug A improve survival in condition B?}," in bib and "version = {1}" in bib
+
+
 def test_content_never_approved_offers_no_citation(repo):  # noqa: F811
     repo.article()
     _commit(repo.root, AUTHOR, "Add")

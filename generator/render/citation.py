@@ -38,9 +38,13 @@ def citation(article: Article, site: SiteConfig, version: int, approved_on: date
 
 
 def meta_tags(c: Citation) -> dict[str, str]:
-    """Highwire Press tags, as Google Scholar reads them."""
+    """Highwire Press tags, as Google Scholar reads them.
+
+    ``citation_title`` is the article's title exactly as its ``<h1>`` shows it, as Scholar's inclusion
+    guidelines ask: the version is not added to it. Highwire has no tag for a version; the page says
+    which version it is, and the RIS (``ET``) and BibTeX (``version``) files carry it in their own field."""
     tags = {
-        "citation_title": f"{c.title} (version {c.version})",
+        "citation_title": c.title,
         "citation_author": c.author,
         "citation_publisher": c.publisher,
         "citation_publication_date": c.approved_on.strftime("%Y/%m/%d"),
