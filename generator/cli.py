@@ -71,6 +71,9 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")
+    if Pipeline(project).history is None:
+        click.echo("Note: no git history here, so only current pages were built: the permanent copies of approved versions "
+                   "are read from history (guidesite publish refuses such a build unless told --no-history)", err=True)
 
 
 @main.command()
@@ -159,14 +162,18 @@ def new(ctx: click.Context, target: str) -> None:
 @click.option("--no-build", is_flag=True, help="Publish the site already built in --site-dir instead of building first.")
 @click.option("--trusted-since", metavar="REF", default=None,
               help="The commit the chain of editors' approvals of code and configuration is verified from (default: the first commit).")
+@click.option("--replace", is_flag=True, help="Replace an edition already published with other content (it says what changed).")
+@click.option("--no-history", is_flag=True,
+              help="Publish without git history (current pages only); refused where the target holds permanent versions this build lacks.")
 @click.pass_context
 def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], no_alias: bool, title: str | None, default: str | None,
-            folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool, trusted_since: str | None) -> None:
+            folder: Path | None, branch: str | None, site_dir: Path | None, no_build: bool, trusted_since: str | None, replace: bool,
+            no_history: bool) -> None:
     """Publish the site as one edition, into a folder (--to) or onto a branch (--branch).
 
     In a git repository, nothing is published unless every change of code or configuration since
     --trusted-since carries editors' approvals valid at its parent."""
-    from .publish import default_aliases, existing_editions, publish_to_branch, publish_to_folder
+    from .publish import PublishError, default_aliases, dropped_versions, existing_editions, publish_to_branch, publish_to_folder
     from .review.governed import governed_chain
 
     if (folder is None) == (branch is None):
@@ -177,6 +184,10 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], n
     site_dir = site_dir or project / "site"
     pipeline = Pipeline(project)
     with _reporting(ctx):
+        if pipeline.history is None and not no_history:
+            raise PublishError(f"expected a git repository at {project}: the permanent copies of approved versions are built from "
+                               "its history, and an edition without them would drop every cited version; publish from a clone "
+                               "(not an exported copy), or give --no-history to publish current pages only")
         if pipeline.history is not None and pipeline.history.has_head:
             problems = governed_chain(pipeline.history, today=pipeline.today, anchor=trusted_since).problems()
             if problems:
@@ -193,10 +204,18 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], n
             base = pipeline.site_url
             edition_pipeline = Pipeline(project, site_url=f"{base.rstrip('/')}/{landing}/" if base else None)
             edition_pipeline.build(site_dir, editions=True)  # with the version selector (versions.json)
+        if pipeline.history is None:
+            dropped = dropped_versions(site_dir, folder, project=project, branch=branch)
+            if dropped:
+                raise PublishError(f"{folder or 'the ' + branch + ' branch'} holds {len(dropped)} permanent version page(s) this build "
+                                   f"without history lacks ({', '.join(dropped[:3])}{', …' if len(dropped) > 3 else ''}); "
+                                   "publish from a clone with the whole history")
         if folder is not None:
-            result = publish_to_folder(site_dir, folder, edition, names, title=title, default=landing)
+            result = publish_to_folder(site_dir, folder, edition, names, title=title, default=landing, replace=replace)
         else:
-            result = publish_to_branch(project, site_dir, edition, names, branch=branch, title=title, default=landing)
+            result = publish_to_branch(project, site_dir, edition, names, branch=branch, title=title, default=landing, replace=replace)
+    for note in result.notes:
+        click.echo(f"Note: {note}")
     if not result.changed:
         click.echo(f"Nothing to publish: {result.where} already holds edition {result.edition} exactly as built")
         return
@@ -217,10 +236,11 @@ def unpublish(ctx: click.Context, edition: str, folder: Path | None, branch: str
         raise click.UsageError("give exactly one target: --to FOLDER or --branch NAME")
     with _reporting(ctx):
         if folder is not None:
-            unpublish_from_folder(folder, edition)
+            result = unpublish_from_folder(folder, edition)
         else:
-            unpublish_from_branch(ctx.obj["project"], edition, branch=branch)
-    click.echo(f"Removed edition {edition} from {folder or 'branch ' + branch}")
+            result = unpublish_from_branch(ctx.obj["project"], edition, branch=branch)
+    click.echo(f"Removed edition {edition} from {folder or 'branch ' + branch}"
+               + (f"; {'; '.join(result.notes)}" if result.notes else "") + "; editions: " + ", ".join(v["version"] for v in result.versions))
 
 
 @main.command()

@@ -10,19 +10,30 @@ Every replacement is made beside the old copy and swapped in at the end.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .swap import replace_atomically
 from .errors import GuidesiteError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+DIRECTORY_MODE = 0o755
+FILE_MODE = 0o644
+"""What a published site's folders and files are given, whatever the umask of the steps before:
+a web server running as another user must read them (and no one but their owner write them)."""
+
+VERSION_PAGE = re.compile(r"(?:^|/)v[0-9]+/index\.html$")
+"""A permanent copy of an approved version, as built: ``<specialty>/<id>/v<N>/index.html``."""
 
 
 class PublishError(GuidesiteError):
@@ -37,6 +48,8 @@ class Published:
     versions: list[dict]
     changed: bool = True
     """False when the target already held exactly this edition: nothing was written."""
+    notes: list[str] = field(default_factory=list)
+    """What else was done, in words (an alias moved, an edition replaced)."""
 
 
 def version_key(name: str) -> tuple:
@@ -61,6 +74,22 @@ def existing_editions(target: Path | None = None, *, project: Path | None = None
         os.chdir(previous)
 
 
+def dropped_versions(site_dir: Path, target: Path | None = None, *, project: Path | None = None, branch: str | None = None) -> list[str]:
+    """Permanent version pages that an edition already published holds and ``site_dir`` lacks."""
+    def pages(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("index.html") if VERSION_PAGE.search(p.relative_to(folder).as_posix())}
+
+    built = pages(Path(site_dir))
+    held: set[str] = set()
+    if target is not None:
+        for edition in existing_editions(target):
+            held |= pages(Path(target) / edition) if (Path(target) / edition).is_dir() else set()
+    elif project is not None and branch is not None:
+        for edition in existing_editions(project=project, branch=branch):
+            held |= {path for path in _branch_tree(project, branch, edition) if VERSION_PAGE.search(path)}
+    return sorted(held - built)
+
+
 def default_aliases(edition: str, existing: list[str], alias: str) -> list[str]:
     """The site's alias moves to an edition only when it is the newest: republishing an older edition
     (a correction of last month's) never takes "latest" away from the newest one."""
@@ -76,50 +105,84 @@ def check_names(edition: str, aliases: list[str]) -> None:
         raise PublishError(f"an alias cannot have the edition's own name ('{edition}')")
 
 
-def publish_to_folder(site_dir: Path, target: Path, edition: str, aliases: list[str], *, title: str | None = None, default: str | None = None) -> Published:
-    """Copy ``site_dir`` into ``target/edition`` (and each alias); update versions.json and the root redirect."""
+def publish_to_folder(site_dir: Path, target: Path, edition: str, aliases: list[str], *, title: str | None = None, default: str | None = None,
+                      replace: bool = False) -> Published:
+    """Copy ``site_dir`` into ``target/edition`` (and each alias); update versions.json and the root redirect.
+
+    One publish at a time per folder; an edition published before with other content is replaced
+    only with ``replace``."""
     check_names(edition, aliases)
     site_dir, target = Path(site_dir), Path(target)
     if not (site_dir / "index.html").is_file():
         raise PublishError(f"expected a built site in {site_dir} (run guidesite build first)")
-    target.mkdir(parents=True, exist_ok=True)
-    versions = _read_versions(target / "versions.json")
-    clash = next((v["version"] for v in versions if edition in v.get("aliases", []) or v["version"] in aliases), None)
-    if clash:
-        raise PublishError(f"'{clash}' is both an edition and an alias; pick other names")
+    if not target.exists():
+        target.mkdir(parents=True)
+        os.chmod(target, DIRECTORY_MODE)  # made here: a web server must enter it
+    with _locked(_folder_lock(target), str(target)):
+        versions = _read_versions(target / "versions.json")
+        clash = next((v["version"] for v in versions if edition in v.get("aliases", []) or v["version"] in aliases), None)
+        if clash:
+            raise PublishError(f"'{clash}' is both an edition and an alias; pick other names")
 
-    previous = next((v for v in versions if v["version"] == edition), None)
-    unchanged = (previous is not None and set(previous.get("aliases", [])) == set(aliases) and (title or edition) == previous.get("title")
-                 and all(_same_tree(site_dir, target / name) for name in [edition, *aliases]))
-    if unchanged:
-        return Published(edition, list(aliases), str(target), versions, changed=False)
-    for name in [edition, *aliases]:
-        _replace_folder(site_dir, target / name)
-    versions = [v for v in versions if v["version"] != edition]
-    for entry in versions:
-        entry["aliases"] = [a for a in entry.get("aliases", []) if a not in aliases]
-    versions.append({"version": edition, "title": title or edition, "aliases": list(aliases)})
-    versions.sort(key=lambda v: version_key(v["version"]), reverse=True)
-    _write_atomically(target / "versions.json", json.dumps(versions, indent=2) + "\n")
-    landing = default or (aliases[0] if aliases else edition)
-    if any(landing == v["version"] or landing in v.get("aliases", []) for v in versions):
-        _write_root(target, landing)
-    return Published(edition, list(aliases), str(target), versions)
+        previous = next((v for v in versions if v["version"] == edition), None)
+        notes = []
+        if previous is not None:
+            differences = _differences(_tree(target / edition), _tree(site_dir))
+            if differences and not replace:
+                raise PublishError(_replace_message(edition, str(target), differences))
+            if differences:
+                notes.append(f"replaced edition {edition}: {_summary(differences)}")
+            unchanged = (not differences and set(previous.get("aliases", [])) == set(aliases) and (title or edition) == previous.get("title")
+                         and all(_same_tree(site_dir, target / name) for name in aliases))
+            if unchanged:
+                return Published(edition, list(aliases), str(target), versions, changed=False)
+        for name in [edition, *aliases]:
+            _replace_folder(site_dir, target / name)
+        versions = [v for v in versions if v["version"] != edition]
+        for entry in versions:
+            entry["aliases"] = [a for a in entry.get("aliases", []) if a not in aliases]
+        versions.append({"version": edition, "title": title or edition, "aliases": list(aliases)})
+        versions.sort(key=lambda v: version_key(v["version"]), reverse=True)
+        _write_atomically(target / "versions.json", json.dumps(versions, indent=2) + "\n")
+        landing = default or (aliases[0] if aliases else edition)
+        if any(landing == v["version"] or landing in v.get("aliases", []) for v in versions):
+            _write_root(target, landing)
+        return Published(edition, list(aliases), str(target), versions, notes=notes)
 
 
-def unpublish_from_folder(target: Path, edition: str) -> list[dict]:
-    """Remove an edition (and the aliases that point at it) from a published folder."""
+def unpublish_from_folder(target: Path, edition: str, *, default: str | None = None) -> Published:
+    """Remove an edition from a published folder.  Its aliases move to the newest edition left (the
+    root and every address under an alias keep answering); the only edition is never removed."""
     target = Path(target)
-    versions = _read_versions(target / "versions.json")
-    entry = next((v for v in versions if v["version"] == edition), None)
-    if entry is None:
-        raise PublishError(f"no edition '{edition}' in {target}/versions.json (editions: {', '.join(v['version'] for v in versions) or 'none'})")
-    for name in [edition, *entry.get("aliases", [])]:
-        if (target / name).is_dir():
-            shutil.rmtree(target / name)
-    versions = [v for v in versions if v["version"] != edition]
-    _write_atomically(target / "versions.json", json.dumps(versions, indent=2) + "\n")
-    return versions
+    with _locked(_folder_lock(target), str(target)):
+        versions = _read_versions(target / "versions.json")
+        entry = next((v for v in versions if v["version"] == edition), None)
+        if entry is None:
+            raise PublishError(f"no edition '{edition}' in {target}/versions.json (editions: {', '.join(v['version'] for v in versions) or 'none'})")
+        left = [v for v in versions if v["version"] != edition]
+        if not left:
+            raise PublishError(_only_edition(edition, str(target)))
+        aliases = list(entry.get("aliases", []))
+        heir = max(left, key=lambda v: version_key(v["version"]))
+        notes = []
+        for name in aliases:  # the alias's new copy is swapped in before the edition goes
+            _replace_folder(target / heir["version"], target / name)
+        if aliases:
+            heir["aliases"] = sorted(set(heir.get("aliases", [])) | set(aliases))
+            notes.append(f"moved {', '.join(aliases)} to edition {heir['version']}")
+        if (target / edition).is_dir():
+            shutil.rmtree(target / edition)
+        _write_atomically(target / "versions.json", json.dumps(left, indent=2) + "\n")
+        landing = default if default and any(default == v["version"] or default in v.get("aliases", []) for v in left) else None
+        landing = landing or (aliases[0] if aliases else None)
+        if landing is not None:
+            _write_root(target, landing)
+        return Published(edition, aliases, str(target), left, notes=notes)
+
+
+def _only_edition(edition: str, where: str) -> str:
+    return (f"edition {edition} is the only one published in {where}: removing it would leave the site and every address "
+            "ever cited from it without content; publish the edition that replaces it first, then remove this one")
 
 
 def _write_root(target: Path, landing: str) -> None:
@@ -155,8 +218,10 @@ def _same_tree(a: Path, b: Path) -> bool:
     return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
-def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list[str], *, branch: str = "gh-pages", title: str | None = None, default: str | None = None) -> Published:
-    """Deploy the built ``site_dir`` as an edition on a git branch, through mike."""
+def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list[str], *, branch: str = "gh-pages", title: str | None = None,
+                      default: str | None = None, replace: bool = False) -> Published:
+    """Deploy the built ``site_dir`` as an edition on a git branch, through mike (one publish at a
+    time per repository; an edition published before with other content is replaced only with ``replace``)."""
     check_names(edition, aliases)
     from mike import commands
     from mike.commands import AliasType
@@ -165,44 +230,166 @@ def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list
     project, site_dir = Path(project).resolve(), Path(site_dir).resolve()
     if not (site_dir / "index.html").is_file():
         raise PublishError(f"expected a built site in {site_dir} (run guidesite build first)")
+    _set_modes(site_dir)  # mike records each file's mode as it finds it
     config = {"site_dir": str(site_dir), "use_directory_urls": True}
-    previous = Path.cwd()
-    os.chdir(project)  # mike works on the repository of the current directory
-    try:
-        changed = True
+    with _locked(_branch_lock(project), f"the {branch} branch"):
+        notes = []
+        published = _branch_tree(project, branch, edition)
+        if published:
+            differences = _differences(published, _blob_ids(project, site_dir))
+            if differences and not replace:
+                raise PublishError(_replace_message(edition, f"the {branch} branch", differences))
+            if differences:
+                notes.append(f"replaced edition {edition}: {_summary(differences)}")
+        previous = Path.cwd()
+        os.chdir(project)  # mike works on the repository of the current directory
         try:
-            with commands.deploy(config, edition, title, aliases, update_aliases=True, alias_type=AliasType.copy, branch=branch,
-                                 message=f"Publish edition {edition}" + (f" ({', '.join(aliases)})" if aliases else "") + _source(project)):
-                pass
-        except GitEmptyCommit:
-            changed = False  # the branch already holds exactly this edition
-        landing = default or (aliases[0] if aliases else edition)
-        try:
-            commands.set_default(landing, branch=branch, message=f"Default edition: {landing}")
-        except GitEmptyCommit:
-            pass  # the root already sends readers there
-        listed = commands.list_versions(branch)
-        versions = [{"version": str(v.version), "title": v.title, "aliases": sorted(v.aliases)} for v in listed]
-        versions.sort(key=lambda v: version_key(v["version"]), reverse=True)
-    except Exception as exc:  # mike reports git problems with its own exception types
-        raise PublishError(f"publishing to the {branch} branch failed: {exc}") from exc
-    finally:
-        os.chdir(previous)
-    return Published(edition, list(aliases), f"branch {branch}", versions, changed=changed)
+            changed = True
+            try:
+                with commands.deploy(config, edition, title, aliases, update_aliases=True, alias_type=AliasType.copy, branch=branch,
+                                     message=f"Publish edition {edition}" + (f" ({', '.join(aliases)})" if aliases else "") + _source(project)):
+                    pass
+            except GitEmptyCommit:
+                changed = False  # the branch already holds exactly this edition
+            landing = default or (aliases[0] if aliases else edition)
+            try:
+                commands.set_default(landing, branch=branch, message=f"Default edition: {landing}")
+            except GitEmptyCommit:
+                pass  # the root already sends readers there
+            versions = _branch_versions(commands, branch)
+        except Exception as exc:  # mike reports git problems with its own exception types
+            raise PublishError(f"publishing to the {branch} branch failed: {exc}") from exc
+        finally:
+            os.chdir(previous)
+    return Published(edition, list(aliases), f"branch {branch}", versions, changed=changed, notes=notes)
 
 
-def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-pages") -> None:
-    """Remove an edition (and its aliases) from the branch, through mike."""
+def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-pages", default: str | None = None) -> Published:
+    """Remove an edition from the branch, through mike.  Its aliases move to the newest edition left;
+    the only edition is never removed."""
     from mike import commands
+    from mike.commands import AliasType
 
-    previous = Path.cwd()
-    os.chdir(Path(project).resolve())
+    project = Path(project).resolve()
+    with _locked(_branch_lock(project), f"the {branch} branch"):
+        previous = Path.cwd()
+        os.chdir(project)
+        try:
+            versions = _branch_versions(commands, branch)
+            entry = next((v for v in versions if v["version"] == edition), None)
+            if entry is None:
+                raise PublishError(f"no edition '{edition}' on the {branch} branch (editions: {', '.join(v['version'] for v in versions) or 'none'})")
+            left = [v for v in versions if v["version"] != edition]
+            if not left:
+                raise PublishError(_only_edition(edition, f"the {branch} branch"))
+            aliases = list(entry["aliases"])
+            heir = max(left, key=lambda v: version_key(v["version"]))["version"]
+            notes = []
+            if aliases:  # copied to the heir first: an alias never answers 404 between two commits
+                commands.alias({"use_directory_urls": True}, heir, aliases, update_aliases=True, alias_type=AliasType.copy, branch=branch,
+                               message=f"Move {', '.join(aliases)} to edition {heir}")
+                notes.append(f"moved {', '.join(aliases)} to edition {heir}")
+            commands.delete([edition], branch=branch, message=f"Remove edition {edition}")
+            if aliases:
+                landing = default if default and any(default == v["version"] or default in v["aliases"] for v in left) else aliases[0]
+                commands.set_default(landing, branch=branch, message=f"Default edition: {landing}", allow_empty=True)
+            left = _branch_versions(commands, branch)
+        except PublishError:
+            raise
+        except Exception as exc:
+            raise PublishError(f"removing edition {edition} from the {branch} branch failed: {exc}") from exc
+        finally:
+            os.chdir(previous)
+    return Published(edition, aliases, f"branch {branch}", left, notes=notes)
+
+
+def _branch_versions(commands, branch: str) -> list[dict]:
+    listed = commands.list_versions(branch)
+    versions = [{"version": str(v.version), "title": v.title, "aliases": sorted(v.aliases)} for v in listed]
+    versions.sort(key=lambda v: version_key(v["version"]), reverse=True)
+    return versions
+
+
+# -- one publish at a time, and what an edition holds ---------------------------------------------
+
+
+def _folder_lock(target: Path) -> Path:
+    """Beside the published folder, not in it (a host would serve it)."""
+    return target.parent / f".{target.name}.publish-lock"
+
+
+def _branch_lock(project: Path) -> Path:
+    result = subprocess.run(["git", "-C", str(project), "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PublishError(f"expected a git repository at {project} to publish onto a branch")
+    return Path(result.stdout.strip()) / "guidesite-publish.lock"
+
+
+@contextmanager
+def _locked(lock: Path, what: str) -> Iterator[None]:
+    """Hold the publishing lock of ``what``; another publish or unpublish of it is refused, not interleaved
+    (two at once would each write versions.json from what it read, and one edition would be lost)."""
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
-        commands.delete([edition], branch=branch, message=f"Remove edition {edition}")
-    except Exception as exc:
-        raise PublishError(f"removing edition {edition} from the {branch} branch failed: {exc}") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError(f"another publish or unpublish of {what} is running; wait for it to finish, then run this again") from None
+        yield
     finally:
-        os.chdir(previous)
+        os.close(descriptor)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder → its content's digest."""
+    import hashlib
+
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).digest() for p in folder.rglob("*") if p.is_file()}
+
+
+def _branch_tree(project: Path, branch: str, edition: str) -> dict[str, str]:
+    """Every file of an edition on the branch → its blob id (empty: not published there)."""
+    result = subprocess.run(["git", "-C", str(project), "ls-tree", "-r", "-z", f"{branch}:{edition}"], capture_output=True)
+    if result.returncode != 0:
+        return {}
+    out = {}
+    for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            meta, _, path = entry.partition("\t")
+            out[path] = meta.split()[2]
+    return out
+
+
+def _blob_ids(project: Path, folder: Path) -> dict[str, str]:
+    """Every file of a folder → the blob id git would give it."""
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    if not paths:
+        return {}
+    result = subprocess.run(["git", "-C", str(project), "hash-object", "--no-filters", "--stdin-paths"], input="\n".join(map(str, paths)) + "\n",
+                            capture_output=True, text=True, check=True)
+    return dict(zip((p.relative_to(folder).as_posix() for p in paths), result.stdout.split()))
+
+
+def _differences(old: dict, new: dict) -> dict[str, list[str]]:
+    """Files added, removed and changed from ``old`` to ``new`` (empty when the same)."""
+    found = {"changed": sorted(p for p in old.keys() & new.keys() if old[p] != new[p]),
+             "added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys())}
+    return {k: v for k, v in found.items() if v}
+
+
+def _summary(differences: dict[str, list[str]]) -> str:
+    parts = []
+    for kind, paths in differences.items():
+        shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+        parts.append(f"{len(paths)} file(s) {kind} ({shown})")
+    return "; ".join(parts)
+
+
+def _replace_message(edition: str, where: str, differences: dict[str, list[str]]) -> str:
+    return (f"edition {edition} is already published in {where} with other content: {_summary(differences)}; "
+            "to replace it give --replace, or publish under a new --edition name")
 
 
 def _read_versions(path: Path) -> list[dict]:
@@ -221,12 +408,23 @@ def _replace_folder(source: Path, destination: Path) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=f".{destination.name}-new-", dir=destination.parent))
     shutil.rmtree(fresh)
     shutil.copytree(source, fresh)
+    _set_modes(fresh)
     replace_atomically(destination, fresh)
+    os.chmod(destination, DIRECTORY_MODE)  # the swap gives the folder what the umask allows
+
+
+def _set_modes(folder: Path) -> None:
+    """Folders 755 and files 644 (see ``FILE_MODE``), whatever modes the build's umask gave them."""
+    os.chmod(folder, DIRECTORY_MODE)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            os.chmod(path, DIRECTORY_MODE if path.is_dir() else FILE_MODE)
 
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
+    os.chmod(temporary, FILE_MODE)
     os.replace(temporary, path)
 
 
