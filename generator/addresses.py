@@ -6,7 +6,10 @@ feed entries, listings and the redirects of moved articles all ask here, and a c
 made here and only here.
 
 Addresses are relative to the site's root.  An article's *home* is ``<specialty>/<id>``: its page
-is built from ``<home>.md`` and served at ``<home>/``; version N lives at ``<home>/v<N>/``.
+is built from ``<home>.md`` and served at ``<home>/``, and moves with the article.  What a citation
+gives never moves: the article's *permanent address* ``articles/<id>/`` (a page that leads to its
+home, wherever that is) and version N's permanent copy at ``articles/<id>/v<N>/``, with its RIS and
+BibTeX files beside it.  No specialty, edition or alias is part of them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ FEED = "feed.xml"
 
 REDIRECTS = "_redirects"
 """The redirect rules hosts such as Netlify and Cloudflare Pages read."""
+
+ARTICLES = "articles"
+"""The folder of the addresses that never change (no specialty or article may take its name)."""
 
 
 def home(specialty: str, article_id: str) -> str:
@@ -40,14 +46,19 @@ def page_url(base: str) -> str:
     return f"{base}/"
 
 
-def version_base(base: str, number: int) -> str:
-    """The permanent copy of version ``number`` of the article at ``base``."""
-    return f"{base}/v{number}"
+def permanent(article_id: str) -> str:
+    """The address of an article that no move changes: a page leading to its home."""
+    return f"{ARTICLES}/{article_id}"
 
 
-def version_file(base: str, number: int, extension: str) -> str:
+def version_base(article_id: str, number: int) -> str:
+    """The permanent copy of version ``number`` of an article: ``articles/<id>/v<N>``."""
+    return f"{permanent(article_id)}/v{number}"
+
+
+def version_file(article_id: str, number: int, extension: str) -> str:
     """A file of version ``number`` beside its page: ``ris`` or ``bib`` (what citation managers import)."""
-    return f"{version_base(base, number)}.{extension}"
+    return f"{version_base(article_id, number)}.{extension}"
 
 
 def specialty_index(specialty: str) -> str:

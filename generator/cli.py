@@ -199,11 +199,10 @@ def publish(ctx: click.Context, edition: str | None, aliases: tuple[str, ...], n
         names = [] if no_alias else list(aliases) or default_aliases(edition, existing, policy.alias)
         landing = default or policy.alias
         if not no_build:
-            # Inside an edition, canonical links, the sitemap, the feed and JSON-LD point at the
-            # default alias (one address per page for search engines, as mike's canonical_version does).
-            base = pipeline.site_url
-            edition_pipeline = Pipeline(project, site_url=f"{base.rstrip('/')}/{landing}/" if base else None)
-            edition_pipeline.build(site_dir, editions=True)  # with the version selector (versions.json)
+            # Every edition is built for the site's own address: the current site is served at the
+            # target's root, so canonical links, the sitemap, the feed, JSON-LD and every citation
+            # point there, never into an edition or an alias that may move.
+            pipeline.build(site_dir, editions=True)  # with the version selector (versions.json)
         if pipeline.history is None:
             dropped = dropped_versions(site_dir, folder, project=project, branch=branch)
             if dropped:

@@ -51,15 +51,20 @@ class Update:
 
     @property
     def address(self) -> str:
-        """Where it is read: the version's permanent page, or the retired article's page."""
-        home = addresses.article_home(self.article)
-        return addresses.page_url(home if self.version is None else addresses.version_base(home, self.version.number))
+        """Where it is read, at an address no move changes: the version's permanent copy, or the
+        retired article's permanent address (the feed entry's id is made from it)."""
+        return addresses.page_url(self._base)
 
     @property
     def source(self) -> str:
         """The Markdown of that page (what a site page links to)."""
-        home = addresses.article_home(self.article)
-        return addresses.page_source(home if self.version is None else addresses.version_base(home, self.version.number))
+        return addresses.page_source(self._base)
+
+    @property
+    def _base(self) -> str:
+        if self.version is None:
+            return addresses.permanent(self.article.id)
+        return addresses.version_base(self.article.id, self.version.number)
 
 
 def approved_updates(validated: Validated, versions: dict[str, list], *, specialty: str | None = None, limit: int = MAX_ENTRIES) -> list[Update]:

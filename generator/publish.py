@@ -1,11 +1,17 @@
 """Stage 5 — publish: a built site becomes one edition of a versioned site.
 
-Two targets.  A folder, for any static host: ``<dir>/<edition>/``, aliases
-as full copies (symlinks do not survive most hosts), ``<dir>/versions.json``
-in the format Material's version selector reads, and a root page that sends
-readers to the default alias.  Or a git branch (gh-pages) through mike,
-deploying the folder we already built rather than building again.
-Every replacement is made beside the old copy and swapped in at the end.
+Two targets.  A folder, for any static host, or a git branch (gh-pages) through mike, deploying
+the folder we already built rather than building again.  Either holds:
+
+- the current site at its root (the newest edition with the site's alias), so that every address
+  a page or a citation gives (``/<specialty>/<id>/``, ``/articles/<id>/v<N>/``) is served there,
+  outside any edition or alias;
+- ``articles/``, the permanent copies of approved versions, which only ever grows: a copy once
+  published stays, whatever edition is unpublished, republished or lacks it;
+- each edition in its own folder (``/<edition>/``), its aliases as full copies (``/latest/``),
+  ``versions.json`` in the format Material's version selector reads.
+
+Every replacement is made beside the old copy and swapped in at the end; one publish runs at a time.
 """
 
 from __future__ import annotations
@@ -13,15 +19,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import addresses
 from .swap import replace_atomically
 from .errors import GuidesiteError
 
@@ -31,6 +39,11 @@ DIRECTORY_MODE = 0o755
 FILE_MODE = 0o644
 """What a published site's folders and files are given, whatever the umask of the steps before:
 a web server running as another user must read them (and no one but their owner write them)."""
+
+ARTICLES = addresses.ARTICLES
+ROOT_MANIFEST = ".guidesite-root.json"
+"""The top-level names the current site placed at the root of a target (so that the next one removes
+what it no longer has, and nothing else: editions, aliases, a host's own files such as CNAME)."""
 
 VERSION_PAGE = re.compile(r"(?:^|/)v[0-9]+/index\.html$")
 """A permanent copy of an approved version, as built: ``<specialty>/<id>/v<N>/index.html``."""
@@ -145,12 +158,16 @@ def publish_to_folder(site_dir: Path, target: Path, edition: str, aliases: list[
         versions.sort(key=lambda v: version_key(v["version"]), reverse=True)
         _write_atomically(target / "versions.json", json.dumps(versions, indent=2) + "\n")
         landing = default or (aliases[0] if aliases else edition)
-        if any(landing == v["version"] or landing in v.get("aliases", []) for v in versions):
-            _write_root(target, landing)
+        current = landing == edition or landing in aliases
+        if current or not (target / ROOT_MANIFEST).is_file():
+            shown = edition if current else _edition_named(versions, landing)
+            if shown is not None:
+                _place_current(target, target / shown, _names(versions))
+        _keep_permanent(target, site_dir, update=current)
         return Published(edition, list(aliases), str(target), versions, notes=notes)
 
 
-def unpublish_from_folder(target: Path, edition: str, *, default: str | None = None) -> Published:
+def unpublish_from_folder(target: Path, edition: str) -> Published:
     """Remove an edition from a published folder.  Its aliases move to the newest edition left (the
     root and every address under an alias keep answering); the only edition is never removed."""
     target = Path(target)
@@ -173,10 +190,8 @@ def unpublish_from_folder(target: Path, edition: str, *, default: str | None = N
         if (target / edition).is_dir():
             shutil.rmtree(target / edition)
         _write_atomically(target / "versions.json", json.dumps(left, indent=2) + "\n")
-        landing = default if default and any(default == v["version"] or default in v.get("aliases", []) for v in left) else None
-        landing = landing or (aliases[0] if aliases else None)
-        if landing is not None:
-            _write_root(target, landing)
+        if aliases:  # the current site at the root was this edition's (or may have been): now the heir's
+            _place_current(target, target / heir["version"], _names(left))
         return Published(edition, aliases, str(target), left, notes=notes)
 
 
@@ -185,23 +200,74 @@ def _only_edition(edition: str, where: str) -> str:
             "ever cited from it without content; publish the edition that replaces it first, then remove this one")
 
 
-def _write_root(target: Path, landing: str) -> None:
-    """What a host serves at the root: a redirect into the default alias, a sitemap index of it, its
-    feed, and a 404 page that leads readers there (the root holds no pages of its own)."""
-    _write_atomically(target / "index.html", _redirect_page(f"{landing}/"))
-    edition = target / landing
-    if (edition / "feed.xml").is_file():
-        _write_atomically(target / "feed.xml", (edition / "feed.xml").read_text(encoding="utf-8"))
-    sitemap = edition / "sitemap.xml"
-    if sitemap.is_file():
-        loc = re.search(r"<loc>(.*?)</loc>", sitemap.read_text(encoding="utf-8"))
-        base = loc.group(1).split(f"/{landing}/")[0] + f"/{landing}/" if loc and f"/{landing}/" in loc.group(1) else f"{landing}/"
-        _write_atomically(target / "sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-                          f"  <sitemap><loc>{base}sitemap.xml</loc></sitemap>\n</sitemapindex>\n")
-    _write_atomically(target / "404.html", (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n"
-        "<title>Page not found</title>\n</head>\n<body>\n<h1>Page not found</h1>\n"
-        f"<p>This address holds no page. <a href=\"/{landing}/\">Go to the current guidance</a> or search it there.</p>\n</body>\n</html>\n"))
+def _names(versions: list[dict]) -> set[str]:
+    """The editions' and aliases' folder names."""
+    return {v["version"] for v in versions} | {a for v in versions for a in v.get("aliases", [])}
+
+
+def _edition_named(versions: list[dict], name: str) -> str | None:
+    """The edition ``name`` is, or that the alias ``name`` points at."""
+    return next((v["version"] for v in versions if name == v["version"] or name in v.get("aliases", [])), None)
+
+
+def _current_names(source: Path, editions: set[str]) -> list[str]:
+    """The top-level entries of a built site that make the current site at a target's root."""
+    names = sorted(p.name for p in source.iterdir() if not p.name.startswith(".") and p.name != ARTICLES)
+    clash = [name for name in names if name in editions or name == "versions.json"]
+    if clash:
+        raise PublishError(f"the site has a top-level '{clash[0]}', the name of an edition or alias; publish under another name")
+    return names
+
+
+def _place_current(target: Path, source: Path, editions: set[str]) -> None:
+    """Make the built site at ``source`` the current site at ``target``'s root: each of its
+    top-level entries swapped in, those the previous current site had and this one lacks removed."""
+    names = _current_names(source, editions)
+    previous = _read_manifest(target / ROOT_MANIFEST)
+    for name in names:
+        if (source / name).is_dir():
+            _replace_folder(source / name, target / name)
+        else:
+            _copy_file(source / name, target / name)
+    for name in sorted(set(previous) - set(names) - editions - {ARTICLES, "versions.json"}):
+        if "/" not in name and not name.startswith(".") and (target / name).exists():
+            shutil.rmtree(target / name) if (target / name).is_dir() else (target / name).unlink()
+    _write_atomically(target / ROOT_MANIFEST, json.dumps(names) + "\n")
+
+
+def _keep_permanent(target: Path, source: Path, *, update: bool) -> None:
+    """Add the permanent copies of ``source`` to ``target/articles/``; with ``update`` (the current
+    site's own), also refresh those it holds (a superseded copy gains its notice).  Nothing is ever
+    removed from there."""
+    folder = source / ARTICLES
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        destination = target / ARTICLES / path.relative_to(folder)
+        if destination.is_file() and (not update or destination.read_bytes() == path.read_bytes()):
+            continue
+        for parent in reversed(destination.relative_to(target).parents[:-1]):
+            if not (target / parent).is_dir():
+                (target / parent).mkdir()
+                os.chmod(target / parent, DIRECTORY_MODE)
+        _copy_file(path, destination)
+
+
+def _read_manifest(path: Path) -> list[str]:
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _copy_file(source: Path, destination: Path) -> None:
+    temporary = destination.with_name(f".{destination.name}.tmp")
+    shutil.copyfile(source, temporary)
+    os.chmod(temporary, FILE_MODE)
+    os.replace(temporary, destination)
 
 
 def _source(project: Path) -> str:
@@ -251,12 +317,18 @@ def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list
                     pass
             except GitEmptyCommit:
                 changed = False  # the branch already holds exactly this edition
-            landing = default or (aliases[0] if aliases else edition)
-            try:
-                commands.set_default(landing, branch=branch, message=f"Default edition: {landing}")
-            except GitEmptyCommit:
-                pass  # the root already sends readers there
             versions = _branch_versions(commands, branch)
+            landing = default or (aliases[0] if aliases else edition)
+            current = landing == edition or landing in aliases
+            if current or not _on_branch(project, branch, ROOT_MANIFEST):
+                shown = edition if current else _edition_named(versions, landing)
+                if shown is not None:
+                    files = _local_files(site_dir) if current else _branch_files(branch, shown)
+                    changed = _branch_root(project, branch, files, _names(versions), update=True,
+                                           message=f"Current site: edition {shown}") or changed
+            if not current:
+                changed = _branch_root(project, branch, _local_files(site_dir), _names(versions), update=False, root=False,
+                                       message=f"Permanent copies of edition {edition}") or changed
         except Exception as exc:  # mike reports git problems with its own exception types
             raise PublishError(f"publishing to the {branch} branch failed: {exc}") from exc
         finally:
@@ -264,7 +336,7 @@ def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list
     return Published(edition, list(aliases), f"branch {branch}", versions, changed=changed, notes=notes)
 
 
-def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-pages", default: str | None = None) -> Published:
+def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-pages") -> Published:
     """Remove an edition from the branch, through mike.  Its aliases move to the newest edition left;
     the only edition is never removed."""
     from mike import commands
@@ -290,10 +362,9 @@ def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-page
                                message=f"Move {', '.join(aliases)} to edition {heir}")
                 notes.append(f"moved {', '.join(aliases)} to edition {heir}")
             commands.delete([edition], branch=branch, message=f"Remove edition {edition}")
-            if aliases:
-                landing = default if default and any(default == v["version"] or default in v["aliases"] for v in left) else aliases[0]
-                commands.set_default(landing, branch=branch, message=f"Default edition: {landing}", allow_empty=True)
             left = _branch_versions(commands, branch)
+            if aliases:  # the current site at the root was this edition's (or may have been): now the heir's
+                _branch_root(project, branch, _branch_files(branch, heir), _names(left), update=True, message=f"Current site: edition {heir}")
         except PublishError:
             raise
         except Exception as exc:
@@ -301,6 +372,62 @@ def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-page
         finally:
             os.chdir(previous)
     return Published(edition, aliases, f"branch {branch}", left, notes=notes)
+
+
+def _local_files(folder: Path) -> Iterator[tuple[str, bytes, int]]:
+    """``(path, content, git mode)`` of every file of a built site."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            yield path.relative_to(folder).as_posix(), path.read_bytes(), 0o100755 if os.access(path, os.X_OK) else 0o100644
+
+
+def _branch_files(branch: str, edition: str) -> Iterator[tuple[str, bytes, int]]:
+    """The same, of an edition on the branch (paths from the edition's folder)."""
+    from mike import git_utils
+
+    for info in git_utils.walk_files(branch, edition):
+        yield posixpath.relpath(info.path, edition), info.data, info.mode
+
+
+def _on_branch(project: Path, branch: str, path: str) -> bool:
+    return subprocess.run(["git", "-C", str(project), "cat-file", "-e", f"{branch}:{path}"], capture_output=True).returncode == 0
+
+
+def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, int]], editions: set[str], *, update: bool,
+                 message: str, root: bool = True) -> bool:
+    """On the branch, what ``_place_current`` and ``_keep_permanent`` do in a folder, in one commit:
+    with ``root``, the files make the current site at the root (the previous one's other entries go);
+    their permanent copies join ``articles/`` (with ``update``, replacing those held).  False when
+    the branch already held exactly that."""
+    from mike import git_utils
+
+    held = set(subprocess.run(["git", "-C", str(project), "ls-tree", "-r", "-z", "--name-only", branch, "--", ARTICLES],
+                              capture_output=True).stdout.decode("utf-8", "surrogateescape").split("\0")) - {""}
+    previous = []
+    if root and _on_branch(project, branch, ROOT_MANIFEST):
+        previous = json.loads(git_utils.read_file(branch, ROOT_MANIFEST))
+    names: set[str] = set()
+    try:
+        with git_utils.Commit(branch, message) as commit:
+            for path, data, mode in files:
+                top = path.split("/", 1)[0]
+                if top == ARTICLES:
+                    if path not in held or update:
+                        commit.add_file(git_utils.FileInfo(path, data, mode))
+                elif root and not top.startswith("."):
+                    if top not in names:
+                        if top in editions or top == "versions.json":
+                            raise PublishError(f"the site has a top-level '{top}', the name of an edition or alias; publish under another name")
+                        names.add(top)
+                        commit.delete_files([top])  # the previous current site's copy, whatever it held
+                    commit.add_file(git_utils.FileInfo(path, data, mode))
+            if root:
+                stale = set(previous) - names - editions - {ARTICLES, "versions.json"}
+                commit.delete_files(sorted(n for n in stale if "/" not in n and not n.startswith(".")))
+                commit.add_file(git_utils.FileInfo(ROOT_MANIFEST, json.dumps(sorted(names)) + "\n"))
+    except git_utils.GitEmptyCommit:
+        return False
+    return True
 
 
 def _branch_versions(commands, branch: str) -> list[dict]:
@@ -426,12 +553,3 @@ def _write_atomically(path: Path, text: str) -> None:
     temporary.write_text(text, encoding="utf-8")
     os.chmod(temporary, FILE_MODE)
     os.replace(temporary, path)
-
-
-def _redirect_page(url: str) -> str:
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>Redirecting to the latest edition</title>\n<meta http-equiv=\"refresh\" content=\"0; url={url}\">\n"
-        f"<link rel=\"canonical\" href=\"{url}\">\n</head>\n<body>\n"
-        f"<p>This site has moved to its <a href=\"{url}\">latest edition</a>.</p>\n</body>\n</html>\n"
-    )

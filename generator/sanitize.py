@@ -18,8 +18,8 @@ which slipped past it still cannot run in a reader's browser.
   that names each hazard with its line.  A script is allowed only if it is one of the
   site's own ``.js`` files, a JSON data block, or an inline script the
   theme's templates wrote; event handlers, ``javascript:``/``data:`` URLs,
-  frames, ``<base>``, ``<meta http-equiv>`` and styles that hide text are
-  not allowed anywhere; an ``<img>`` must have alt text, no ``srcset``, and
+  frames, ``<base>``, ``<meta http-equiv>`` (but the site's own refresh to one of its pages, by a
+  relative path of slugs) and styles that hide text are not allowed anywhere; an ``<img>`` must have alt text, no ``srcset``, and
   name a file of the built site in the page's own article folder (the
   theme's ``assets/``, for its logo): no image is ever fetched from elsewhere.  Anything found fails the build, so the last good
   site stays published.
@@ -311,8 +311,19 @@ def _element_hazards(tag: str, attrs: Iterable[tuple[str, str | None]], allow_im
         elif name == "style" and _HIDING_STYLE.search(re.sub(r"\s+", "", value.lower())):
             yield f"a style that hides or moves text on <{tag}>"
         redirects = redirects or name == "http-equiv"
-    if tag == "meta" and redirects:
+    if tag == "meta" and redirects and not _own_refresh(attrs):
         yield "a <meta http-equiv> (it can redirect the reader)"
+
+
+_OWN_REFRESH = re.compile(r"0; url=(?:\.\./)+(?:[a-z0-9][a-z0-9-]*/)+")
+"""The one refresh the site writes itself (a moved article's old address, an article's permanent
+address): at once, to a page of this site named by a relative path of slugs (no scheme, no host)."""
+
+
+def _own_refresh(attrs: list[tuple[str, str | None]]) -> bool:
+    given = dict(attrs)
+    return (set(given) == {"http-equiv", "content"} and (given["http-equiv"] or "").lower() == "refresh"
+            and _OWN_REFRESH.fullmatch(given["content"] or "") is not None)
 
 
 def _image_hazards(attrs: list[tuple[str, str | None]], allow_image) -> Iterator[str]:

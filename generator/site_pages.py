@@ -54,9 +54,11 @@ SITE_PAGES = (
 
 OTHER_NAMES = frozenset({
     "index", "topics", "board", "feed", "sitemap", "404", "assets", "pagefind", "versions", "latest", "stylesheets", "javascripts",
+    "articles", "_redirects",
 })
 """Other names the site's own files and folders take (the feed, the sitemap, Material's and Pagefind's
-folders, publishing's ``versions.json`` and aliases) or that readers would take for a site page."""
+folders, publishing's ``versions.json`` and aliases, the permanent addresses' ``articles/``) or that
+readers would take for a site page."""
 
 
 def page_names() -> frozenset[str]:

@@ -29,7 +29,7 @@ def _html(project, path: str) -> str:
 
 
 def _version_page(project, number: int) -> str:
-    return _html(project, f"gynecologic-oncology/test-question/v{number}")
+    return _html(project, f"articles/test-question/v{number}")
 
 
 def _edited(text: str, dose: str, updated: str, note: str) -> str:
@@ -198,7 +198,7 @@ def test_a_later_lowering_of_the_rules_does_not_approve_the_past_either(repo):
     _commit(repo.root, MAINTAINER, "One approval from now on (edited in place)")
     # The approval was recorded under "2": a later edit does not make it enough.
     assert "Educational purpose only" in _page(repo)
-    assert not (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v1").exists()
+    assert not (repo.root / "site" / "articles" / "test-question" / "v1").exists()
     _approve(repo, "example-reviewer-3", "2025-03-05")  # an approval made under the new rules
     _commit(repo.root, REVIEWER_C, "Approve")
     assert "Educational purpose only" not in _page(repo) and "<td>50 mg/m²</td>" in _version_page(repo, 1)
@@ -304,7 +304,7 @@ def test_a_moved_article_re_approved_is_a_move(repo):
     assert f"| `{moved}` — Does drug A improve survival in condition B? | moved | Approved | changed | 1 of 1 current |" in report
     assert "removed" not in report and "deleted" not in report
     assert _cli(repo, "build").exit_code == 0  # version 1 keeps its permanent copy; the old address points to the new
-    assert "<td>50 mg/m²</td>" in _html(repo, "medical-oncology/test-question/v1")
+    assert "<td>50 mg/m²</td>" in _html(repo, "articles/test-question/v1")
     assert "Moved: Does drug A improve survival in condition B?" in _html(repo, "gynecologic-oncology/test-question")
 
 

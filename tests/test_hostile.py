@@ -374,7 +374,10 @@ def test_no_script_runs_on_pages_built_from_hostile_content(hostile_site):
     from browser import chromium
 
     site, url = hostile_site
-    paths = sorted("/" + p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html"))
+    # Every page but those that only lead elsewhere at once (an article's permanent address), which the
+    # browser leaves for the page they lead to, visited in its turn.
+    paths = sorted("/" + p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html")
+                   if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8"))
     paths = [p.replace("/./", "/") for p in paths]
     assert len(paths) >= len(BROWSER_CASES) + 2
     ran: list[str] = []

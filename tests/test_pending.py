@@ -101,8 +101,8 @@ def test_approvals_split_over_two_pull_requests_make_a_new_version_and_v1_never_
     _commit(repo.root, ("Dr. Example Reviewer C", "reviewer-c@example.org"), "Second approval")
     assert _cli(repo, "check", "--base", base).exit_code == 0
     _page(repo)
-    v1 = (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v1" / "index.html").read_text(encoding="utf-8")
-    v2 = (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v2" / "index.html").read_text(encoding="utf-8")
+    v1 = (repo.root / "site" / "articles" / "test-question" / "v1" / "index.html").read_text(encoding="utf-8")
+    v2 = (repo.root / "site" / "articles" / "test-question" / "v2" / "index.html").read_text(encoding="utf-8")
     assert "50 mg/m²" in v1 and "20 mg/m²" not in v1
     assert "20 mg/m²" in v2
 
@@ -155,13 +155,17 @@ def test_a_moved_article_keeps_its_history_and_its_old_address_leads_to_the_new_
     assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
     site = repo.root / "site"
     current = (site / "medical-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
-    assert 'href="v1/"' in current and 'href="v2/"' in current  # the history came with the file
-    assert (site / "medical-oncology" / "test-question" / "v1" / "index.html").is_file()
+    # The history came with the file; the permanent copies' addresses do not name the specialty, so the move left them as they were.
+    assert 'href="../../articles/test-question/v1/"' in current and 'href="../../articles/test-question/v2/"' in current
+    assert (site / "articles" / "test-question" / "v1" / "index.html").is_file()
+    assert "Medical oncology" not in (site / "articles" / "test-question" / "v1" / "index.html").read_text(encoding="utf-8").split("<article")[1]
     moved = (site / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
     assert "This article has moved" in moved and 'href="../../medical-oncology/test-question/"' in moved
     assert '<meta name="robots" content="noindex">' in moved
+    assert '<meta http-equiv="refresh" content="0; url=../../medical-oncology/test-question/">' in moved  # GitHub Pages too
     assert '<link rel="canonical" href="https://guidelines.example.org/medical-oncology/test-question/">' in moved
-    assert (site / "gynecologic-oncology" / "test-question" / "v1" / "index.html").is_file()  # the old permalink too
     redirects = (site / "_redirects").read_text(encoding="utf-8").splitlines()
     assert "/gynecologic-oncology/test-question/ /medical-oncology/test-question/ 301" in redirects
-    assert "/gynecologic-oncology/test-question/v1/ /medical-oncology/test-question/v1/ 301" in redirects
+    assert "/articles/test-question/ /medical-oncology/test-question/ 302" in redirects
+    permanent = (site / "articles" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../../medical-oncology/test-question/">' in permanent

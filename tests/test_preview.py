@@ -20,7 +20,9 @@ def test_preview_builds_the_article_and_its_links_only(tmp_path, fixed_build_dat
     assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
     site = root / "build" / "preview" / "site"
     built = sorted(p.parent.relative_to(site).as_posix() for p in site.glob("*/*/index.html") if p.parent.name != "pagefind")
-    assert built == [
+    assert built == [  # each article's page and its permanent address, which leads there
+        "articles/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer",
+        "articles/recurrent-cervical-cancer-omental-metastases",
         "gynecologic-oncology/carboplatin-versus-cisplatin-paclitaxel-cervical-cancer",
         "gynecologic-oncology/recurrent-cervical-cancer-omental-metastases",
     ]

@@ -57,7 +57,8 @@ def test_two_editions_in_a_folder_and_the_version_selector_in_chromium(sample, t
         {"version": "2025.07", "title": "2025.07", "aliases": []},
     ]
     assert not (out / "latest").is_symlink() and (out / "latest" / PAGE / "index.html").is_file()
-    assert 'url=latest/' in (out / "index.html").read_text(encoding="utf-8")
+    # The current site is served at the root, where every address a page or a citation gives lives.
+    assert (out / PAGE / "index.html").read_bytes() == (out / "2025.08" / PAGE / "index.html").read_bytes()
     assert "Why the interval matters" in (out / "2025.07" / PAGE / "index.html").read_text(encoding="utf-8")
     assert "Why the gap matters" in (out / "2025.08" / PAGE / "index.html").read_text(encoding="utf-8")
 
@@ -74,8 +75,10 @@ def test_two_editions_in_a_folder_and_the_version_selector_in_chromium(sample, t
         page.wait_for_url(f"**/2025.08/{PAGE}")  # the same page, in the other edition
         assert page.get_by_role("heading", name="Why the gap matters").is_visible()
         assert not page.locator("[data-md-component=outdated]").is_visible()
-        page.goto(url + "/")
-        page.wait_for_url("**/latest/")
+        page.goto(f"{url}/{PAGE}")
+        assert page.get_by_role("heading", name="Why the gap matters").is_visible()
+        assert not page.locator("[data-md-component=outdated]").is_visible()
+        assert page.locator(".md-version__current").inner_text() == "2025.08"
 
 
 def test_publish_onto_gh_pages_with_mike(sample):
@@ -111,7 +114,7 @@ def test_publish_onto_gh_pages_with_mike(sample):
     assert latest.startswith("100644 blob")  # a real copy: symlinks do not work on GitHub Pages
     versions = json.loads(git("show", "gh-pages:versions.json"))
     assert [(v["version"], v["aliases"]) for v in versions] == [("2025.08", ["latest"]), ("2025.07", [])]
-    assert "latest/" in git("show", "gh-pages:index.html")
+    assert git("show", f"gh-pages:{PAGE}index.html") == git("show", f"gh-pages:2025.08/{PAGE}index.html")  # the current site, at the root
     assert "Why the gap matters" in git("show", f"gh-pages:latest/{PAGE}index.html")
     # Each edition names the commit it was built from: a past edition is rebuilt from it, with its locks.
     assert f"Built from commit {git('rev-parse', 'main').strip()}" in git("log", "--format=%B", "gh-pages")
@@ -139,14 +142,15 @@ def test_editions_work_on_a_real_host(sample, tmp_path):
     out = tmp_path / "published"
     _cli(sample, "publish", "--edition", "2025.07", "--to", str(out))
     edition = (out / "2025.07" / PAGE / "index.html").read_text(encoding="utf-8")
-    # Inside an edition, addresses point at the default alias, where the page is also served.
-    assert '<link rel="canonical" href="https://guidelines.example.org/latest/medical-oncology/bevacizumab-surgery-timing/">' in edition
-    assert "https://guidelines.example.org/latest/" in (out / "2025.07" / "sitemap.xml").read_text(encoding="utf-8")
-    assert "https://guidelines.example.org/latest/" in (out / "2025.07" / "feed.xml").read_text(encoding="utf-8")
-    # The root leads into the default alias: redirect, sitemap index, feed, 404.
-    assert "<sitemap><loc>https://guidelines.example.org/latest/sitemap.xml</loc></sitemap>" in (out / "sitemap.xml").read_text(encoding="utf-8")
-    assert (out / "feed.xml").read_text(encoding="utf-8") == (out / "latest" / "feed.xml").read_text(encoding="utf-8")
-    assert 'href="/latest/"' in (out / "404.html").read_text(encoding="utf-8")
+    # Inside an edition, addresses point at the site's root, where the current site is served: never
+    # into an edition or an alias, which move.
+    assert '<link rel="canonical" href="https://guidelines.example.org/medical-oncology/bevacizumab-surgery-timing/">' in edition
+    for name, address in (("sitemap.xml", "medical-oncology/bevacizumab-surgery-timing/"), ("feed.xml", "articles/bevacizumab-surgery-timing/v1/")):
+        text = (out / "2025.07" / name).read_text(encoding="utf-8")
+        assert f"https://guidelines.example.org/{address}" in text and "/latest/" not in text and "/2025.07/" not in text
+        assert (out / name).read_bytes() == (out / "2025.07" / name).read_bytes()  # the root's own
+    assert (out / "404.html").read_bytes() == (out / "2025.07" / "404.html").read_bytes()
+    assert "https://guidelines.example.org/articles/bevacizumab-surgery-timing/v1/" in (out / "articles" / "bevacizumab-surgery-timing" / "v1.ris").read_text(encoding="utf-8")
     # Publishing the same edition again changes nothing and says so.
     again = _cli(sample, "publish", "--edition", "2025.07", "--to", str(out), "--no-build")
     assert "Nothing to publish" in again.output

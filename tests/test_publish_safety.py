@@ -25,7 +25,7 @@ from generator.cli import main
 
 from conftest import TODAY_EPOCH, copy_sample
 
-CITED = "medical-oncology/bevacizumab-surgery-timing/v1/index.html"
+CITED = "articles/bevacizumab-surgery-timing/v1/index.html"
 """A permanent version page of the sample, the kind of address a citation gives."""
 
 
@@ -94,8 +94,10 @@ def test_unpublishing_the_newest_edition_moves_latest_to_the_one_before(project,
     # Every address under the alias still answers, now with the July edition; the root still leads there.
     assert (out / "latest" / CITED).read_bytes() == (out / "2025.07" / CITED).read_bytes()
     assert "<!-- August -->" not in (out / "latest" / "index.html").read_text(encoding="utf-8")
-    assert 'url=latest/' in (out / "index.html").read_text(encoding="utf-8")
-    assert (out / "sitemap.xml").is_file() and (out / "404.html").is_file()
+    # The current site at the root is July's again, whole: home, sitemap, feed, 404; the cited copies stay.
+    for name in ("index.html", "sitemap.xml", "feed.xml", "404.html", "medical-oncology/bevacizumab-surgery-timing/index.html"):
+        assert (out / name).read_bytes() == (out / "2025.07" / name).read_bytes(), name
+    assert (out / CITED).is_file()
 
 
 def test_the_only_edition_is_never_unpublished(project, site, tmp_path):
@@ -128,7 +130,8 @@ def test_unpublishing_on_gh_pages_moves_the_alias_too(project, site, monkeypatch
     assert [(v["version"], v["aliases"]) for v in listed] == [("2025.07", ["latest"])]
     assert shown(f"latest/{CITED}") == shown(f"2025.07/{CITED}")
     assert "<!-- August -->" not in shown("latest/index.html")
-    assert "latest/" in shown("index.html")
+    assert shown("index.html") == shown("2025.07/index.html")  # the current site at the root is July's again
+    assert shown(CITED) == shown(f"2025.07/{CITED}")
     assert _run(project, "unpublish", "2025.07", "--branch", "gh-pages").exit_code == 1  # the last one stays
 
 

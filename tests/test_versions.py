@@ -44,8 +44,8 @@ def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo
     assert "version: 2" in (repo.root / ARTICLE).read_text(encoding="utf-8")
 
     _cli(repo, "build")
-    v1 = _html(repo, "gynecologic-oncology/test-question/v1")
-    v2 = _html(repo, "gynecologic-oncology/test-question/v2")
+    v1 = _html(repo, "articles/test-question/v1")
+    v2 = _html(repo, "articles/test-question/v2")
     current = _html(repo, "gynecologic-oncology/test-question")
     assert "<td>50 mg/m²</td>" in v1 and "<td>60 mg/m²</td>" not in v1
     assert "<td>60 mg/m²</td>" in v2
@@ -66,7 +66,7 @@ def test_two_approved_versions_have_two_permalinks_and_the_change_is_marked(repo
     assert "Updated in v2" in section
     assert "Updated in v2" not in current[current.index('id="bottom-line"'):current.index('id="regimen"')]
     # The page lists both versions with their change summary and links to each permalink.
-    assert 'href="v1/"' in current and 'href="v2/"' in current
+    assert 'href="../../articles/test-question/v1/"' in current and 'href="../../articles/test-question/v2/"' in current
     assert "Drug A dose raised to 60 mg/m2." in current
     # Search finds the current article, never a superseded copy.
     index = repo.root / "site" / "pagefind"
@@ -80,7 +80,7 @@ def test_unapproved_edits_do_not_make_a_version(repo):  # noqa: F811
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
     _cli(repo, "build")
-    assert not (repo.root / "site" / "gynecologic-oncology" / "test-question" / "v1").exists()
+    assert not (repo.root / "site" / "articles" / "test-question" / "v1").exists()
     assert "Approved versions" not in _html(repo, "gynecologic-oncology/test-question")
 
 
@@ -91,16 +91,16 @@ def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
     _commit(repo.root, REVIEWER, "Approve v1")
     _cli(repo, "build")
     current = _html(repo, "gynecologic-oncology/test-question")
-    permalink = "https://guidelines.example.org/gynecologic-oncology/test-question/v1/"
+    permalink = "https://guidelines.example.org/articles/test-question/v1/"
     assert "Cite this version:</strong> Example Author (test). Does drug A improve survival in condition B? Version 1." in current
     assert f'<meta name="citation_public_url" content="{permalink}">' in current
     assert '<meta name="citation_publication_date" content="2025/02/10">' in current
-    folder = repo.root / "site" / "gynecologic-oncology" / "test-question"
+    folder = repo.root / "site" / "articles" / "test-question"
     ris = (folder / "v1.ris").read_text(encoding="utf-8")
     assert "TY  - ELEC" in ris and "ET  - Version 1" in ris and f"UR  - {permalink}" in ris
     bib = (folder / "v1.bib").read_text(encoding="utf-8")
     assert bib.startswith("@online{test-question-v1,") and "version = {1}" in bib
-    assert 'href="v1.ris"' in current and 'href="v1.bib"' in current
+    assert 'href="../../articles/test-question/v1.ris"' in current and 'href="../../articles/test-question/v1.bib"' in current
 
 
 def test_the_scholar_title_is_the_pages_title_and_the_author_is_seen_without_opening_anything(repo):  # noqa: F811
@@ -111,7 +111,7 @@ def test_the_scholar_title_is_the_pages_title_and_the_author_is_seen_without_ope
     _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve v1")
     _cli(repo, "build")
-    for path in ("gynecologic-oncology/test-question", "gynecologic-oncology/test-question/v1"):
+    for path in ("gynecologic-oncology/test-question", "articles/test-question/v1"):
         tree = LexborHTMLParser(_html(repo, path))
         heading = tree.css_first("h1")
         for anchor in heading.css("a.headerlink"):
@@ -127,7 +127,7 @@ def test_the_scholar_title_is_the_pages_title_and_the_author_is_seen_without_ope
         assert "Example Author (test)" in content.text(separator=" "), path
         assert tree.css_first(".gs-byline").text(strip=True) == "By Example Author (test)"
     # The version is in the citation files' own fields, not in their title.
-    folder = repo.root / "site" / "gynecologic-oncology" / "test-question"
+    folder = repo.root / "site" / "articles" / "test-question"
     ris = (folder / "v1.ris").read_text(encoding="utf-8")
     assert "TI  - Does drug A improve survival in condition B?\n" in ris and "ET  - Version 1" in ris
     bib = (folder / "v1.bib").read_text(encoding="utf-8")
@@ -178,7 +178,7 @@ def test_update_marks_accumulate_and_update_information_lists_every_version(repo
     assert 'Removed: the section "Follow-up".' in info
     assert 'Changed: the regimen "Drug A with drug B", the section "Regimen".' in info
     # The permanent copy of v2 knows nothing of v3.
-    assert "Version 3" not in _html(repo, "gynecologic-oncology/test-question/v2").split('id="update-information"')[-1]
+    assert "Version 3" not in _html(repo, "articles/test-question/v2").split('id="update-information"')[-1]
 
 
 def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromium(repo):  # noqa: F811
@@ -188,7 +188,7 @@ def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromi
     _cli(repo, "build")
     with serve_folder(repo.root / "site") as url, chromium() as browser:
         page = browser.new_page()
-        page.goto(url + "/gynecologic-oncology/test-question/v1/")
+        page.goto(url + "/articles/test-question/v1/")
         banner = page.locator(".gs-banner--superseded")
         assert banner.is_visible() and "Superseded by version 2 on March 5, 2025" in banner.inner_text()
         assert page.locator(".gs-approved").count() == 0
@@ -199,5 +199,5 @@ def test_a_reader_sees_the_superseded_notice_update_marks_and_citation_in_chromi
         assert not cite.is_visible()  # behind "Authors, reviewers, dates and how to cite", under the bottom line
         page.locator(".gs-about summary").click()
         assert cite.is_visible() and "Version 2" in cite.inner_text()
-        assert page.locator(".gs-cite-this a", has_text="RIS").get_attribute("href") == "v2.ris"
+        assert page.locator(".gs-cite-this a", has_text="RIS").get_attribute("href") == "../../articles/test-question/v2.ris"
         page.close()

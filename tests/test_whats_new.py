@@ -39,5 +39,5 @@ def test_whats_new_lists_approved_versions_newest_first_as_the_feed_does(repo):
         "February 10, 2025 · Does drug A improve survival in condition B? · new article",
     ]
     assert titles == ["Does drug A improve survival in condition B? (version 2)", "Does drug A improve survival in condition B? (new article)"]
-    assert 'href="../gynecologic-oncology/test-question/v2/"' in page and 'href="../gynecologic-oncology/test-question/v1/"' in page
+    assert 'href="../articles/test-question/v2/"' in page and 'href="../articles/test-question/v1/"' in page
     assert '<a href="../feed.xml">Atom feed</a>' in page

@@ -113,7 +113,7 @@ def render(
     job = _ArticleJob(env, site, by_id, today, versions, helpers, site_url, pending, validated.images, version_images or {})
     pages += _render_articles(job, articles)
 
-    pages += _moved_pages(env, articles, versions, moves or {}, helpers, site)
+    pages += _moved_pages(env, articles, moves or {}, helpers, site)
 
     for specialty in site.specialties:
         listed = [a for a in articles if a.specialty == specialty.id]
@@ -153,8 +153,9 @@ class _ArticleJob:
     """The figures' images of each approved version, by ``(article id, number)``."""
 
     def pages(self, article: Article) -> list[Page]:
-        """The article's page and one permanent page per approved version, each with its figures'
-        images in the page's own folder (``<specialty>/<id>/``, ``<specialty>/<id>/v<N>/``)."""
+        """The article's page (at its home, ``<specialty>/<id>/``), its permanent address
+        (``articles/<id>/``, leading there) and one permanent copy per approved version
+        (``articles/<id>/v<N>/``), each with its figures' images in the page's own folder."""
         history = self.versions.get(article.id, [])
         base = addresses.article_home(article)
         url = addresses.absolute(self.site_url, addresses.page_url(base)) if self.site_url else None
@@ -164,19 +165,20 @@ class _ArticleJob:
         figures = self._images(article.id, history[-1] if article.id in self.pending else None)
         out = [_article_page(self.env, addresses.page_source(base), view, self.helpers, url, figures)]
         out += figures.pages(base)
+        out.append(_leading_page(self.env, addresses.permanent(article.id), base, article, "permanent.md.j2", self.helpers, self.site))
         assets = dict(view.assets)
         for version in history:
             view = ArticleView(version.article, self.site, self.by_id, self.today, versions=history, permalink=version, up="../../",
                                site_url=self.site_url, home=base)
             figures = self._images(article.id, version)
-            here = addresses.version_base(base, version.number)
+            here = addresses.version_base(article.id, version.number)
             out.append(_article_page(self.env, addresses.page_source(here), view, self.helpers,
                                      url and addresses.absolute(self.site_url, addresses.page_url(here)), figures))
             out += figures.pages(here)
             assets.update(view.assets)  # named by content: a version's diagram is shared or its own
             cite = view.citation()
-            out.append(Page(addresses.version_file(base, version.number, "ris"), ris(cite)))
-            out.append(Page(addresses.version_file(base, version.number, "bib"), bibtex(cite)))
+            out.append(Page(addresses.version_file(article.id, version.number, "ris"), ris(cite)))
+            out.append(Page(addresses.version_file(article.id, version.number, "bib"), bibtex(cite)))
         out += [Page(path, text) for path, text in sorted(assets.items())]
         return out
 
@@ -186,32 +188,38 @@ class _ArticleJob:
         return FigureImages(self.version_images.get((article_id, version.number), {}), f"version {version.number}")
 
 
-def _moved_pages(env: Environment, articles: list[Article], versions: dict[str, list], moves: dict[str, list[str]],
-                 helpers: Helpers, site: Any) -> list[Page]:
-    """Old addresses of moved articles: a page that sends readers to the new one (noindex, canonical to it)
-    where nothing else lives now, and a ``_redirects`` file (Netlify, Cloudflare Pages) for a real redirect."""
+def _moved_pages(env: Environment, articles: list[Article], moves: dict[str, list[str]], helpers: Helpers, site: Any) -> list[Page]:
+    """Old homes of moved articles: a page that sends readers to the new one (a refresh, noindex,
+    canonical to it) where nothing else lives now, and the ``_redirects`` file (Netlify, Cloudflare
+    Pages) with a real redirect for each, and for each article's permanent address.  Permanent copies
+    of versions never move (``articles/<id>/v<N>/``)."""
     taken = {addresses.article_home(a) for a in articles}
     pages: list[Page] = []
     rules: list[str] = []
     for article in articles:
+        home = addresses.article_home(article)
         for old in moves.get(article.id, []):
-            old_base, new_base = addresses.home(old, article.id), addresses.article_home(article)
-            if old_base in taken:
+            before = addresses.home(old, article.id)
+            if before in taken:
                 continue
-            # The current page, then each permanent version: (old address, new address).
-            targets = [(old_base, new_base)] + [(addresses.version_base(old_base, v.number), addresses.version_base(new_base, v.number))
-                                                for v in versions.get(article.id, [])]
-            for before, after in targets:
-                up = "../" * before.count("/")
-                text = env.get_template("moved.md.j2").render(
-                    front_matter=_front_matter(title=f"Moved: {article.title}", search=False, noindex=True,
-                                               canonical=addresses.page_url(after)),
-                    article=article, link=up + addresses.page_source(after), helpers=helpers, site=site)
-                pages.append(Page(addresses.page_source(before), text))
-                rules.append(f"/{addresses.page_url(before)} /{addresses.page_url(after)} 301")
+            pages.append(_leading_page(env, before, home, article, "moved.md.j2", helpers, site, title=f"Moved: {article.title}"))
+            rules.append(f"/{addresses.page_url(before)} /{addresses.page_url(home)} 301")
+    # The permanent address leads to wherever the article lives now: a temporary redirect, as that may change.
+    rules += [f"/{addresses.page_url(addresses.permanent(a.id))} /{addresses.page_url(addresses.article_home(a))} 302" for a in articles]
     if rules:
         pages.append(Page(addresses.REDIRECTS, "\n".join(rules) + "\n"))
     return pages
+
+
+def _leading_page(env: Environment, here: str, target: str, article: Article, template: str, helpers: Helpers, site: Any,
+                  title: str | None = None) -> Page:
+    """A page at ``here`` that sends readers on to the page at ``target`` (both bases from the site's root)."""
+    link = addresses.relative(addresses.page_source(here), addresses.page_source(target))
+    refresh = "../" * (here.count("/") + 1) + addresses.page_url(target)  # from the address it is served at
+    text = env.get_template(template).render(
+        front_matter=_front_matter(title=title or article.title, search=False, noindex=True, canonical=addresses.page_url(target), redirect=refresh),
+        article=article, link=link, helpers=helpers, site=site)
+    return Page(addresses.page_source(here), text, searchable=False)
 
 
 def _served(articles: list[Article], versions: dict[str, list], site: Any, *, drafts: bool) -> tuple[list[Article], dict[str, Article]]:

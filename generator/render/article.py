@@ -95,6 +95,8 @@ class ArticleView(Wording, BlockViews, References, ReviewState, VersionMarks, He
         self._numbered: dict[str, int] = {}
         self.assets: dict[str, str] = {}
         """Files the page links to, written beside it: path → text (an algorithm's diagram)."""
+        self.asset_folder = self.home if self.permalink is None else addresses.permanent(self.article.id)
+        """Where they are written: beside the current page, or beside a permanent copy (which a move never changes)."""
 
     def disclaimer(self) -> dict[str, str]:
         texts = self.site.disclaimers[self.article.disclaimer]

@@ -28,6 +28,7 @@ class BlockViews:
     home: str
     up: str
     assets: dict[str, str]
+    asset_folder: str
     _numbered: dict[str, int]
 
     def list_audiences(self, items: list) -> list[tuple[str, bool]]:
@@ -108,8 +109,9 @@ class BlockViews:
 
     def _asset(self, name: str, text: str) -> str:
         """A file written beside the article (``<specialty>/<id>/<name>``); the link to it from this page."""
-        self.assets[f"{self.home}/{name}"] = text
-        return f"{self.up}{self.home}/{name}"
+        folder = self.asset_folder
+        self.assets[f"{folder}/{name}"] = text
+        return f"{self.up}{folder}/{name}"
 
     def abbreviation_title(self, meaning: str) -> str:
         """An abbreviation's expansion as Markdown's abbr definition takes it: one line, no tag."""

@@ -31,8 +31,9 @@ class Citation:
         return f"{self.path.split('/')[1]}-v{self.version}"
 
 
-def citation(article: Article, site: SiteConfig, version: int, approved_on: date, site_url: str | None, home: str | None = None) -> Citation:
-    path = addresses.page_url(addresses.version_base(home or addresses.article_home(article), version))
+def citation(article: Article, site: SiteConfig, version: int, approved_on: date, site_url: str | None) -> Citation:
+    """How to cite an approved version: at its permanent address, which no move, edition or alias changes."""
+    path = addresses.page_url(addresses.version_base(article.id, version))
     url = addresses.absolute(site_url, path) if site_url else None
     return Citation(article.title, article.review.author, site.settings.publisher.name, version, approved_on, url, path)
 

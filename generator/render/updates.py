@@ -71,12 +71,12 @@ class VersionMarks:
     def citation(self) -> Any:
         """How to cite the approved version this page shows."""
         version = self.shown_version
-        return citation(self.article, self.site, version.number, version.approved_on, self.site_url, self.home)
+        return citation(self.article, self.site, version.number, version.approved_on, self.site_url)
 
     def citation_files(self) -> str:
         """From this page's Markdown to the version's RIS file, without the extension."""
         version = self.shown_version
-        return self.up + addresses.version_base(self.home, version.number)
+        return self.up + addresses.version_base(self.article.id, version.number)
 
     @property
     def superseded_by(self) -> Any:
@@ -87,10 +87,12 @@ class VersionMarks:
         return later[0] if later else None
 
     def version_link(self, number: int) -> str:
-        return self.up + addresses.page_source(addresses.version_base(self.home, number))
+        return self.up + addresses.page_source(addresses.version_base(self.article.id, number))
 
     def current_link(self) -> str:
-        return self.up + addresses.page_source(self.home)
+        """The article's current page; from a permanent copy, through the permanent address (a move
+        of the article never changes the copy)."""
+        return self.up + addresses.page_source(addresses.permanent(self.article.id) if self.permalink is not None else self.home)
 
     def approver_names(self, version) -> str:
         return ", ".join(self.site.reviewer(r).name for r in version.approvers)

@@ -129,7 +129,10 @@ class Wording:
 
 
     def link_to(self, other: Article) -> str:
-        """Markdown-source-relative link from this page to another article."""
+        """Markdown-source-relative link from this page to another article; from a permanent copy,
+        to its permanent address (a move of the other article never changes the copy)."""
+        if getattr(self, "permalink", None) is not None:
+            return self.up + addresses.page_source(addresses.permanent(other.id))
         return self.up + addresses.page_source(addresses.article_home(other))
 
 
