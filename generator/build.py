@@ -97,6 +97,10 @@ def build(
     site_dir.parent.mkdir(parents=True, exist_ok=True)
 
     with _build_lock(staging.parent):
+        # What a killed build left is removed first, before this build may find nothing to do.
+        _remove_leftovers(staging.parent, ".docs-")
+        _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
+        _remove_leftovers(site_dir.parent, ".search-")
         if shard is not None:
             if engine != "mkdocs":
                 raise BuildError([f"a sharded build uses MkDocs; the site's engine is {engine}"])
@@ -232,9 +236,6 @@ def _scratch(pages: list[Page], staging: Path, site_dir: Path) -> Iterator[tuple
     duplicates = _repeated_paths(pages)
     if duplicates:
         raise BuildError([f"two pages would be written to {path}; each page needs its own address" for path in duplicates])
-    _remove_leftovers(staging.parent, ".docs-")
-    _remove_leftovers(site_dir.parent, f".{site_dir.name}-")
-    _remove_leftovers(site_dir.parent, ".search-")
     new_docs = Path(tempfile.mkdtemp(prefix=".docs-", dir=staging.parent))
     new_site = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     try:

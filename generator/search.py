@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import BuildError
-from .pool import die_with_parent
+from .pool import dies_with_this_process
 
 BUCKET = 1000
 """Most articles one Pagefind run indexes: bounds its memory (about 350 MB) whatever the size of the site."""
@@ -143,8 +143,10 @@ class Indexing:
             _trim(output)
 
     def _pagefind(self, argv: list[str], output: Path) -> None:
+        # Pagefind dies with the build, kill -9 included (`python -m pagefind` execs the binary, which
+        # keeps the setting); it is started by this thread, which waits for it, as the setting needs.
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                                   preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
+                                   preexec_fn=dies_with_this_process())
         self._process = process
         if self._stopped.is_set():
             process.kill()
