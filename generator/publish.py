@@ -221,9 +221,12 @@ def _current_names(source: Path, editions: set[str]) -> list[str]:
 
 def _place_current(target: Path, source: Path, editions: set[str]) -> None:
     """Make the built site at ``source`` the current site at ``target``'s root: each of its
-    top-level entries swapped in, those the previous current site had and this one lacks removed."""
+    top-level entries swapped in, those the previous current site had and this one lacks removed.
+    An article's page once served at the root keeps answering: where the new site has no page
+    there (the article moved in an edition now unpublished, or left the site), a page leads to
+    its permanent address."""
     names = _current_names(source, editions)
-    previous = _read_manifest(target / ROOT_MANIFEST)
+    previous, homes = _read_root(target / ROOT_MANIFEST)
     for name in names:
         if (source / name).is_dir():
             _replace_folder(source / name, target / name)
@@ -232,7 +235,45 @@ def _place_current(target: Path, source: Path, editions: set[str]) -> None:
     for name in sorted(set(previous) - set(names) - editions - {ARTICLES, "versions.json"}):
         if "/" not in name and not name.startswith(".") and (target / name).exists():
             shutil.rmtree(target / name) if (target / name).is_dir() else (target / name).unlink()
-    _write_atomically(target / ROOT_MANIFEST, json.dumps(names) + "\n")
+    for page in sorted((source / ARTICLES).glob("*/index.html")):  # each permanent address leads to the current site's page
+        _folders_for(target, target / ARTICLES / page.parent.name / "index.html")
+        _copy_file(page, target / ARTICLES / page.parent.name / "index.html")
+    redirects = target / addresses.REDIRECTS
+    homes.update(_homes(redirects.read_text(encoding="utf-8") if redirects.is_file() else ""))
+    rules = []
+    for home, article_id in sorted(homes.items()):
+        page = target / home / "index.html"
+        if not page.exists() and home.split("/", 1)[0] not in editions | {ARTICLES}:
+            _folders_for(target, page)
+            _write_atomically(page, _leading_page(home, article_id))
+            rules.append(_leading_rule(home, article_id))
+    if rules:
+        _write_atomically(redirects, (redirects.read_text(encoding="utf-8") if redirects.is_file() else "") + "".join(rules))
+    _write_atomically(target / ROOT_MANIFEST, json.dumps({"names": names, "homes": homes}, indent=1, sort_keys=True) + "\n")
+
+
+_LEADS = re.compile(rf"{ARTICLES}/[^/]+/index\.html")
+"""An article's permanent address: the page leading to its home."""
+
+_PERMANENT_RULE = re.compile(rf"^/{ARTICLES}/([^/\s]+)/ /(\S+)/ 30[12]$", re.MULTILINE)
+
+
+def _homes(redirects: str) -> dict[str, str]:
+    """Each article's home → its id, from a built site's ``_redirects`` (the permanent address's rule)."""
+    return {home: article_id for article_id, home in _PERMANENT_RULE.findall(redirects)}
+
+
+def _leading_page(home: str, article_id: str) -> str:
+    """The page left at an article's former home when the current site no longer has one there."""
+    up = "../" * (home.count("/") + 1)
+    target = f"{up}{addresses.page_url(addresses.permanent(article_id))}"
+    return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n"
+            f"<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n<title>This article is elsewhere now</title>\n</head>\n<body>\n"
+            f"<p>This article is no longer at this address. <a href=\"{target}\">Go to the article</a>.</p>\n</body>\n</html>\n")
+
+
+def _leading_rule(home: str, article_id: str) -> str:
+    return f"/{addresses.page_url(home)} /{addresses.page_url(addresses.permanent(article_id))} 302\n"
 
 
 def _keep_permanent(target: Path, source: Path, *, update: bool) -> None:
@@ -248,19 +289,36 @@ def _keep_permanent(target: Path, source: Path, *, update: bool) -> None:
         destination = target / ARTICLES / path.relative_to(folder)
         if destination.is_file() and (not update or destination.read_bytes() == path.read_bytes()):
             continue
-        for parent in reversed(destination.relative_to(target).parents[:-1]):
-            if not (target / parent).is_dir():
-                (target / parent).mkdir()
-                os.chmod(target / parent, DIRECTORY_MODE)
+        _folders_for(target, destination)
         _copy_file(path, destination)
 
 
-def _read_manifest(path: Path) -> list[str]:
+def _folders_for(target: Path, path: Path) -> None:
+    """The folders ``path`` (inside ``target``) needs, made with the mode a web server reads."""
+    for parent in reversed(path.relative_to(target).parents[:-1]):
+        if not (target / parent).is_dir():
+            (target / parent).mkdir()
+            os.chmod(target / parent, DIRECTORY_MODE)
+
+
+def _read_root(path: Path) -> tuple[list[str], dict[str, str]]:
+    """What the current site placed at a target's root: its top-level names, and every article home
+    ever served there (home → article id)."""
     try:
-        names = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
-    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+        return [], {}
+    return _root_record(data)
+
+
+def _root_record(data: object) -> tuple[list[str], dict[str, str]]:
+    if isinstance(data, list):  # the first form of the record: the names alone
+        data = {"names": data}
+    if not isinstance(data, dict):
+        return [], {}
+    names = [n for n in data.get("names", []) if isinstance(n, str)]
+    homes = {h: i for h, i in (data.get("homes") or {}).items() if isinstance(h, str) and isinstance(i, str)}
+    return names, homes
 
 
 def _copy_file(source: Path, destination: Path) -> None:
@@ -364,7 +422,7 @@ def unpublish_from_branch(project: Path, edition: str, *, branch: str = "gh-page
             commands.delete([edition], branch=branch, message=f"Remove edition {edition}")
             left = _branch_versions(commands, branch)
             if aliases:  # the current site at the root was this edition's (or may have been): now the heir's
-                _branch_root(project, branch, _branch_files(branch, heir), _names(left), update=True, message=f"Current site: edition {heir}")
+                _branch_root(project, branch, _branch_files(branch, heir), _names(left), update=False, message=f"Current site: edition {heir}")
         except PublishError:
             raise
         except Exception as exc:
@@ -396,23 +454,26 @@ def _on_branch(project: Path, branch: str, path: str) -> bool:
 def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, int]], editions: set[str], *, update: bool,
                  message: str, root: bool = True) -> bool:
     """On the branch, what ``_place_current`` and ``_keep_permanent`` do in a folder, in one commit:
-    with ``root``, the files make the current site at the root (the previous one's other entries go);
-    their permanent copies join ``articles/`` (with ``update``, replacing those held).  False when
-    the branch already held exactly that."""
+    with ``root``, the files make the current site at the root (the previous one's other entries go,
+    and an article home once served keeps a page leading on); their permanent copies join
+    ``articles/`` (with ``update``, replacing those held).  False when the branch already held exactly that."""
     from mike import git_utils
 
     held = set(subprocess.run(["git", "-C", str(project), "ls-tree", "-r", "-z", "--name-only", branch, "--", ARTICLES],
                               capture_output=True).stdout.decode("utf-8", "surrogateescape").split("\0")) - {""}
-    previous = []
+    previous: list[str] = []
+    homes: dict[str, str] = {}
     if root and _on_branch(project, branch, ROOT_MANIFEST):
-        previous = json.loads(git_utils.read_file(branch, ROOT_MANIFEST))
+        previous, homes = _root_record(json.loads(git_utils.read_file(branch, ROOT_MANIFEST)))
     names: set[str] = set()
+    served: set[str] = set()
+    redirects = ""
     try:
         with git_utils.Commit(branch, message) as commit:
             for path, data, mode in files:
                 top = path.split("/", 1)[0]
-                if top == ARTICLES:
-                    if path not in held or update:
+                if top == ARTICLES:  # a permanent address leads to the current site's page: the root's decides
+                    if path not in held or update or (root and _LEADS.fullmatch(path)):
                         commit.add_file(git_utils.FileInfo(path, data, mode))
                 elif root and not top.startswith("."):
                     if top not in names:
@@ -420,11 +481,24 @@ def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, i
                             raise PublishError(f"the site has a top-level '{top}', the name of an edition or alias; publish under another name")
                         names.add(top)
                         commit.delete_files([top])  # the previous current site's copy, whatever it held
-                    commit.add_file(git_utils.FileInfo(path, data, mode))
+                    served.add(path)
+                    if path == addresses.REDIRECTS:
+                        redirects = data.decode("utf-8")
+                    else:
+                        commit.add_file(git_utils.FileInfo(path, data, mode))
             if root:
                 stale = set(previous) - names - editions - {ARTICLES, "versions.json"}
                 commit.delete_files(sorted(n for n in stale if "/" not in n and not n.startswith(".")))
-                commit.add_file(git_utils.FileInfo(ROOT_MANIFEST, json.dumps(sorted(names)) + "\n"))
+                homes.update(_homes(redirects))
+                for home, article_id in sorted(homes.items()):
+                    page = f"{home}/index.html"
+                    if page not in served and home.split("/", 1)[0] not in editions | {ARTICLES}:
+                        commit.add_file(git_utils.FileInfo(page, _leading_page(home, article_id)))
+                        redirects += _leading_rule(home, article_id)
+                if redirects:
+                    commit.add_file(git_utils.FileInfo(addresses.REDIRECTS, redirects))
+                record = {"names": sorted(names), "homes": homes}
+                commit.add_file(git_utils.FileInfo(ROOT_MANIFEST, json.dumps(record, indent=1, sort_keys=True) + "\n"))
     except git_utils.GitEmptyCommit:
         return False
     return True
