@@ -76,7 +76,7 @@ def validate(project: Path) -> Command:
 def pipeline(project: Path) -> Command:
     site = project / "out" / "guidesite"
     return Command("pipeline", "guidesite build (full pipeline)",
-                   [sys.executable, "-m", "generator", "--project", str(project), "build", "--site-dir", str(site)], project, site)
+                   [sys.executable, "-m", "generator", "--project", str(project), "build", "--no-history", "--site-dir", str(site)], project, site)
 
 
 def naive_mkdocs(project: Path) -> Command:

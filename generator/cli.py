@@ -40,9 +40,11 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
               help="Engine that turns the Markdown into HTML (default: site_config/site.yaml's engine, else mkdocs; zensical is experimental).")
 @click.option("--shard", metavar="K/N", default=None,
               help="Build only shard K of N (1 ≤ K ≤ N) into --site-dir, for 'guidesite assemble' to join (a CI job matrix).")
+@click.option("--no-history", is_flag=True,
+              help="Build even where there is no git history: current pages only, no permanent copies of approved versions (a preview; publish refuses it).")
 @click.pass_context
 def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool, judge_by: str | None, engine: str | None,
-          shard: str | None) -> None:
+          shard: str | None, no_history: bool) -> None:
     """Validate content/, render it and build the site into site/."""
     from .shards import Shard
 
@@ -56,6 +58,10 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     started = time.perf_counter()
     progress = _Progress()
     with _reporting(ctx), progress:
+        if not no_history and Pipeline(project).history is None:
+            raise BuildError([f"expected a git repository at {project}: the permanent copies of approved versions, which "
+                              "citations lead to, are built from its history, and a site without them would drop every one; "
+                              "build in a clone (not an exported copy), or give --no-history to build current pages only (a preview)"])
         report = BuildReport()
         built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report,
                                                                              engine=engine, shard=part)
@@ -71,9 +77,9 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")
-    if Pipeline(project).history is None:
-        click.echo("Note: no git history here, so only current pages were built: the permanent copies of approved versions "
-                   "are read from history (guidesite publish refuses such a build unless told --no-history)", err=True)
+    if no_history and Pipeline(project).history is None:
+        click.echo("Note: built without git history: current pages only, no permanent copies of approved versions "
+                   "(guidesite publish refuses such a build unless told --no-history)", err=True)
 
 
 @main.command()

@@ -81,7 +81,7 @@ def _environment(**env) -> dict[str, str]:
 
 
 def _cli_command(root: Path, site: Path) -> list[str]:
-    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--site-dir", str(site)]
+    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--no-history", "--site-dir", str(site)]
 
 
 def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
@@ -188,7 +188,7 @@ def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_o
     from generator.cli import main
 
     def build_now():
-        result = CliRunner().invoke(main, ["--project", str(sample_project), "build"])
+        result = CliRunner().invoke(main, ["--project", str(sample_project), "build", "--no-history"])
         assert result.exit_code == 0, result.output
         return result.output
 
@@ -214,7 +214,7 @@ def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project
     from generator.cli import main
 
     def build_now():
-        result = CliRunner().invoke(main, ["--project", str(sample_project), "build"])
+        result = CliRunner().invoke(main, ["--project", str(sample_project), "build", "--no-history"])
         assert result.exit_code == 0, result.output
         return result.output
 

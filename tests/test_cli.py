@@ -46,11 +46,11 @@ def test_github_format_annotates_the_lines(project):
 
 def test_build_with_bad_content_writes_nothing(project, fixed_build_date):
     project.article()
-    assert _run(project, "build").exit_code == 0
+    assert _run(project, "build", "--no-history").exit_code == 0
     site = project.root / "site"
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     project.article(text=VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace("cycle_days: 21", "cycle_days: soon"))
-    result = _run(project, "build")
+    result = _run(project, "build", "--no-history")
     assert result.exit_code == 1
     assert "cycle_days: expected a whole number; got 'soon'" in result.stderr
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
@@ -64,7 +64,7 @@ def test_new_writes_a_commented_skeleton_that_validates(project, fixed_build_dat
     assert "# The clinical question" in text and "status: draft" in text
     assert _run(project, "validate").exit_code == 0
     # A draft is not published.
-    assert _run(project, "build").exit_code == 0
+    assert _run(project, "build", "--no-history").exit_code == 0
     assert not (project.root / "site" / "medical-oncology" / "my-new-question").exists()
     # Never overwrites.
     again = _run(project, "new", "medical-oncology/my-new-question")
@@ -90,7 +90,7 @@ def test_python_dash_m_generator_is_the_same_command():
 def test_a_ci_log_gets_one_line_per_stage_with_its_time(project, monkeypatch):
     project.article()
     monkeypatch.setenv("CI", "true")
-    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build", "--no-history"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
     assert not [line for line in result.stderr.splitlines() if line.startswith("[")]  # problems' stream stays clean

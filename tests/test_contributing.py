@@ -63,7 +63,7 @@ def test_adding_a_block_kind_is_its_model_and_its_template(tmp_path, project):
         "      - list:\n", '      - callout:\n          text: "Check renal function before each cycle [@label-b]."\n      - list:\n', 1)
     project.article(text=article)
 
-    built = _guidesite(tool, project.root, "build")
+    built = _guidesite(tool, project.root, "build", "--no-history")
     assert built.returncode == 0, built.stdout + built.stderr
     page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
     assert "<strong>Note.</strong> Check renal function before each cycle" in page
@@ -104,7 +104,7 @@ def test_adding_a_site_page_is_its_declaration_and_its_template(tmp_path, projec
     (project.root / "theme" / "templates" / "glossary.md.j2").write_text(
         "{{ front_matter }}\n# Glossary\n\n{{ articles | length }} articles explain their terms where they use them.\n", encoding="utf-8")
     project.article()
-    built = _guidesite(tool, project.root, "build")
+    built = _guidesite(tool, project.root, "build", "--no-history")
     assert built.returncode == 0, built.stdout + built.stderr
     page = (project.root / "site" / "glossary" / "index.html").read_text(encoding="utf-8")
     assert "1 articles explain their terms" in page
@@ -144,7 +144,7 @@ def test_adding_a_grading_system_is_configuration_only(project):
     article = article.replace(graded, "evidence: [{system: toy, rank: gold}]")
     project.article(text=article)
     runner = CliRunner()
-    built = runner.invoke(main, ["--project", str(project.root), "build"], env={"SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    built = runner.invoke(main, ["--project", str(project.root), "build", "--no-history"], env={"SOURCE_DATE_EPOCH": TODAY_EPOCH})
     assert built.exit_code == 0, built.output + (built.stderr if built.stderr_bytes else "")
     page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
     assert "TOY" in page and "gold rank" in page
@@ -180,7 +180,7 @@ def test_adding_a_recommendation_field_is_its_model_and_its_template(tmp_path, p
         '          population: adults with condition B\n          evidence: [{system: grade, certainty: low, strength: conditional}]\n'
         "      - list:\n", 1)
     project.article(text=article)
-    built = _guidesite(tool, project.root, "build")
+    built = _guidesite(tool, project.root, "build", "--no-history")
     assert built.returncode == 0, built.stdout + built.stderr
     page = (project.root / "site" / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")
     assert "<em>For: adults with condition B</em>" in page

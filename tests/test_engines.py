@@ -38,7 +38,7 @@ def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_sample(tmp_path_factory.mktemp("zensical") / "project")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
-        result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", "zensical"], catch_exceptions=False)
+        result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history", "--engine", "zensical"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return root / "site"
 
@@ -87,7 +87,7 @@ def test_a_zensical_build_is_byte_identical_when_repeated(zensical_site, tmp_pat
     root = copy_sample(tmp_path / "again")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
-        result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", "zensical"], catch_exceptions=False)
+        result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history", "--engine", "zensical"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     first = {p.relative_to(zensical_site): p.read_bytes() for p in zensical_site.rglob("*") if p.is_file()}
     second = {p.relative_to(root / "site"): p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()}
@@ -100,7 +100,7 @@ def test_the_engine_is_a_setting_of_site_yaml(tmp_path):
     root = copy_sample(tmp_path / "project")
     site_yaml = root / "site_config" / "site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "\nengine: zensical\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["--project", str(root), "build"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert 'content="zensical-' in (root / "site" / "index.html").read_text(encoding="utf-8")
 
@@ -141,7 +141,7 @@ def test_a_failed_zensical_build_is_reported_as_our_problem_and_leaves_the_site_
         return subprocess.CompletedProcess(args, 1, stdout="Build started\n", stderr="Traceback …\nRuntimeError: unknown method (in main.html:8)\n")
 
     monkeypatch.setattr("generator.engines.run_zensical", failing)
-    result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", "zensical"])
+    result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history", "--engine", "zensical"])
     assert result.exit_code == 1
     assert "theme/overrides/main.html:8: Zensical: RuntimeError: unknown method" in result.output  # located in our template
     assert "Traceback" not in result.output
@@ -196,7 +196,7 @@ def test_a_published_edition_built_with_zensical_carries_the_version_selector(tm
     assert 'content="zensical-' in page
     assert '"version":{"default":"latest","provider":"mike"}' in page  # Material's selector reads versions.json
     # A plain build of the same project asks for no versions.json.
-    assert CliRunner().invoke(main, ["--project", str(root), "build"], catch_exceptions=False).exit_code == 0
+    assert CliRunner().invoke(main, ["--project", str(root), "build", "--no-history"], catch_exceptions=False).exit_code == 0
     assert '"provider":"mike"' not in (root / "site" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "public" / "versions.json").is_file()
 
@@ -214,7 +214,7 @@ def test_a_description_with_quotes_stays_inside_its_attribute_with_either_engine
         encoding="utf-8")
     metas = {}
     for engine in ("mkdocs", "zensical"):
-        result = CliRunner().invoke(main, ["--project", str(root), "build", "--engine", engine, "--site-dir", str(tmp_path / engine)],
+        result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history", "--engine", engine, "--site-dir", str(tmp_path / engine)],
                                     catch_exceptions=False)
         assert result.exit_code == 0, result.output
         html = (tmp_path / engine / "gynecologic-oncology" / "test-question" / "index.html").read_text(encoding="utf-8")

@@ -114,7 +114,7 @@ STAGES: dict[str, Callable[[int, list[Proc]], bool]] = {
 
 
 def build_command(root: Path) -> list[str]:
-    return [sys.executable, "-m", "generator", "--project", str(root), "build"]
+    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--no-history"]
 
 
 def environment() -> dict[str, str]:

@@ -412,7 +412,7 @@ def test_a_linked_editorial_policy_is_refused_unread_and_never_published(project
     assert SECRET not in loaded.policy
     _no_secret_in(loaded.problems)
 
-    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build", "--no-history"])
     assert result.exit_code == 1, result.output
     assert "site_config/editorial-policy.md is a symbolic link" in result.output
     assert SECRET not in result.output
@@ -483,7 +483,7 @@ def test_links_anywhere_in_the_theme_stop_the_run_before_mkdocs_or_jinja_read_th
         "theme/templates/home.md.j2:1:1: expected a regular file or folder; theme/templates/home.md.j2 is a symbolic link",
     ]
     _no_secret_in(loaded.problems)
-    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build", "--no-history"])
     assert result.exit_code == 1 and SECRET not in result.output
     assert not (project.root / "site").exists()
 

@@ -67,7 +67,7 @@ def test_mkdocs_yml_with_python_name_tags_keeps_site_url_feed_and_hooks(project)
 def test_an_unreadable_mkdocs_yml_is_a_located_problem_not_a_missing_setting(project):
     project.article()
     (project.root / "mkdocs.yml").write_text("site_name: x\nsite_url: [unclosed\n", encoding="utf-8")
-    result = _cli(project.root, "build")
+    result = _cli(project.root, "build", "--no-history")
     assert result.exit_code == 1
     assert result.stderr.startswith("mkdocs.yml:"), result.stderr
     assert not (project.root / "site").exists()
@@ -153,15 +153,15 @@ def test_every_top_level_page_and_folder_of_the_site_is_a_reserved_name(project)
 
 def test_an_article_called_index_is_refused_and_leaves_site_as_it_was(project):
     project.article()
-    assert _cli(project.root, "build").exit_code == 0
+    assert _cli(project.root, "build", "--no-history").exit_code == 0
     before = {p: p.read_bytes() for p in (project.root / "site").rglob("*") if p.is_file()}
     project.article(id="index")
-    result = _cli(project.root, "build")
+    result = _cli(project.root, "build", "--no-history")
     assert result.exit_code == 1
     assert "content/gynecologic-oncology/index.yaml:1:5: id: expected an id that is not one of the site's own pages" in result.stderr
     assert {p: p.read_bytes() for p in (project.root / "site").rglob("*") if p.is_file()} == before
     (project.root / "content" / "gynecologic-oncology" / "index.yaml").unlink()
-    assert "Nothing changed" in _cli(project.root, "build").output
+    assert "Nothing changed" in _cli(project.root, "build", "--no-history").output
 
 
 def test_two_pages_at_one_address_fail_the_build_before_anything_is_written(project, tmp_path):
@@ -267,7 +267,7 @@ def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_
     def site_bytes(folder: Path) -> dict[str, bytes]:
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    assert _cli(root, "build", "--site-dir", str(tmp_path / "now")).exit_code == 0
+    assert _cli(root, "build", "--no-history", "--site-dir", str(tmp_path / "now")).exit_code == 0
 
     class Later(real.datetime):
         @classmethod
@@ -276,7 +276,7 @@ def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_
 
     monkeypatch.setattr("generator.render.datetime", Later)
     assert __import__("generator.render", fromlist=["build_date"]).build_date() > real.date.today()
-    assert _cli(root, "build", "--site-dir", str(tmp_path / "later")).exit_code == 0
+    assert _cli(root, "build", "--no-history", "--site-dir", str(tmp_path / "later")).exit_code == 0
     assert site_bytes(tmp_path / "now") == site_bytes(tmp_path / "later")
 
 
@@ -287,7 +287,7 @@ def _refused_settings(project, text: str) -> list[str]:
 
     (project.root / "mkdocs.yml").write_text(text, encoding="utf-8")
     project.article()
-    result = CliRunner().invoke(main, ["--project", str(project.root), "build"])
+    result = CliRunner().invoke(main, ["--project", str(project.root), "build", "--no-history"])
     assert result.exit_code == 1
     assert not (project.root / "site").exists()
     return [line for line in result.stderr.splitlines() if line.startswith("mkdocs.yml")]

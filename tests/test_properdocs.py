@@ -34,7 +34,7 @@ def _properdocs_python() -> Path:
 
 def _build(python: Path, root: Path) -> Path:
     env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH}
-    result = subprocess.run([str(python), "-m", "generator", "--project", str(root), "build"], capture_output=True, text=True,
+    result = subprocess.run([str(python), "-m", "generator", "--project", str(root), "build", "--no-history"], capture_output=True, text=True,
                             env=env, stdin=subprocess.DEVNULL, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "site"

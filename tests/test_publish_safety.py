@@ -194,6 +194,13 @@ def test_a_copy_without_history_is_not_published_over_the_versions_it_lacks(proj
     refused = _run(exported, "publish", "--edition", "2025.08", "--to", str(out))
     assert refused.exit_code == 1
     assert "expected a git repository" in refused.stderr and "--no-history" in refused.stderr
+    # Nor is it built, unless asked for current pages only (a preview), which says what it left out.
+    refused = _run(exported, "build")
+    assert refused.exit_code == 1 and not (exported / "site").exists()
+    assert "expected a git repository" in refused.stderr and "give --no-history to build current pages only" in refused.stderr
+    preview = _run(exported, "build", "--no-history")
+    assert preview.exit_code == 0 and "built without git history: current pages only" in preview.stderr
+    assert (exported / "site" / "index.html").is_file()
 
     # Told to go on without history, it still refuses where its build lacks a cited version.
     lacking = tmp_path / "lacking"
