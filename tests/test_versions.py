@@ -84,12 +84,17 @@ def test_unapproved_edits_do_not_make_a_version(repo):  # noqa: F811
     assert "Approved versions" not in _html(repo, "gynecologic-oncology/test-question")
 
 
-def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
+def _built_v1(repo) -> None:  # noqa: F811
+    """Version 1 approved on February 10, 2025, and the site built."""
     repo.article()
     _commit(repo.root, AUTHOR, "Add")
     _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
     _commit(repo.root, REVIEWER, "Approve v1")
     _cli(repo, "build")
+
+
+def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
+    _built_v1(repo)
     current = _html(repo, "gynecologic-oncology/test-question")
     permalink = "https://guidelines.example.org/articles/test-question/v1/"
     assert "Cite this version:</strong> Example Author (test). Does drug A improve survival in condition B? Version 1." in current
@@ -106,11 +111,7 @@ def test_each_approved_version_can_be_cited_and_downloaded(repo):  # noqa: F811
 def test_the_scholar_title_is_the_pages_title_and_the_author_is_seen_without_opening_anything(repo):  # noqa: F811
     from selectolax.lexbor import LexborHTMLParser
 
-    repo.article()
-    _commit(repo.root, AUTHOR, "Add")
-    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
-    _commit(repo.root, REVIEWER, "Approve v1")
-    _cli(repo, "build")
+    _built_v1(repo)
     for path in ("gynecologic-oncology/test-question", "articles/test-question/v1"):
         tree = LexborHTMLParser(_html(repo, path))
         heading = tree.css_first("h1")
