@@ -70,13 +70,13 @@ KEYS = ("validate", "pipeline", "naive", "zensical", "floor", "one-edit")
 
 
 def validate(project: Path) -> Command:
-    return Command("validate", "guidesite validate", [sys.executable, "-m", "generator", "--project", str(project), "validate"], project)
+    return Command("validate", "guidesite validate", [sys.executable, "-m", "guidesite", "--project", str(project), "validate"], project)
 
 
 def pipeline(project: Path) -> Command:
     site = project / "out" / "guidesite"
     return Command("pipeline", "guidesite build (full pipeline)",
-                   [sys.executable, "-m", "generator", "--project", str(project), "build", "--no-history", "--site-dir", str(site)], project, site)
+                   [sys.executable, "-m", "guidesite", "--project", str(project), "build", "--no-history", "--site-dir", str(site)], project, site)
 
 
 def naive_mkdocs(project: Path) -> Command:

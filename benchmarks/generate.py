@@ -416,8 +416,8 @@ def _references(rng: random.Random) -> list[dict[str, Any]]:
 
 def _content_hash(article: dict[str, Any]) -> str:
     """The hash ``guidesite approve`` would pin, so that approvals show as current."""
-    from generator.model import Article
-    from generator.approvals import content_hash
+    from guidesite.model import Article
+    from guidesite.approvals import content_hash
 
     return content_hash(Article.model_validate(article))
 

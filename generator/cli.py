@@ -10,16 +10,18 @@ from pathlib import Path
 
 import click
 
+from . import __version__
 from .build import BuildReport
 from .errors import BuildError, ContentError, GuidesiteError, Problem, UsageProblem
 from .pipeline import Pipeline
 
-log = logging.getLogger("generator")
+log = logging.getLogger("guidesite")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True, help="Project folder (holds content/, site_config/, theme/, mkdocs.yml).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and MkDocs' own log.")
+@click.version_option(__version__, "--version", prog_name="guidesite", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, project: Path, debug: bool) -> None:
     """Build a medical guideline site from structured YAML articles."""
@@ -137,7 +139,7 @@ def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
     """Preview the site with live reload on content, config or theme changes."""
     from .serve import serve as serve_site
 
-    logging.getLogger("generator").setLevel(logging.INFO)
+    logging.getLogger("guidesite").setLevel(logging.INFO)
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     logging.getLogger("mkdocs").propagate = True  # show "Serving on …" and rebuilds
     with _reporting(ctx):

@@ -7,7 +7,7 @@ the ``properdocs.*`` module of the same name: ours, Material's and our hooks' al
 installed nothing changes.  build.py and parts.py import this module before their first ``mkdocs``
 import (pipeline.py and serve.py import build.py first).
 
-``python -m generator.compat`` prints what guidesite (with its ``properdocs`` extra), Material and
+``python -m guidesite.compat`` prints what guidesite (with its ``properdocs`` extra), Material and
 mike require, except MkDocs, for an environment without it (README: "Engines and Material's end of
 life"): install those three with ``pip install --no-deps``, then this list.
 """

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from . import __version__
 from .errors import BuildError
 
 ENGINES = ("mkdocs", "zensical")
@@ -104,6 +105,7 @@ def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: 
     extra = dict(config.get("extra") or {})
     if not editions:
         extra.pop("version", None)
+    extra["guidesite"] = __version__  # every page names the release that built it (main.html)
     config["extra"] = extra
     return config
 

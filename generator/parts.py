@@ -41,6 +41,8 @@ import jinja2
 from . import compat  # noqa: F401, I001  (before any mkdocs import: MkDocs, or ProperDocs in its place)
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+
+from . import __version__
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import InclusionLevel
@@ -159,7 +161,7 @@ def run(config_file: Path, docs_dir: Path, site_dir: Path, page_paths: Iterable[
     try:
         # Each part in a new process that did not inherit the build's memory (pool.py).
         environment = dict(os.environ)  # as this process has it now (mkdocs.yml's !ENV, the build date, an edition)
-        with fresh_process_pool(min(workers, len(parts)), preload=["generator.parts"]) as pool:
+        with fresh_process_pool(min(workers, len(parts)), preload=["guidesite.parts"]) as pool:
             futures = [pool.submit(_build_part_in_worker, environment, str(config_file), str(docs_dir), str(folder), part, site_url)
                        for part, folder in zip(parts, folders)]
             for done, future in enumerate(futures, start=1):
@@ -253,6 +255,7 @@ class PartPlugin(BasePlugin):
 
     def on_config(self, config: Any) -> Any:
         self.result.anchor_level = config.validation.links.anchors
+        config.extra["guidesite"] = __version__  # every page names the release that built it (main.html)
         if self.part is not None and not self.part.main:
             config.theme.static_templates = set()
             config.extra_templates = []

@@ -35,7 +35,7 @@ from typing import Any
 import pathspec
 import yaml
 
-from . import search
+from . import __version__, search
 from .parts import PartResult, anchor_message
 
 RECORD = ".guidesite-record.json"
@@ -122,7 +122,8 @@ class Record:
             return None
 
     def write(self, staging: Path) -> None:
-        data = {"context": self.context, "pages": self.pages, "bundles": self.bundles, "anchors": self.anchors, "links": self.links}
+        data = {"context": self.context, "pages": self.pages, "bundles": self.bundles, "anchors": self.anchors, "links": self.links,
+                "guidesite": __version__}  # the release that built it
         (staging / RECORD).write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), encoding="utf-8")
 
 

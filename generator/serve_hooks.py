@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.search import index_search  # loaded by MkDocs as a file, not as part of the package
-from generator.errors import BuildError
-from generator.sanitize import SanitizePlugin
+from guidesite.search import index_search  # loaded by MkDocs as a file, not as part of the package
+from guidesite.errors import BuildError
+from guidesite.sanitize import SanitizePlugin
 
 log = logging.getLogger("mkdocs.guidesite")
 

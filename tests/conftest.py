@@ -147,10 +147,10 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleBui
     builds again or tests the build itself makes its own copy (``copy_sample``).  Writing here
     fails the session at teardown.
     """
-    from generator.build import build
-    from generator.load import load
-    from generator.render import render
-    from generator.validate import validate
+    from guidesite.build import build
+    from guidesite.load import load
+    from guidesite.render import render
+    from guidesite.validate import validate
 
     root = copy_sample(tmp_path_factory.mktemp("sample-build"))
     with pytest.MonkeyPatch.context() as patch:
@@ -195,9 +195,9 @@ def signed_approvals(keys: dict[str, Path], article, approvals: list[tuple[str, 
     ``article`` (a typed Article) as it is, as ``guidesite approve`` would write it (indented for ``review:``)."""
     from datetime import date as _date
 
-    from generator.model import Approval
-    from generator.approvals import content_hash, statement
-    from generator.signing import sign
+    from guidesite.model import Approval
+    from guidesite.approvals import content_hash, statement
+    from guidesite.signing import sign
 
     lines = ["  approvals:"]
     for reviewer, day in approvals:

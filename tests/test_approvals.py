@@ -11,8 +11,8 @@ from __future__ import annotations
 import subprocess
 
 from conftest import VALID_ARTICLE, signed_approvals, signer
-from generator.load import load
-from generator.validate import validate
+from guidesite.load import load
+from guidesite.validate import validate
 from test_review import AUTHOR, REVIEWER, _cli, _commit, _git, _page, _passes_check, repo  # noqa: F401 - the repository fixture
 
 ARTICLE = "content/gynecologic-oncology/test-question.yaml"
@@ -395,8 +395,8 @@ def test_an_approval_dated_before_the_base_its_content_was_written_on_is_refused
 
 def test_the_sample_sites_approval_is_signed_with_the_fictional_reviewers_key():
     from conftest import REPO
-    from generator.pipeline import Pipeline
-    from generator.approvals import approval_state
+    from guidesite.pipeline import Pipeline
+    from guidesite.approvals import approval_state
 
     validated = Pipeline(REPO).validate()
     approved = [a for a in validated.articles if a.review.status == "approved"]

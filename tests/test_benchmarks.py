@@ -24,8 +24,8 @@ from benchmarks.measure import (  # noqa: E402
     PAGEFIND_SIGNATURE, QUERIES, Output, QueryCost, Run, SearchCost, first_query_cost, pagefind_search,
     pagefind_stems, pagefind_terms, read_pagefind_chunk, read_pagefind_meta)
 from benchmarks.run import Result, Row, bench, estimates, main, report, targets  # noqa: E402
-from generator.load import load  # noqa: E402
-from generator.validate import validate  # noqa: E402
+from guidesite.load import load  # noqa: E402
+from guidesite.validate import validate  # noqa: E402
 
 
 def test_generated_articles_pass_validate_and_are_seed_shaped(tmp_path):

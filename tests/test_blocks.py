@@ -7,11 +7,11 @@ import re
 import pytest
 import yaml
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.model import Article
-from generator.render import render
-from generator.validate import validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.model import Article
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import REPO, TODAY, VALID_ARTICLE
 
@@ -197,7 +197,7 @@ def test_markup_in_plain_block_texts_reaches_readers_as_text_in_the_page_and_the
     """Plain texts (titles, column headings, units, expansions) are shown as written, never as markup:
     not on the page, not in the SVG diagram (an attempt to close its <text> and open a script),
     not in an abbreviation's title attribute."""
-    from generator.build import build
+    from guidesite.build import build
 
     block = """\
       - table:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from generator.errors import BuildError
-from generator.load import load
-from generator.render import Page, render
-from generator.validate import validate
+from guidesite.build import build
+from guidesite.errors import BuildError
+from guidesite.load import load
+from guidesite.render import Page, render
+from guidesite.validate import validate
 
 from conftest import TODAY, TODAY_EPOCH, copy_sample
 
@@ -81,7 +81,7 @@ def _environment(**env) -> dict[str, str]:
 
 
 def _cli_command(root: Path, site: Path) -> list[str]:
-    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--no-history", "--site-dir", str(site)]
+    return [sys.executable, "-m", "guidesite", "--project", str(root), "build", "--no-history", "--site-dir", str(site)]
 
 
 def _cli_build(root: Path, site: Path, **env) -> subprocess.CompletedProcess:
@@ -185,7 +185,7 @@ def _stamps(folder: Path) -> dict[str, int]:
 def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_only_its_pages(sample_project, fixed_build_date):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     def build_now():
         result = CliRunner().invoke(main, ["--project", str(sample_project), "build", "--no-history"])
@@ -211,7 +211,7 @@ def test_a_second_build_with_no_change_writes_nothing_and_one_edit_regenerates_o
 def test_an_edited_build_hook_is_not_mistaken_for_nothing_changed(sample_project, fixed_build_date):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     def build_now():
         result = CliRunner().invoke(main, ["--project", str(sample_project), "build", "--no-history"])

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from browser import chromium, serve_folder
 from conftest import signer

@@ -8,7 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from conftest import VALID_ARTICLE
 
@@ -81,10 +81,28 @@ def test_usage_errors_exit_2(project):
     assert _run(project, "build", "--no-such-flag").exit_code == 2
 
 
-def test_python_dash_m_generator_is_the_same_command():
-    result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True)
+def test_python_dash_m_guidesite_is_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "guidesite", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "Usage: guidesite" in result.stdout
+
+
+def test_the_release_is_named_by_the_tool_every_built_page_and_the_build_record(project, fixed_build_date):
+    import json
+    from importlib.metadata import version
+
+    import guidesite
+
+    assert version("guidesite") == guidesite.__version__  # one place: pyproject.toml reads it from the package
+    shown = subprocess.run([sys.executable, "-m", "guidesite", "--version"], capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stdout == f"guidesite {guidesite.__version__}\n"
+    project.article()
+    assert _run(project, "build", "--no-history").exit_code == 0
+    tag = f'<meta name="generator" content="guidesite {guidesite.__version__}">'
+    pages = sorted((project.root / "site").rglob("*.html"))
+    assert pages and all(tag in page.read_text(encoding="utf-8") for page in pages)
+    record = json.loads((project.root / "build" / "docs" / ".guidesite-record.json").read_text(encoding="utf-8"))
+    assert record["guidesite"] == guidesite.__version__
 
 
 def test_a_ci_log_gets_one_line_per_stage_with_its_time(project, monkeypatch):
@@ -102,7 +120,7 @@ def test_a_ci_log_gets_one_line_per_stage_with_its_time(project, monkeypatch):
 
 
 def test_a_long_build_says_pages_done_rate_and_time_left():
-    from generator.build import parts_progress
+    from guidesite.build import parts_progress
 
     assert parts_progress(1, 2, 32_000, 421.0) == "building: 1 of 2 parts done (16,000 of 32,000 pages, 38 pages/s, about 7 min left)"
     assert parts_progress(2, 2, 32_000, 800.0) == "building: 2 of 2 parts done (32,000 of 32,000 pages)"

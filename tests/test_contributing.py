@@ -34,8 +34,8 @@ CALLOUT_TEMPLATE = """\
 def _tool_with_a_callout(tmp_path):
     """A copy of guidesite whose Block model declares one more kind (the only file of the tool that changes)."""
     tool = tmp_path / "tool"
-    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    model = tool / "generator" / "model" / "article.py"
+    shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    model = tool / "guidesite" / "model" / "article.py"
     text = model.read_text(encoding="utf-8")
     anchor = "@dataclass(frozen=True)\nclass Marked:"
     assert anchor in text
@@ -49,15 +49,15 @@ def _tool_with_a_callout(tmp_path):
 
 
 def _guidesite(tool, project, *args):
-    return subprocess.run([sys.executable, "-m", "generator", "--project", str(project), *args], cwd=tool, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "guidesite", "--project", str(project), *args], cwd=tool, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "SOURCE_DATE_EPOCH": TODAY_EPOCH, "HOME": str(tool)})
 
 
 def test_adding_a_block_kind_is_its_model_and_its_template(tmp_path, project):
     tool = _tool_with_a_callout(tmp_path)
-    changed = [p for p in (tool / "generator").rglob("*.py")
-               if p.read_bytes() != (REPO / "generator" / p.relative_to(tool / "generator")).read_bytes()]
-    assert [p.relative_to(tool).as_posix() for p in changed] == ["generator/model/article.py"]
+    changed = [p for p in (tool / "guidesite").rglob("*.py")
+               if p.read_bytes() != (REPO / "generator" / p.relative_to(tool / "guidesite")).read_bytes()]
+    assert [p.relative_to(tool).as_posix() for p in changed] == ["guidesite/model/article.py"]
     (project.root / "theme" / "templates" / "blocks" / "callout.md.j2").write_text(CALLOUT_TEMPLATE, encoding="utf-8")
     article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
         "      - list:\n", '      - callout:\n          text: "Check renal function before each cycle [@label-b]."\n      - list:\n', 1)
@@ -85,7 +85,7 @@ def test_adding_a_block_kind_is_its_model_and_its_template(tmp_path, project):
 
 
 def test_every_kind_of_block_has_its_template():
-    from generator.model.article import BLOCK_KINDS
+    from guidesite.model.article import BLOCK_KINDS
 
     templates = {p.name.removesuffix(".md.j2") for p in (REPO / "theme" / "templates" / "blocks").glob("*.md.j2")}
     assert templates == set(BLOCK_KINDS)
@@ -95,8 +95,8 @@ def test_adding_a_site_page_is_its_declaration_and_its_template(tmp_path, projec
     """The walk "add a site page": one declaration in generator/site_pages.py and one template; the page is
     built, linked from the footer of every page, and its name is reserved for articles and specialties."""
     tool = tmp_path / "tool"
-    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    declared = tool / "generator" / "site_pages.py"
+    shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    declared = tool / "guidesite" / "site_pages.py"
     text = declared.read_text(encoding="utf-8")
     anchor = '    SitePage("search", "search.md.j2", "Search", header=3, search=False),\n'
     assert anchor in text
@@ -134,7 +134,7 @@ def test_adding_a_grading_system_is_configuration_only(project):
     """The walk "add a grading system": site_config/grading.yaml alone; no code, no template."""
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     grading = project.root / "site_config" / "grading.yaml"
     grading.write_text(grading.read_text(encoding="utf-8") + TOY_SYSTEM, encoding="utf-8")
@@ -161,8 +161,8 @@ def test_adding_a_grading_system_is_configuration_only(project):
 def test_adding_a_recommendation_field_is_its_model_and_its_template(tmp_path, project):
     """The walk "add a field to a recommendation" (who it is for): the model and the kind's template."""
     tool = tmp_path / "tool"
-    shutil.copytree(REPO / "generator", tool / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    model = tool / "generator" / "model" / "article.py"
+    shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    model = tool / "guidesite" / "model" / "article.py"
     text = model.read_text(encoding="utf-8")
     anchor = '''    text: Wording
     """The recommendation (Markdown, citations allowed)."""

@@ -9,10 +9,10 @@ import re
 import pytest
 import yaml
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.render import render
-from generator.validate import validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import REPO, TODAY, VALID_ARTICLE
 

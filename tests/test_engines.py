@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
-from generator.cli import main
-from generator.errors import BuildError
-from generator.sanitize import find_hazards
+from guidesite.build import build
+from guidesite.cli import main
+from guidesite.errors import BuildError
+from guidesite.sanitize import find_hazards
 
 from conftest import REPO, TODAY_EPOCH, copy_sample
 
@@ -140,7 +140,7 @@ def test_a_failed_zensical_build_is_reported_as_our_problem_and_leaves_the_site_
     def failing(*args, **kwargs):
         return subprocess.CompletedProcess(args, 1, stdout="Build started\n", stderr="Traceback …\nRuntimeError: unknown method (in main.html:8)\n")
 
-    monkeypatch.setattr("generator.engines.run_zensical", failing)
+    monkeypatch.setattr("guidesite.engines.run_zensical", failing)
     result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-history", "--engine", "zensical"])
     assert result.exit_code == 1
     assert "theme/overrides/main.html:8: Zensical: RuntimeError: unknown method" in result.output  # located in our template

@@ -18,15 +18,15 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from generator.build import build
-from generator.errors import ContentError
-from generator.images import MAX_SIDE, ImageRefused, publishable
-from generator.load import load
-from generator.load.files import read_in_folder
-from generator.render import render
-from generator.sanitize import check_site, clean_body, find_hazards
-from generator.validate import validate
-from generator.validate.figures import figure_images, version_images
+from guidesite.build import build
+from guidesite.errors import ContentError
+from guidesite.images import MAX_SIDE, ImageRefused, publishable
+from guidesite.load import load
+from guidesite.load.files import read_in_folder
+from guidesite.render import render
+from guidesite.sanitize import check_site, clean_body, find_hazards
+from guidesite.validate import validate
+from guidesite.validate.figures import figure_images, version_images
 
 from conftest import REPO, TODAY, TODAY_EPOCH, VALID_ARTICLE
 
@@ -334,7 +334,7 @@ def test_every_problem_is_reported_in_one_round(project):
 
 
 def test_validate_of_one_article_speaks_for_its_own_folder_only(project):
-    from generator.validate import check_content
+    from guidesite.validate import check_content
 
     project.article()
     project.write(ARTICLE.replace("test-question", "other-question"), VALID_ARTICLE.format(id="other-question", specialty="gynecologic-oncology"))
@@ -492,8 +492,8 @@ def test_refused_images_name_the_reason_in_words():
 def test_a_figure_states_its_images_digest_and_a_replaced_image_is_refused_until_reapproved(project):
     import hashlib
 
-    from generator.model import Article
-    from generator.review import content_hash
+    from guidesite.model import Article
+    from guidesite.review import content_hash
 
     first, second = png(colour=(30, 60, 200)), png(colour=(200, 30, 30))
     (project.root / FOLDER).mkdir(parents=True)

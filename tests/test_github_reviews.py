@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-from generator.load import load
-from generator.review import codeowners
-from generator.validate import validate
+from guidesite.load import load
+from guidesite.review import codeowners
+from guidesite.validate import validate
 from test_approvals import ARTICLE, MAINTAINER, _assert_not_approved, _new_base, _refused, _submitted
 from test_review import AUTHOR, _cli, _commit, _git, _page, _passes_check, repo  # noqa: F401 - the repository fixture
 

@@ -280,9 +280,9 @@ def test_a_change_that_raises_the_rules_is_told_its_own_approvals_fall_short(rep
 def test_an_editors_approval_forged_with_another_key_or_replayed_onto_main_does_not_count(repo, tmp_path):
     """Two more ways around editors' approvals: an approvals record written by hand naming the editor but signed
     with a reviewer's key; and the replay of an old approval pushed straight to main (the chain at publish)."""
-    from generator.review.governed import ConfigApproval, governed_files, governed_hash, statement
-    from generator.history import History
-    from generator.signing import sign
+    from guidesite.review.governed import ConfigApproval, governed_files, governed_hash, statement
+    from guidesite.history import History
+    from guidesite.signing import sign
 
     policy = repo.root / "site_config" / "editorial-policy.md"
     policy.write_text("Approved by whoever writes this file.\n", encoding="utf-8")

@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.model.schema import article_schema
-from generator.render import render
-from generator.validate import validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.model.schema import article_schema
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import TODAY, VALID_ARTICLE
 

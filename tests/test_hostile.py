@@ -27,13 +27,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import sanitize
-from generator.build import build
-from generator.errors import BuildError, ContentError
-from generator.load import load
-from generator.render import Page, render
-from generator.sanitize import check_site, clean_body, find_hazards, quick_hazards
-from generator.validate import validate
+from guidesite import sanitize
+from guidesite.build import build
+from guidesite.errors import BuildError, ContentError
+from guidesite.load import load
+from guidesite.render import Page, render
+from guidesite.sanitize import check_site, clean_body, find_hazards, quick_hazards
+from guidesite.validate import validate
 
 from conftest import REPO, TODAY, VALID_ARTICLE
 
@@ -342,8 +342,8 @@ def _unchecked_project(root: Path, cases: list[Path]) -> Path:
 def _pages_without_safety_checks(root: Path) -> list[Page]:
     """Validate with the text and Markdown safety checks switched off, as a validation bug would; render as usual."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("generator.validate.check_text", lambda *args, **kwargs: [])
-        patch.setattr("generator.validate.check_markdown", lambda *args, **kwargs: [])
+        patch.setattr("guidesite.validate.check_text", lambda *args, **kwargs: [])
+        patch.setattr("guidesite.validate.check_markdown", lambda *args, **kwargs: [])
         validated = validate(load(root))
     return render(validated, root / "theme" / "templates", today=TODAY)
 
@@ -420,7 +420,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_a_refused_build_prints_every_problem_once_and_changes_nothing(project, fixed_build_date):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     def run(*args):
         return CliRunner().invoke(main, ["--project", str(project.root), *args])

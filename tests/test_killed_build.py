@@ -114,7 +114,7 @@ STAGES: dict[str, Callable[[int, list[Proc]], bool]] = {
 
 
 def build_command(root: Path) -> list[str]:
-    return [sys.executable, "-m", "generator", "--project", str(root), "build", "--no-history"]
+    return [sys.executable, "-m", "guidesite", "--project", str(root), "build", "--no-history"]
 
 
 def environment() -> dict[str, str]:
@@ -202,7 +202,7 @@ def test_nothing_outlives_a_killed_build_and_the_next_build_cleans_up(large_proj
 
 RACE = """
 import os, sys, time
-from generator.pool import die_with_parent
+from guidesite.pool import die_with_parent
 
 parent = os.getpid()
 if os.fork():

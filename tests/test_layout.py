@@ -152,8 +152,8 @@ def test_the_audience_radios_and_the_header_search_show_focus(browser, site_url)
 
 
 def _publisher(sample_build):
-    from generator.load import load
-    from generator.validate import validate
+    from guidesite.load import load
+    from guidesite.validate import validate
 
     return validate(load(sample_build.root)).site.settings.publisher
 
@@ -210,11 +210,11 @@ def test_on_a_phone_the_header_fits_and_shows_the_whole_site_name(browser, site_
 
 
 def test_the_footer_shows_what_site_yaml_says_as_text(project):
-    from generator.build import build
-    from generator.errors import ContentError
-    from generator.load import load
-    from generator.render import render
-    from generator.validate import validate
+    from guidesite.build import build
+    from guidesite.errors import ContentError
+    from guidesite.load import load
+    from guidesite.render import render
+    from guidesite.validate import validate
 
     project.article()
     settings = project.root / "site_config" / "site.yaml"
@@ -242,7 +242,7 @@ def test_the_footer_shows_what_site_yaml_says_as_text(project):
 def test_publisher_fields_are_refused_when_they_could_mislead(field, value):
     from pydantic import ValidationError
 
-    from generator.model.site import Publisher
+    from guidesite.model.site import Publisher
 
     with pytest.raises(ValidationError):
         Publisher(name="Example Guideline Publisher", **{field: value})

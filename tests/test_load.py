@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import MAX_FILE_BYTES, load_document
+from guidesite.load import MAX_FILE_BYTES, load_document
 
 
 def _load(tmp_path: Path, text: str | bytes):
@@ -138,7 +138,7 @@ def test_numbers_that_are_identifiers_or_too_long_stay_text_and_numbers_remember
 
 
 def test_content_must_be_regular_files_at_specialty_slash_id(tmp_path):
-    from generator.load import load
+    from guidesite.load import load
 
     secret = tmp_path / "secret.yaml"
     secret.write_text("password: hunter2\n", encoding="utf-8")
@@ -168,7 +168,7 @@ def test_content_must_be_regular_files_at_specialty_slash_id(tmp_path):
 
 def test_libyaml_and_pure_python_readings_agree(monkeypatch):
     """The fast path (libyaml under our composer) must read exactly what the tested pure-Python path reads."""
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._FastLoader is None:
@@ -184,7 +184,7 @@ def test_libyaml_and_pure_python_readings_agree(monkeypatch):
 
 def _careful_reading(monkeypatch, read):
     """``read()`` with the event reading switched off: every file through nodes and the converter."""
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
 
     with monkeypatch.context() as patched:
         patched.setattr(load_module, "_read_events", lambda text: None)
@@ -199,7 +199,7 @@ def _same_reading(a, b) -> bool:
 
 def test_reading_from_events_agrees_with_composing_nodes(monkeypatch):
     """Plain files are read straight from libyaml's events; the rest take the careful path.  Both must read the same."""
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._CParser is None:
@@ -221,7 +221,7 @@ _DAMAGE = ["\t", ": ", "- ", "&a ", "*a", "!!str ", "!x ", "{", "[", "]", '"', "
 def test_reading_from_events_agrees_with_composing_nodes_on_damaged_files(monkeypatch):
     from hypothesis import HealthCheck, given, settings, strategies as st
 
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
     from conftest import VALID_ARTICLE
 
     if load_module._CParser is None:
@@ -328,7 +328,7 @@ def test_every_syntax_error_names_what_was_expected_and_what_was_found(monkeypat
     """Damaged articles: whatever breaks, the message says expected/got, without libyaml's jargon, and names a real place."""
     from hypothesis import HealthCheck, given, settings, strategies as st
 
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
     from conftest import VALID_ARTICLE
 
     article = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
@@ -366,7 +366,7 @@ def test_every_syntax_error_names_what_was_expected_and_what_was_found(monkeypat
 
 def test_a_syntax_error_costs_nothing_on_files_that_parse(monkeypatch):
     """Good files are read from libyaml's events; only a file that fails goes through the careful reading and its explanation."""
-    import generator.load.yaml_reader as load_module
+    import guidesite.load.yaml_reader as load_module
     from conftest import REPO
 
     if load_module._CParser is None:
@@ -401,8 +401,8 @@ def _no_secret_in(problems) -> None:
 def test_a_linked_editorial_policy_is_refused_unread_and_never_published(project, tmp_path):
     from click.testing import CliRunner
 
-    from generator.cli import main
-    from generator.load import load
+    from guidesite.cli import main
+    from guidesite.load import load
 
     project.article()
     _relink(project.root / "site_config" / "editorial-policy.md", _outside_secret(tmp_path))
@@ -422,7 +422,7 @@ def test_a_linked_editorial_policy_is_refused_unread_and_never_published(project
 
 
 def test_a_linked_site_file_is_refused_without_printing_its_target(project, tmp_path):
-    from generator.load import load
+    from guidesite.load import load
 
     _relink(project.root / "site_config" / "reviewers.yaml", _outside_secret(tmp_path))
     # Even a link to a file of the project itself: what is read must be what the folder holds.
@@ -437,7 +437,7 @@ def test_a_linked_site_file_is_refused_without_printing_its_target(project, tmp_
 
 
 def test_a_linked_site_config_folder_is_refused(project, tmp_path):
-    from generator.load import load
+    from guidesite.load import load
 
     real = tmp_path / "elsewhere"
     (project.root / "site_config").rename(real)
@@ -448,7 +448,7 @@ def test_a_linked_site_config_folder_is_refused(project, tmp_path):
 
 
 def test_a_linked_folder_under_content_is_refused_even_pointing_inside_the_project(project):
-    from generator.load import load
+    from guidesite.load import load
 
     project.article()
     (project.root / "content" / "mirror").symlink_to(project.root / "content" / "gynecologic-oncology", target_is_directory=True)
@@ -466,8 +466,8 @@ def test_a_linked_folder_under_content_is_refused_even_pointing_inside_the_proje
 def test_links_anywhere_in_the_theme_stop_the_run_before_mkdocs_or_jinja_read_them(project, tmp_path):
     from click.testing import CliRunner
 
-    from generator.cli import main
-    from generator.load import load
+    from guidesite.cli import main
+    from guidesite.load import load
 
     project.article()
     secret = _outside_secret(tmp_path)
@@ -502,7 +502,7 @@ def _in_time(run, seconds: float = 10.0):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
 def test_named_pipes_are_refused_without_being_opened(project):
-    from generator.load import load
+    from guidesite.load import load
 
     project.article()
     os.mkfifo(project.root / "content" / "gynecologic-oncology" / "pipe.yaml")
@@ -527,7 +527,7 @@ def test_named_pipes_are_refused_without_being_opened(project):
 
 
 def test_a_file_swapped_for_a_link_after_it_was_listed_is_still_not_followed(tmp_path, monkeypatch):
-    import generator.load.files as load_module
+    import guidesite.load.files as load_module
 
     secret = _outside_secret(tmp_path)
     path = tmp_path / "doc.yaml"
@@ -540,7 +540,7 @@ def test_a_file_swapped_for_a_link_after_it_was_listed_is_still_not_followed(tmp
 
 
 def test_an_editorial_policy_with_a_byte_order_mark_is_read_without_it(project):
-    from generator.load import load
+    from guidesite.load import load
 
     policy = project.root / "site_config" / "editorial-policy.md"
     text = policy.read_text(encoding="utf-8")

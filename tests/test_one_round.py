@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.validate import check_content, validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.validate import check_content, validate
 
 from conftest import VALID_ARTICLE
 
@@ -100,7 +100,7 @@ def test_a_broken_section_does_not_make_its_reference_uncited_or_its_wordings_mi
 
 
 def test_articles_link_to_each_other_by_id_and_a_wrong_id_is_a_located_error(project):
-    from generator.render import render
+    from guidesite.render import render
 
     from conftest import TODAY
 

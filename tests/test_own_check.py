@@ -9,7 +9,7 @@ import subprocess
 from click.testing import CliRunner
 
 from conftest import REPO
-from generator.cli import main
+from guidesite.cli import main
 
 
 def test_the_repository_passes_its_own_check_codeowners_and_schema(tmp_path):

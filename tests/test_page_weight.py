@@ -12,10 +12,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from generator.build import build
-from generator.load import load
-from generator.render import render
-from generator.validate import validate
+from guidesite.build import build
+from guidesite.load import load
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import REPO, TODAY
 

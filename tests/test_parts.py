@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import parts
-from generator.build import write_pages
-from generator.errors import BuildError
-from generator.load import load
-from generator.render import Page, render
-from generator.validate import validate
+from guidesite import parts
+from guidesite.build import write_pages
+from guidesite.errors import BuildError
+from guidesite.load import load
+from guidesite.render import Page, render
+from guidesite.validate import validate
 
 from conftest import copy_sample, TODAY
 

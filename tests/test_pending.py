@@ -109,8 +109,8 @@ def test_approvals_split_over_two_pull_requests_make_a_new_version_and_v1_never_
 
 def test_a_version_number_cannot_be_approved_again_with_other_content(repo, tmp_path):
     from conftest import signed_approvals
-    from generator.load import load
-    from generator.validate import validate
+    from guidesite.load import load
+    from guidesite.validate import validate
 
     _approved_v1(repo)
     from test_approvals import _new_base

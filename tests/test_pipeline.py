@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
-from generator.cli import main
-from generator.errors import BuildError, ContentError
-from generator.history import GitError, History
-from generator.model.fields import RESERVED_NAMES
-from generator.pipeline import Pipeline
-from generator.render import Page
+from guidesite.build import build
+from guidesite.cli import main
+from guidesite.errors import BuildError, ContentError
+from guidesite.history import GitError, History
+from guidesite.model.fields import RESERVED_NAMES
+from guidesite.pipeline import Pipeline
+from guidesite.render import Page
 
 from conftest import TODAY, VALID_ARTICLE, copy_sample
 
@@ -123,14 +123,14 @@ def test_check_still_refuses_deleting_an_approved_article_that_no_longer_fits_th
     text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
     base = _base_with(project, text.replace("  status: submitted", "  status: approved\n  legacy_flag: yes"))
     (project.root / ARTICLE).unlink()
-    from generator.review import check
+    from guidesite.review import check
 
     problems = check(Pipeline(project.root), base)
     assert any("expected an approved article to be retired" in p.message for p in problems), [str(p) for p in problems]
 
 
 def test_check_still_refuses_draft_to_approved_when_the_base_no_longer_fits_the_model(project):
-    from generator.review import check
+    from guidesite.review import check
 
     text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
     base = _base_with(project, text.replace("  status: submitted", "  status: draft\n  legacy_flag: yes"))
@@ -274,8 +274,8 @@ def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_
         def now(cls, tz=None):
             return real.datetime.now(tz) + real.timedelta(days=366)
 
-    monkeypatch.setattr("generator.render.datetime", Later)
-    assert __import__("generator.render", fromlist=["build_date"]).build_date() > real.date.today()
+    monkeypatch.setattr("guidesite.render.datetime", Later)
+    assert __import__("guidesite.render", fromlist=["build_date"]).build_date() > real.date.today()
     assert _cli(root, "build", "--no-history", "--site-dir", str(tmp_path / "later")).exit_code == 0
     assert site_bytes(tmp_path / "now") == site_bytes(tmp_path / "later")
 
@@ -283,7 +283,7 @@ def test_the_same_content_builds_the_same_bytes_with_the_clock_a_year_ahead(tmp_
 def _refused_settings(project, text: str) -> list[str]:
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     (project.root / "mkdocs.yml").write_text(text, encoding="utf-8")
     project.article()

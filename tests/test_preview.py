@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from conftest import copy_sample
 

@@ -34,7 +34,7 @@ def _properdocs_python() -> Path:
 
 def _build(python: Path, root: Path) -> Path:
     env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH}
-    result = subprocess.run([str(python), "-m", "generator", "--project", str(root), "build", "--no-history"], capture_output=True, text=True,
+    result = subprocess.run([str(python), "-m", "guidesite", "--project", str(root), "build", "--no-history"], capture_output=True, text=True,
                             env=env, stdin=subprocess.DEVNULL, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "site"
@@ -48,7 +48,7 @@ def _probe(python: Path, code: str) -> str:
 def two_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sample built by ``guidesite build`` with MkDocs (this environment) and with ProperDocs."""
     properdocs = _properdocs_python()
-    engine = _probe(properdocs, "import generator.build, mkdocs; print(mkdocs.__name__, mkdocs.__version__)")
+    engine = _probe(properdocs, "import guidesite.build, mkdocs; print(mkdocs.__name__, mkdocs.__version__)")
     assert engine.startswith("properdocs "), f"the ProperDocs environment does not build with ProperDocs: {engine}"
     material = "from importlib.metadata import version; print(version('mkdocs-material'))"
     assert _probe(properdocs, material) == _probe(Path(sys.executable), material), "compare like with like: the same Material"

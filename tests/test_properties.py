@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator.build import build
-from generator.errors import ContentError
-from generator.load import load, load_document
-from generator.render import render
-from generator.validate import validate
+from guidesite.build import build
+from guidesite.errors import ContentError
+from guidesite.load import load, load_document
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import REPO, TODAY, VALID_ARTICLE
 
@@ -206,7 +206,7 @@ def test_every_accepted_article_renders_and_builds(scratch, data):
 def test_approval_hashes_fold_whitespace_the_same_with_or_without_the_shortcut(text):
     # An approval pins a hash of the content with whitespace folded; the shortcut for strings
     # that need no folding must never change a hash (approved articles would turn stale).
-    from generator import approvals
+    from guidesite import approvals
 
     paragraphs = re.split(r"\n[ \t]*\n\s*", text.strip())
     assert approvals._fold(text) == "\n\n".join(" ".join(p.split()) for p in paragraphs)

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from browser import chromium, serve_folder
 from conftest import copy_sample

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from conftest import TODAY_EPOCH, copy_sample
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.render import render
-from generator.validate import validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.render import render
+from guidesite.validate import validate
 
 from conftest import TODAY, VALID_ARTICLE
 

@@ -29,8 +29,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_block_example_in_the_readme_is_a_valid_block():
-    from generator.model import Block
-    from generator.model.site import GradingSystem
+    from guidesite.model import Block
+    from guidesite.model.site import GradingSystem
 
     text = (REPO / "README.md").read_text(encoding="utf-8")
     examples = re.findall(r"```yaml\n(.*?)```", text, re.S)

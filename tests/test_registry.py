@@ -12,14 +12,14 @@ from typing import Any, get_args
 import pytest
 import yaml
 
-from generator.errors import ContentError
-from generator.load import format_loc, load, load_document
-from generator.model import Article, Reference
-from generator.model.fields import KEY_PATTERN, PATTERN_DESCRIPTIONS, PMID_PATTERN
-from generator.model.registry import citation_lists, fields, models_in, text_kind
-from generator.model.walk import citation_order, iter_texts
-from generator.validate import validate
-from generator.validate.text import raw_strings
+from guidesite.errors import ContentError
+from guidesite.load import format_loc, load, load_document
+from guidesite.model import Article, Reference
+from guidesite.model.fields import KEY_PATTERN, PATTERN_DESCRIPTIONS, PMID_PATTERN
+from guidesite.model.registry import citation_lists, fields, models_in, text_kind
+from guidesite.model.walk import citation_order, iter_texts
+from guidesite.validate import validate
+from guidesite.validate.text import raw_strings
 
 from conftest import REPO, VALID_ARTICLE
 

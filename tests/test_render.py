@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import load
-from generator.render import render
-from generator.review import content_hash
-from generator.validate import validate
+from guidesite.load import load
+from guidesite.render import render
+from guidesite.review import content_hash
+from guidesite.validate import validate
 
 from conftest import signed_approvals, TODAY, REPO, VALID_ARTICLE
 
@@ -181,7 +181,7 @@ def test_a_retired_article_says_so_and_points_to_its_replacement(project):
 
 
 def test_a_large_site_is_rendered_by_several_processes_into_the_same_pages(monkeypatch):
-    import generator.render as rendering
+    import guidesite.render as rendering
 
     validated = validate(load(REPO))
     alone = render(validated, REPO / "theme" / "templates", today=TODAY, site_url="https://example.org/")

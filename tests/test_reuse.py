@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import search
-from generator.build import BuildReport, build
-from generator.errors import BuildError
-from generator.load import load
-from generator.render import Page, render
-from generator.validate import validate
+from guidesite import search
+from guidesite.build import BuildReport, build
+from guidesite.errors import BuildError
+from guidesite.load import load
+from guidesite.render import Page, render
+from guidesite.validate import validate
 
 from conftest import TODAY, TODAY_EPOCH, copy_sample
 
@@ -157,7 +157,7 @@ def test_a_site_and_record_committed_by_a_change_are_not_taken_for_the_last_good
 
 def test_a_change_to_our_own_code_is_never_taken_for_nothing_changed(project, tmp_path, monkeypatch):
     """The sanitizer or a template helper changed without a new version number: every page may differ."""
-    from generator import reuse
+    from guidesite import reuse
 
     code = tmp_path / "code"
     code.mkdir()

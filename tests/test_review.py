@@ -16,10 +16,10 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.review import CODEOWNERS_PATH, codeowners, content_hash
-from generator.load import load
-from generator.validate import validate
+from guidesite.cli import main
+from guidesite.review import CODEOWNERS_PATH, codeowners, content_hash
+from guidesite.load import load
+from guidesite.validate import validate
 
 from conftest import REPO, VALID_ARTICLE, signer
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import jsonschema
 
-from generator.load import find_articles, load, load_document
-from generator.validate import validate
-from generator.model.schema import SCHEMA_PATH, article_schema, schema_text
+from guidesite.load import find_articles, load, load_document
+from guidesite.validate import validate
+from guidesite.model.schema import SCHEMA_PATH, article_schema, schema_text
 
 from conftest import REPO
 
@@ -53,7 +53,7 @@ def test_a_block_of_two_kinds_is_refused_by_the_schema_as_by_the_validator():
 def test_new_articles_point_editors_at_the_schema(project):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from guidesite.cli import main
 
     CliRunner().invoke(main, ["--project", str(project.root), "new", "gynecologic-oncology/a-question"])
     first = (project.root / "content" / "gynecologic-oncology" / "a-question.yaml").read_text(encoding="utf-8").splitlines()[0]

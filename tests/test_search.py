@@ -152,7 +152,7 @@ def test_search_works_in_the_live_preview_and_follows_edits(project, tmp_path, b
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "generator", "--project", str(project.root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "guidesite", "--project", str(project.root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
             stdout=output, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": TODAY_EPOCH},
         )
@@ -220,11 +220,11 @@ def test_a_site_indexed_in_several_bundles_is_searched_as_one(tmp_path, browser,
     merges them, so a reader finds articles of every bucket with one query, ranked together."""
     from browser import serve_folder
     from conftest import TODAY, copy_sample
-    from generator import search as search_stage
-    from generator.build import build
-    from generator.load import load
-    from generator.render import render
-    from generator.validate import validate
+    from guidesite import search as search_stage
+    from guidesite.build import build
+    from guidesite.load import load
+    from guidesite.render import render
+    from guidesite.validate import validate
 
     monkeypatch.setattr(search_stage, "BUCKET", 2)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
@@ -257,8 +257,8 @@ def test_a_site_indexed_in_several_bundles_is_searched_as_one(tmp_path, browser,
 
 def test_a_search_index_that_fails_in_its_thread_fails_the_build(tmp_path, monkeypatch):
     """Buckets are indexed in a thread beside the page check: an error there must reach the build."""
-    from generator import search as search_stage
-    from generator.errors import BuildError
+    from guidesite import search as search_stage
+    from guidesite.errors import BuildError
 
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "index.html").write_text("<html><body data-pagefind-body><p>text</p></body></html>", encoding="utf-8")

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from generator.serve import refresh
+from guidesite.serve import refresh
 
 from conftest import TODAY_EPOCH, VALID_ARTICLE
 
@@ -74,7 +74,7 @@ def test_serve_reloads_when_an_article_changes(project, tmp_path):
     log = tmp_path / "serve.log"
     with log.open("wb") as output:  # a file, not a pipe nobody reads: a chatty server can never block on it
         server = subprocess.Popen(
-            [sys.executable, "-m", "generator", "--project", str(project.root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "guidesite", "--project", str(project.root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
             stdout=output, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "SOURCE_DATE_EPOCH": TODAY_EPOCH},
         )

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import search
-from generator.build import build
-from generator.errors import BuildError
-from generator.load import load
-from generator.pipeline import Pipeline
-from generator.render import Page, render
-from generator.shards import MANIFEST, Shard
-from generator.validate import validate
+from guidesite import search
+from guidesite.build import build
+from guidesite.errors import BuildError
+from guidesite.load import load
+from guidesite.pipeline import Pipeline
+from guidesite.render import Page, render
+from guidesite.shards import MANIFEST, Shard
+from guidesite.validate import validate
 
 from conftest import TODAY, TODAY_EPOCH, copy_sample
 
@@ -93,7 +93,7 @@ def test_a_link_to_a_missing_anchor_in_another_shard_fails_the_assembly(tmp_path
     pages = _pages(root)
     seed = next(p for p in pages if p.path.endswith("recurrent-cervical-cancer-omental-metastases.md"))
     groups = search.buckets(search.html_path(p.path) for p in pages if p.searchable)
-    from generator.shards import own_pages
+    from guidesite.shards import own_pages
 
     holder = {path: k for k in (1, 2, 3) for path in own_pages([p.path for p in pages], groups, Shard(k, 3))}
     assert holder[LINKED] != holder[seed.path]  # the link crosses shards
@@ -113,7 +113,7 @@ def test_the_command_line_builds_shards_and_assembles_them(tmp_path):
     env = {"SOURCE_DATE_EPOCH": TODAY_EPOCH, "PATH": "/usr/bin:/bin", "CI": "true"}
 
     def guidesite(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "generator", "--project", str(root), *args], capture_output=True, text=True, env=env)
+        return subprocess.run([sys.executable, "-m", "guidesite", "--project", str(root), *args], capture_output=True, text=True, env=env)
 
     one = guidesite("build", "--no-history", "--site-dir", str(tmp_path / "whole"))
     assert one.returncode == 0, one.stderr

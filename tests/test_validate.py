@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import ContentError
-from generator.load import load
-from generator.validate import validate
+from guidesite.errors import ContentError
+from guidesite.load import load
+from guidesite.validate import validate
 
 from conftest import VALID_ARTICLE
 
@@ -100,7 +100,7 @@ def _problems(run) -> list[str]:
 def test_guidesite_validate_reports_what_validate_reports_in_one_process_or_several(project):
     """``check_content`` (``guidesite validate``: one file at a time, in worker processes
     on a large site) finds exactly the problems ``validate`` (the build's path) finds."""
-    from generator.validate import check_content
+    from guidesite.validate import check_content
 
     for case in CASES:  # every bad article at once, each in its own file; most share the id test-question
         project.write(f"content/gynecologic-oncology/{case.stem}.yaml", case.read_text(encoding="utf-8"))
@@ -118,7 +118,7 @@ def test_guidesite_validate_reports_what_validate_reports_in_one_process_or_seve
 
 
 def test_guidesite_validate_counts_the_valid_articles(project):
-    from generator.validate import check_content
+    from guidesite.validate import check_content
 
     for i in range(3):
         project.article(id=f"question-{i}", text=VALID_ARTICLE.format(id=f"question-{i}", specialty="gynecologic-oncology"))

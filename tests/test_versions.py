@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from guidesite.cli import main
 
 from conftest import signer
 from test_review import AUTHOR, REVIEWER, _commit, repo  # noqa: F401 - the repository fixture

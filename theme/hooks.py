@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from generator.finish import compact_whitespace, valid_html  # the same mending after any engine (generator/finish.py)
+from guidesite.finish import compact_whitespace, valid_html  # the same mending after any engine (generator/finish.py)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, **_: Any) -> str:

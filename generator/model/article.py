@@ -194,6 +194,9 @@ class Block(Strict):
     @classmethod
     def _exactly_one(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            empty = [k for k in BLOCK_KINDS if k in data and data[k] is None]
+            if empty:  # "- regimen:" with nothing under it
+                raise ValueError(f"expected the content of the {empty[0]} block under '{empty[0]}:'; got nothing")
             kinds = [k for k in BLOCK_KINDS if k in data]
             if len(kinds) > 1:
                 raise ValueError(f"expected exactly one of {', '.join(BLOCK_KINDS)} in a block; got {', '.join(kinds)}")
