@@ -29,6 +29,7 @@ import yaml
 
 from . import __version__
 from .errors import BuildError
+from .pool import dies_with_this_process
 
 ENGINES = ("mkdocs", "zensical")
 """Engine names, for ``guidesite build --engine`` and ``engine:`` in site_config/site.yaml."""
@@ -141,7 +142,8 @@ def build_with_zensical(config_file: Path, docs: Path, site: Path, *, site_url: 
 
 
 def run_zensical(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=ZENSICAL_TIMEOUT, stdin=subprocess.DEVNULL)
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=ZENSICAL_TIMEOUT, stdin=subprocess.DEVNULL,
+                          preexec_fn=dies_with_this_process())  # a killed build takes Zensical with it
 
 
 _TEMPLATE_PLACE = re.compile(r"\s*\(in ([\w./-]+\.html):(\d+)\)\s*$")
