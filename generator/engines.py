@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
+from . import __version__, defaults
 from .errors import BuildError
 from .pool import dies_with_this_process
 
@@ -80,7 +80,8 @@ def zensical_theme_dirs(config_file: Path) -> list[str]:
     import zensical
 
     custom = _theme_settings(config_file).get("custom_dir")
-    return ([str((config_file.parent / custom).resolve())] if custom else []) + [str(Path(zensical.__file__).parent / "templates")]
+    own = [str((config_file.parent / custom).resolve())] if custom else []
+    return own + [str(defaults.OVERRIDES), str(Path(zensical.__file__).parent / "templates")]
 
 
 def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: str | None, editions: bool) -> dict:
@@ -93,8 +94,9 @@ def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: 
         raise BuildError(["mkdocs.yml: expected a mapping of settings"])
     project = config_file.parent.resolve()
     theme = dict(config.get("theme") or {})
-    if theme.get("custom_dir"):
-        theme["custom_dir"] = str((project / theme["custom_dir"]).resolve())
+    # Zensical reads one custom_dir: guidesite's overrides, with the project's copied over them.
+    custom = str((project / theme["custom_dir"]).resolve()) if theme.get("custom_dir") else None
+    theme["custom_dir"] = str(defaults.overrides_for(custom, docs.parent / ".zensical-overrides"))
     theme["variant"] = "classic"  # Material's look; Zensical's default 'modern' header hides our logo
     config["theme"] = theme
     config["docs_dir"] = docs.name

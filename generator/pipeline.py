@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import defaults
 from .build import STAGING, BuildReport, build as build_site
 from .errors import ContentError, Problem
 from .history import History
@@ -58,7 +59,8 @@ class Pipeline:
         """A git ref whose reviewer registry and review rules decide which approvals count on the pages
         (a pull request's build is judged by its base: the change cannot vouch for itself)."""
         self.config_file = self.root / CONFIG_FILE
-        self.templates = self.root / "theme" / "templates"
+        self.templates = defaults.templates(self.root)
+        """Where the Markdown templates are looked for: the project's ``theme/templates``, then guidesite's."""
         self.today = today or build_date()
         """Today (``SOURCE_DATE_EPOCH`` when set): what approvals and commands are dated against."""
         self._render_date = today
@@ -91,7 +93,7 @@ class Pipeline:
             problems = engine_config_problems(config, self.root)
             if problems:
                 raise ContentError(problems)
-            return config
+            return defaults.add_to(config)
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

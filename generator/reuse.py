@@ -35,7 +35,7 @@ from typing import Any
 import pathspec
 import yaml
 
-from . import __version__, search
+from . import __version__, defaults, search
 from .parts import PartResult, anchor_message
 
 RECORD = ".guidesite-record.json"
@@ -59,7 +59,7 @@ def context(config_file: Path, *, site_url: str | None, editions: bool, engine: 
     for part in (tools, site_url or "", "editions" if editions else "", engine, str(epoch), os.environ.get("SOURCE_DATE_EPOCH", "")):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(config_file.read_bytes() if config_file.is_file() else b"")
-    for folder in (config_file.parent / "theme", CODE):
+    for folder in (config_file.parent / "theme", CODE, *([defaults.THEME] if defaults.THEME.parent != CODE else [])):  # the wheel's is in CODE
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0" + path.read_bytes())

@@ -35,6 +35,7 @@ def _tool_with_a_callout(tmp_path):
     """A copy of guidesite whose Block model declares one more kind (the only file of the tool that changes)."""
     tool = tmp_path / "tool"
     shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "theme", tool / "theme")  # its default theme, beside it as in this repository
     model = tool / "guidesite" / "model" / "article.py"
     text = model.read_text(encoding="utf-8")
     anchor = "@dataclass(frozen=True)\nclass Marked:"
@@ -96,6 +97,7 @@ def test_adding_a_site_page_is_its_declaration_and_its_template(tmp_path, projec
     built, linked from the footer of every page, and its name is reserved for articles and specialties."""
     tool = tmp_path / "tool"
     shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "theme", tool / "theme")  # its default theme, beside it as in this repository
     declared = tool / "guidesite" / "site_pages.py"
     text = declared.read_text(encoding="utf-8")
     anchor = '    SitePage("search", "search.md.j2", "Search", header=3, search=False),\n'
@@ -162,6 +164,7 @@ def test_adding_a_recommendation_field_is_its_model_and_its_template(tmp_path, p
     """The walk "add a field to a recommendation" (who it is for): the model and the kind's template."""
     tool = tmp_path / "tool"
     shutil.copytree(REPO / "generator", tool / "guidesite", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "theme", tool / "theme")  # its default theme, beside it as in this repository
     model = tool / "guidesite" / "model" / "article.py"
     text = model.read_text(encoding="utf-8")
     anchor = '''    text: Wording

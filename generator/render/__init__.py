@@ -84,7 +84,7 @@ class Page:
 
 def render(
     validated: Validated,
-    templates_dir: Path,
+    templates_dir: Path | list[Path],
     *,
     today: date,
     drafts: bool = False,
@@ -358,9 +358,11 @@ def site_page_context(validated: Validated, articles: list[Article], versions: d
     }
 
 
-def _environment(templates_dir: Path) -> Environment:
+def _environment(templates_dir: Path | list[Path]) -> Environment:
+    """Templates looked for in ``templates_dir`` (a folder, or folders in order: the project's, then guidesite's)."""
+    folders = templates_dir if isinstance(templates_dir, list) else [templates_dir]
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=FileSystemLoader([str(folder) for folder in folders]),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
