@@ -147,6 +147,38 @@ def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
 
 
 @main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--publisher", prompt="Publisher's name", help="The publisher's name, as every page's footer shows it.")
+@click.option("--site-url", prompt="Address the site is published at", help="Where the site is published, such as https://guidance.example.org/.")
+@click.option("--contact", prompt="Editors' e-mail address", help="Where readers write to the editors.")
+@click.option("--editor-id", prompt="First editor's id (lower-case, such as jane-doe)", help="The first member of the board, an editor.")
+@click.option("--editor-name", prompt="First editor's name", help="Their name as the board page shows it.")
+@click.option("--editor-credentials", prompt="First editor's credentials (such as MD, cardiologist)", help="Degrees and role.")
+@click.option("--editor-github", default=None, help="Their GitHub login (their reviews are recorded as approvals).")
+@click.option("--editor-email", default=None, help="Their e-mail address.")
+@click.option("--editor-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Their public SSH key, which signs their approvals (~/.ssh/id_ed25519.pub).")
+@click.option("--specialty", "specialties", multiple=True, metavar="ID=NAME", help="A specialty (repeatable), such as cardiology=Cardiology.")
+@click.pass_context
+def init(ctx: click.Context, directory: Path, publisher: str, site_url: str, contact: str, editor_id: str, editor_name: str,
+         editor_credentials: str, editor_github: str | None, editor_email: str | None, editor_key: Path | None,
+         specialties: tuple[str, ...]) -> None:
+    """Write a publisher's own content repository into DIRECTORY (new or empty), ready to build."""
+    from .render import build_date
+    from .starter import Answers, Editor, init as write_repository
+
+    if not specialties:
+        specialties = tuple(s.strip() for s in click.prompt("Specialties, as ID=Name separated by commas").split(",") if s.strip())
+    pairs = [(given.partition("=")[0].strip(), given.partition("=")[2].strip()) for given in specialties]
+    key = editor_key.read_text(encoding="utf-8").strip().splitlines()[0] if editor_key else None
+    with _reporting(ctx):
+        written = write_repository(directory, Answers(publisher.strip(), site_url.strip(), contact.strip(), Editor(
+            editor_id.strip(), editor_name.strip(), editor_credentials.strip(), editor_github, editor_email, key), pairs), today=build_date())
+    click.echo(f"Wrote {len(written)} files into {directory}: site_config/, mkdocs.yml, an example article, README.md.")
+    click.echo(f"Next: cd {directory} && git init && git add -A && git commit -m 'Start' && guidesite build")
+
+
+@main.command()
 @click.argument("target", metavar="SPECIALTY/SLUG")
 @click.pass_context
 def new(ctx: click.Context, target: str) -> None:

@@ -89,3 +89,20 @@ def test_the_installed_wheel_builds_and_publishes_a_project_without_a_theme(inst
         assert reader.get_by_role("heading", level=1).inner_text().startswith("How long should bevacizumab be withheld")
         assert reader.locator(".gs-approved").is_visible()
         assert reader.locator(".gs-cite-this").count() == 1
+
+
+def test_a_publisher_starts_from_init_with_the_installed_wheel(installed, tmp_path):
+    written = _run(installed, tmp_path, "init", "northfield", "--publisher", "Northfield Clinical Guidance (example)",
+                   "--site-url", "https://guidance.northfield.example/", "--contact", "editors@northfield.example",
+                   "--editor-id", "jane-doe", "--editor-name", "Dr. Jane Doe (example editor)",
+                   "--editor-credentials", "MD, internal medicine (fictional example)", "--specialty", "cardiology=Cardiology")
+    assert written.returncode == 0, written.stderr
+    project = tmp_path / "northfield"
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Start"]):
+        subprocess.run(["git", "-C", str(project), "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
+                       check=True, capture_output=True)
+    assert _run(installed, project, "new", "cardiology/which-statin").returncode == 0
+    assert _run(installed, project, "validate").returncode == 0
+    built = _run(installed, project, "build")
+    assert built.returncode == 0, built.stderr
+    assert "Northfield Clinical Guidance (example)" in (project / "site" / "index.html").read_text(encoding="utf-8")
