@@ -131,6 +131,16 @@ class SampleBuild:
     """The built site."""
 
 
+def commit_all(root: Path, message: str = "content") -> Path:
+    """``root`` as a git repository whose one commit holds everything in it (a publisher's repository)."""
+    import subprocess
+
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", message]):
+        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
+    return root
+
+
 def _fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,9 @@ from click.testing import CliRunner
 from guidesite import defaults
 from guidesite.cli import main
 
-from conftest import REPO, TODAY_EPOCH, copy_sample
+from conftest import REPO, TODAY_EPOCH, commit_all, copy_sample
 
 
-def _in_git(root: Path) -> Path:
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", "content"]):
-        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
-    return root
 
 
 def _bare(root: Path) -> Path:
@@ -55,7 +49,7 @@ def _files(site: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory) -> dict[str, bytes]:
     """The sample built with its own theme/ (this repository's, which is guidesite's default)."""
-    return _files(_build(_in_git(copy_sample(tmp_path_factory.mktemp("themed") / "project"))))
+    return _files(_build(commit_all(copy_sample(tmp_path_factory.mktemp("themed") / "project"))))
 
 
 def test_the_defaults_are_this_repositorys_theme_until_installed():
@@ -64,7 +58,7 @@ def test_the_defaults_are_this_repositorys_theme_until_installed():
 
 
 def test_a_project_without_a_theme_builds_the_same_site(tmp_path, sample_site):
-    root = _in_git(_bare(tmp_path / "project"))
+    root = commit_all(_bare(tmp_path / "project"))
     assert not (root / "theme").exists()
     assert _files(_build(root)) == sample_site
 
@@ -81,7 +75,7 @@ def test_a_project_theme_holds_only_what_it_changes(tmp_path, sample_site):
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("  name: material\n", "  name: material\n  custom_dir: theme/overrides\n", 1),
                       encoding="utf-8")
-    built = _files(_build(_in_git(root)))
+    built = _files(_build(commit_all(root)))
 
     changed = sorted(path for path in built if built[path] != sample_site.get(path))
     assert "whats-new/index.html" in changed and "assets/guidesite.css" in changed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from guidesite.cli import main
 from guidesite.starter import FILES
 
-from conftest import REPO, TODAY_EPOCH
+from conftest import REPO, TODAY_EPOCH, commit_all
 
 ANSWERS = ["--publisher", "Northfield Clinical Guidance (example)", "--site-url", "https://guidance.northfield.example/",
            "--contact", "editors@northfield.example", "--editor-id", "jane-doe", "--editor-name", "Dr. Jane Doe (example editor)",
@@ -25,11 +24,6 @@ def _guidesite(*args: str, project: Path | None = None):
     return CliRunner().invoke(main, [*prefix, *args], env={"SOURCE_DATE_EPOCH": TODAY_EPOCH})
 
 
-def _committed(root: Path) -> Path:
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=Editor", "-c", "user.email=editor@example.org", "commit", "-q", "-m", "Start"]):
-        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
-    return root
 
 
 def test_init_writes_a_repository_that_validates_and_builds(tmp_path):
@@ -49,7 +43,7 @@ def test_init_writes_a_repository_that_validates_and_builds(tmp_path):
     example = (root / "content" / "cardiology" / "example-question.yaml").read_text(encoding="utf-8")
     assert example.startswith("# AN EXAMPLE") and "status: draft" in example
 
-    _committed(root)
+    commit_all(root)
     assert _guidesite("validate", project=root).exit_code == 0
     assert _guidesite("schema", "--check", project=root).exit_code == 0
     built = _guidesite("build", project=root)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from guidesite.cli import main
 
 from browser import chromium, serve_folder
-from conftest import copy_sample
+from conftest import commit_all, copy_sample
 
 PAGE = "medical-oncology/bevacizumab-surgery-timing/"
 
@@ -28,11 +28,6 @@ def _cli(root, *args):
     return result
 
 
-def _in_git(root):
-    """The sample as a publisher holds it: a repository whose history the permanent versions are read from."""
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", "content"]):
-        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
 
 
 def _retitle(root):
@@ -45,7 +40,7 @@ def _retitle(root):
 
 
 def test_two_editions_in_a_folder_and_the_version_selector_in_chromium(sample, tmp_path):
-    _in_git(sample)
+    commit_all(sample)
     out = tmp_path / "published"
     _cli(sample, "publish", "--edition", "2025.07", "--to", str(out))
     _retitle(sample)
@@ -138,7 +133,7 @@ def test_publish_needs_exactly_one_target(sample):
 
 
 def test_editions_work_on_a_real_host(sample, tmp_path):
-    _in_git(sample)
+    commit_all(sample)
     out = tmp_path / "published"
     _cli(sample, "publish", "--edition", "2025.07", "--to", str(out))
     edition = (out / "2025.07" / PAGE / "index.html").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from guidesite.cli import main
 
-from conftest import TODAY_EPOCH, copy_sample
+from conftest import TODAY_EPOCH, commit_all, copy_sample
 
 CITED = "articles/bevacizumab-surgery-timing/v1/index.html"
 """A permanent version page of the sample, the kind of address a citation gives."""
@@ -43,9 +43,7 @@ def _ok(root: Path, *args: str):
 def project(tmp_path, fixed_build_date):
     """The sample in a git repository (publishing reads the approved versions from its history)."""
     root = copy_sample(tmp_path / "sample")
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", "content"]):
-        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
+    commit_all(root)
     return root
 
 
@@ -53,9 +51,7 @@ def project(tmp_path, fixed_build_date):
 def built(tmp_path_factory) -> Path:
     """The sample built once from its repository, with the permanent copy of its approved version."""
     root = copy_sample(tmp_path_factory.mktemp("built") / "sample")
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=Publisher", "-c", "user.email=publisher@example.org", "commit", "-q", "-m", "content"]):
-        subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
+    commit_all(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
         _ok(root, "build")
