@@ -4,7 +4,7 @@ What it writes is the publisher's, not the tool's: ``site_config/`` (their name 
 specialties, a Medical Advisory Board whose first member is the editor who runs this, the standard
 disclaimers and grading systems, an editorial policy to adapt), ``mkdocs.yml`` with the site's name
 and address (guidesite supplies the theme), one example article, the JSON Schema editors check
-articles with, a ``.gitignore`` and a README for the team.  Nothing is overwritten: the folder must be new or empty (a ``.git`` folder aside).
+articles with, ``.github/CODEOWNERS`` from the board, a ``.gitignore`` and a README for the team.  Nothing is overwritten: the folder must be new or empty (a ``.git`` folder aside).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from .errors import UsageProblem
 from .model.fields import RESERVED_NAMES, SLUG_PATTERN
 from .model.schema import SCHEMA_PATH, schema_text
 from .model.site import GradingSystem
+from .pipeline import Pipeline
+from .review.codeowners import CODEOWNERS_PATH, codeowners
 from .scaffold import new_article
 
 FILES = Path(__file__).resolve().parent / "starter-files"
@@ -86,6 +88,9 @@ def init(target: Path, answers: Answers, *, today: date) -> list[Path]:
     write(SCHEMA_PATH, schema_text({name: GradingSystem.model_validate(system) for name, system in grading.items()}))
     write(".gitignore", (FILES / "gitignore").read_text(encoding="utf-8"))
     write("README.md", filled("README.md"))
+    # Who owns what (GitHub asks the board to review): generated from the registry just written.
+    site = Pipeline(target).validate([], only_paths=True).site
+    write(CODEOWNERS_PATH, codeowners(site))
     example = new_article(target, f"{answers.specialties[0][0]}/{EXAMPLE}", today=today)
     example.write_text("# AN EXAMPLE: read it, then delete it when you write your first article.\n"
                        + example.read_text(encoding="utf-8"), encoding="utf-8")

@@ -31,7 +31,7 @@ def test_init_writes_a_repository_that_validates_and_builds(tmp_path):
     result = _guidesite("init", str(root), *ANSWERS)
     assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
-        ".gitignore", "README.md", "content/cardiology/example-question.yaml", "mkdocs.yml", "schema/article.schema.json",
+        ".github/CODEOWNERS", ".gitignore", "README.md", "content/cardiology/example-question.yaml", "mkdocs.yml", "schema/article.schema.json",
         "site_config/disclaimers.yaml", "site_config/editorial-policy.md", "site_config/grading.yaml", "site_config/reviewers.yaml",
         "site_config/site.yaml", "site_config/specialties.yaml", "site_config/tags.yaml"]
     assert not (root / "theme").exists()  # guidesite supplies it
@@ -46,6 +46,7 @@ def test_init_writes_a_repository_that_validates_and_builds(tmp_path):
     commit_all(root)
     assert _guidesite("validate", project=root).exit_code == 0
     assert _guidesite("schema", "--check", project=root).exit_code == 0
+    assert _guidesite("codeowners", "--check", project=root).exit_code == 0
     built = _guidesite("build", project=root)
     assert built.exit_code == 0, built.output + (built.stderr if built.stderr_bytes else "")
     site = root / "site"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium, serve_folder
-from conftest import REPO, TODAY_EPOCH
+from conftest import REPO, TODAY_EPOCH, VALID_ARTICLE
 
 WHEELS = os.environ.get("GUIDESITE_WHEEL_DIR")
 ARTICLE = "medical-oncology/bevacizumab-surgery-timing/"
@@ -91,18 +91,61 @@ def test_the_installed_wheel_builds_and_publishes_a_project_without_a_theme(inst
         assert reader.locator(".gs-cite-this").count() == 1
 
 
-def test_a_publisher_starts_from_init_with_the_installed_wheel(installed, tmp_path):
+def test_a_publisher_starts_from_init_with_the_installed_wheel(installed, tmp_path, signing_keys):
+    """init, new, validate, an article approved with the first editor's key, check against the base,
+    build, serve (one request), publish: every step from the wheel."""
+    from test_serve import _free_port, _wait_for
+
+    key = signing_keys["example-reviewer-1"]  # a fictional key pair, standing for the editor's own
     written = _run(installed, tmp_path, "init", "northfield", "--publisher", "Northfield Clinical Guidance (example)",
                    "--site-url", "https://guidance.northfield.example/", "--contact", "editors@northfield.example",
                    "--editor-id", "jane-doe", "--editor-name", "Dr. Jane Doe (example editor)",
-                   "--editor-credentials", "MD, internal medicine (fictional example)", "--specialty", "cardiology=Cardiology")
+                   "--editor-credentials", "MD, internal medicine (fictional example)", "--editor-key", f"{key}.pub",
+                   "--specialty", "cardiology=Cardiology")
     assert written.returncode == 0, written.stderr
     project = tmp_path / "northfield"
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "Start"]):
-        subprocess.run(["git", "-C", str(project), "-c", "user.name=Editor", "-c", "user.email=editor@example.org", *args],
-                       check=True, capture_output=True)
+
+    def git(*args: str, who: tuple[str, str] = ("Editor", "editor@example.org")) -> str:
+        dated = {**os.environ, "GIT_AUTHOR_DATE": "2025-01-15T12:00:00+00:00", "GIT_COMMITTER_DATE": "2025-01-15T12:00:00+00:00"}
+        return subprocess.run(["git", "-C", str(project), "-c", f"user.name={who[0]}", "-c", f"user.email={who[1]}", *args],
+                              check=True, capture_output=True, text=True, env=dated).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Start")
+    base = git("rev-parse", "HEAD").strip()
     assert _run(installed, project, "new", "cardiology/which-statin").returncode == 0
+    article = VALID_ARTICLE.format(id="test-question", specialty="cardiology").replace("tags: [chemotherapy]", "tags: []")
+    (project / "content" / "cardiology" / "test-question.yaml").write_text(article, encoding="utf-8")
     assert _run(installed, project, "validate").returncode == 0
+    git("add", "-A")
+    git("commit", "-q", "-m", "A first article", who=("Example Author", "author@example.org"))
+    approved = _run(installed, project, "approve", "test-question", "--reviewer", "jane-doe", "--coi", "none", "--key", str(key),
+                    "--date", "2025-02-10")
+    assert approved.returncode == 0, approved.stderr
+    git("add", "-A")
+    git("commit", "-q", "-m", "Approve", who=("Dr. Jane Doe", "editor@example.org"))
+    checked = _run(installed, project, "check", "--base", base)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
     built = _run(installed, project, "build")
     assert built.returncode == 0, built.stderr
+    page = (project / "site" / "cardiology" / "test-question" / "index.html").read_text(encoding="utf-8")
+    assert "Dr. Jane Doe (example editor)" in page and 'class="gs-approved' in page
     assert "Northfield Clinical Guidance (example)" in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(installed / "guidesite"), "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=project,
+                                  stdout=output, stderr=subprocess.STDOUT,
+                                  env={"PATH": f"{installed}:/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONUNBUFFERED": "1",
+                                       "SOURCE_DATE_EPOCH": TODAY_EPOCH})
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/cardiology/test-question/", "Does drug A improve survival in condition B?", server, log)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    published = _run(installed, project, "publish", "--edition", "2025.02", "--to", str(tmp_path / "public"), "--no-build")
+    assert published.returncode == 0, published.stderr
+    assert (tmp_path / "public" / "articles" / "test-question" / "v1" / "index.html").is_file()
