@@ -4,7 +4,7 @@ What it writes is the publisher's, not the tool's: ``site_config/`` (their name 
 specialties, a Medical Advisory Board whose first member is the editor who runs this, the standard
 disclaimers and grading systems, an editorial policy to adapt), ``mkdocs.yml`` with the site's name
 and address (guidesite supplies the theme), one example article, the JSON Schema editors check
-articles with, ``.github/CODEOWNERS`` from the board, a ``.gitignore`` and a README for the team.  Nothing is overwritten: the folder must be new or empty (a ``.git`` folder aside).
+articles with, ``.github/CODEOWNERS`` from the board, pre-commit checks, a ``.gitignore`` and a README for the team.  Nothing is overwritten: the folder must be new or empty (a ``.git`` folder aside).
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def init(target: Path, answers: Answers, *, today: date) -> list[Path]:
     grading = yaml.safe_load((FILES / "grading.yaml").read_text(encoding="utf-8"))
     write(SCHEMA_PATH, schema_text({name: GradingSystem.model_validate(system) for name, system in grading.items()}))
     write(".gitignore", (FILES / "gitignore").read_text(encoding="utf-8"))
+    write(".pre-commit-config.yaml", (FILES / "pre-commit-config.yaml").read_text(encoding="utf-8"))
     write("README.md", filled("README.md"))
     # Who owns what (GitHub asks the board to review): generated from the registry just written.
     site = Pipeline(target).validate([], only_paths=True).site

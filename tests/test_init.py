@@ -31,7 +31,7 @@ def test_init_writes_a_repository_that_validates_and_builds(tmp_path):
     result = _guidesite("init", str(root), *ANSWERS)
     assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
-        ".github/CODEOWNERS", ".gitignore", "README.md", "content/cardiology/example-question.yaml", "mkdocs.yml", "schema/article.schema.json",
+        ".github/CODEOWNERS", ".gitignore", ".pre-commit-config.yaml", "README.md", "content/cardiology/example-question.yaml", "mkdocs.yml", "schema/article.schema.json",
         "site_config/disclaimers.yaml", "site_config/editorial-policy.md", "site_config/grading.yaml", "site_config/reviewers.yaml",
         "site_config/site.yaml", "site_config/specialties.yaml", "site_config/tags.yaml"]
     assert not (root / "theme").exists()  # guidesite supplies it
@@ -78,6 +78,15 @@ def test_init_touches_nothing_that_exists_and_says_every_bad_answer_at_once(tmp_
     assert "--editor-id: expected lower-case words joined by hyphens, such as jane-doe; got 'Jane Doe'" in result.stderr
     assert "got 'index=Home'" in result.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_the_pre_commit_checks_init_writes_are_the_hooks_this_repository_offers():
+    offered = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    written = yaml.safe_load((FILES / "pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    assert [hook["id"] for hook in written] == list(offered)
+    for hook in written:  # the same checks, run with the guidesite the team installed
+        assert {k: hook[k] for k in ("name", "entry", "files", "pass_filenames")} == {k: offered[hook["id"]][k] for k in ("name", "entry", "files", "pass_filenames")}
+        assert hook["language"] == "system"
 
 
 def test_what_init_copies_is_this_repositorys_own_configuration():
