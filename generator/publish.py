@@ -17,6 +17,7 @@ Every replacement is made beside the old copy and swapped in at the end; one pub
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import posixpath
@@ -24,7 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ ROOT_MANIFEST = ".guidesite-root.json"
 what it no longer has, and nothing else: editions, aliases, a host's own files such as CNAME)."""
 
 VERSION_PAGE = re.compile(r"(?:^|/)v[0-9]+/index\.html$")
-"""A permanent copy of an approved version, as built: ``<specialty>/<id>/v<N>/index.html``."""
+"""A permanent copy of an approved version, as built: ``articles/<id>/v<N>/index.html``."""
 
 
 class PublishError(GuidesiteError):
@@ -120,7 +121,8 @@ def check_names(edition: str, aliases: list[str]) -> None:
 
 def publish_to_folder(site_dir: Path, target: Path, edition: str, aliases: list[str], *, title: str | None = None, default: str | None = None,
                       replace: bool = False) -> Published:
-    """Copy ``site_dir`` into ``target/edition`` (and each alias); update versions.json and the root redirect.
+    """Copy ``site_dir`` into ``target/edition`` (and each alias); update versions.json, the current site
+    at the root (when this edition is the one the site's alias names) and the permanent copies.
 
     One publish at a time per folder; an edition published before with other content is replaced
     only with ``replace``."""
@@ -140,13 +142,14 @@ def publish_to_folder(site_dir: Path, target: Path, edition: str, aliases: list[
         previous = next((v for v in versions if v["version"] == edition), None)
         notes = []
         if previous is not None:
-            differences = _differences(_tree(target / edition), _tree(site_dir))
+            built = _tree(site_dir)
+            differences = _differences(_tree(target / edition), built)
             if differences and not replace:
                 raise PublishError(_replace_message(edition, str(target), differences))
             if differences:
                 notes.append(f"replaced edition {edition}: {_summary(differences)}")
             unchanged = (not differences and set(previous.get("aliases", [])) == set(aliases) and (title or edition) == previous.get("title")
-                         and all(_same_tree(site_dir, target / name) for name in aliases))
+                         and all(_tree(target / name) == built for name in aliases))
             if unchanged:
                 return Published(edition, list(aliases), str(target), versions, changed=False)
         for name in [edition, *aliases]:
@@ -213,18 +216,19 @@ def _edition_named(versions: list[dict], name: str) -> str | None:
 def _current_names(source: Path, editions: set[str]) -> list[str]:
     """The top-level entries of a built site that make the current site at a target's root."""
     names = sorted(p.name for p in source.iterdir() if not p.name.startswith(".") and p.name != ARTICLES)
-    clash = [name for name in names if name in editions or name == "versions.json"]
-    if clash:
-        raise PublishError(f"the site has a top-level '{clash[0]}', the name of an edition or alias; publish under another name")
+    for name in names:
+        _check_top(name, editions)
     return names
 
 
+def _check_top(name: str, editions: set[str]) -> None:
+    if name in editions or name == "versions.json":
+        raise PublishError(f"the site has a top-level '{name}', the name of an edition or alias; publish under another name")
+
+
 def _place_current(target: Path, source: Path, editions: set[str]) -> None:
-    """Make the built site at ``source`` the current site at ``target``'s root: each of its
-    top-level entries swapped in, those the previous current site had and this one lacks removed.
-    An article's page once served at the root keeps answering: where the new site has no page
-    there (the article moved in an edition now unpublished, or left the site), a page leads to
-    its permanent address."""
+    """Make the built site at ``source`` the current site at ``target``'s root: each of its top-level
+    entries swapped in, then what :func:`_root_plan` says is left to do."""
     names = _current_names(source, editions)
     previous, homes = _read_root(target / ROOT_MANIFEST)
     for name in names:
@@ -232,24 +236,57 @@ def _place_current(target: Path, source: Path, editions: set[str]) -> None:
             _replace_folder(source / name, target / name)
         else:
             _copy_file(source / name, target / name)
-    for name in sorted(set(previous) - set(names) - editions - {ARTICLES, "versions.json"}):
-        if "/" not in name and not name.startswith(".") and (target / name).exists():
-            shutil.rmtree(target / name) if (target / name).is_dir() else (target / name).unlink()
     for page in sorted((source / ARTICLES).glob("*/index.html")):  # each permanent address leads to the current site's page
         _folders_for(target, target / ARTICLES / page.parent.name / "index.html")
         _copy_file(page, target / ARTICLES / page.parent.name / "index.html")
-    redirects = target / addresses.REDIRECTS
-    homes.update(_homes(redirects.read_text(encoding="utf-8") if redirects.is_file() else ""))
-    rules = []
-    for home, article_id in sorted(homes.items()):
-        page = target / home / "index.html"
-        if not page.exists() and home.split("/", 1)[0] not in editions | {ARTICLES}:
-            _folders_for(target, page)
-            _write_atomically(page, _leading_page(home, article_id))
-            rules.append(_leading_rule(home, article_id))
-    if rules:
-        _write_atomically(redirects, (redirects.read_text(encoding="utf-8") if redirects.is_file() else "") + "".join(rules))
+    built = source / addresses.REDIRECTS
+    redirects = built.read_text(encoding="utf-8") if built.is_file() else ""
+    stale, homes, pages, rules = _root_plan(
+        previous, homes, names, redirects, editions, served=lambda path: (source / path).is_file(),
+        versions=lambda article_id: [int(p.parent.name[1:]) for p in (target / ARTICLES / article_id).glob("v*/index.html")
+                                     if p.parent.name[1:].isdigit()])
+    for name in stale:
+        if (target / name).exists():
+            shutil.rmtree(target / name) if (target / name).is_dir() else (target / name).unlink()
+    for path, text in pages.items():
+        _folders_for(target, target / path)
+        _write_atomically(target / path, text)
+    if rules != redirects:
+        _write_atomically(target / addresses.REDIRECTS, rules)
     _write_atomically(target / ROOT_MANIFEST, json.dumps({"names": names, "homes": homes}, indent=1, sort_keys=True) + "\n")
+
+
+def _root_plan(previous: list[str], homes: dict[str, str], names: list[str], redirects: str, editions: set[str], *,
+               served: Callable[[str], bool], versions: Callable[[str], list[int]]) -> tuple[list[str], dict[str, str], dict[str, str], str]:
+    """What placing a current site (its top-level ``names``, its ``_redirects``) at a target's root
+    leaves to do, on a folder or a branch alike, so that every address once given keeps answering:
+
+    - the previous current site's top-level entries this one lacks, to remove (never an edition, an
+      alias, ``articles/``, ``versions.json`` or a host's own hidden file);
+    - every article home ever served (home → id), kept in the root's record;
+    - pages to write (path → HTML): where an article's page is gone from the root (a move in an edition
+      since unpublished, an article removed), a page leading to its permanent address; and where an
+      article's permanent address is not the new site's (the article is removed), one leading to its
+      newest approved version (``versions(id)``: the numbers held), or saying it is withdrawn;
+    - the ``_redirects`` text, with a rule for each page that leads on.
+    ``served(path)``: whether the new current site has that file."""
+    stale = sorted(n for n in set(previous) - set(names) - editions - {ARTICLES, "versions.json"} if "/" not in n and not n.startswith("."))
+    homes = {**homes, **_homes(redirects)}
+    pages: dict[str, str] = {}
+    rules = [redirects] if redirects else []
+    for article_id in sorted(set(homes.values())):
+        here = addresses.permanent(article_id)
+        if not served(addresses.page_url(here) + "index.html"):
+            held = versions(article_id)
+            lead = addresses.version_base(article_id, max(held)) if held else None
+            pages[addresses.page_url(here) + "index.html"] = _leading_page(here, lead)
+            if lead:
+                rules.append(f"/{addresses.page_url(here)} /{addresses.page_url(lead)} 302\n")
+    for home, article_id in sorted(homes.items()):
+        if not served(addresses.page_url(home) + "index.html") and home.split("/", 1)[0] not in editions | {ARTICLES}:
+            pages[addresses.page_url(home) + "index.html"] = _leading_page(home, addresses.permanent(article_id))
+            rules.append(f"/{addresses.page_url(home)} /{addresses.page_url(addresses.permanent(article_id))} 302\n")
+    return stale, homes, pages, "".join(rules)
 
 
 _LEADS = re.compile(rf"{ARTICLES}/[^/]+/index\.html")
@@ -263,17 +300,18 @@ def _homes(redirects: str) -> dict[str, str]:
     return {home: article_id for article_id, home in _PERMANENT_RULE.findall(redirects)}
 
 
-def _leading_page(home: str, article_id: str) -> str:
-    """The page left at an article's former home when the current site no longer has one there."""
-    up = "../" * (home.count("/") + 1)
-    target = f"{up}{addresses.page_url(addresses.permanent(article_id))}"
+def _leading_page(here: str, to: str | None) -> str:
+    """The page left at ``here`` (a folder of the site) that leads at once to ``to``; with no ``to``,
+    a page saying the article is withdrawn, with a link to the site's home."""
+    up = "../" * (here.count("/") + 1)
+    if to is None:
+        return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n"
+                "<title>This article is withdrawn</title>\n</head>\n<body>\n<h1>This article is withdrawn</h1>\n"
+                f"<p>It is no longer published, and no version of it was approved. <a href=\"{up}\">Go to the site's home</a>.</p>\n</body>\n</html>\n")
+    target = f"{up}{addresses.page_url(to)}"
     return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n"
             f"<meta http-equiv=\"refresh\" content=\"0; url={target}\">\n<title>This article is elsewhere now</title>\n</head>\n<body>\n"
-            f"<p>This article is no longer at this address. <a href=\"{target}\">Go to the article</a>.</p>\n</body>\n</html>\n")
-
-
-def _leading_rule(home: str, article_id: str) -> str:
-    return f"/{addresses.page_url(home)} /{addresses.page_url(addresses.permanent(article_id))} 302\n"
+            f"<h1>This article is elsewhere now</h1>\n<p>It is no longer at this address. <a href=\"{target}\">Go to the article</a>.</p>\n</body>\n</html>\n")
 
 
 def _keep_permanent(target: Path, source: Path, *, update: bool) -> None:
@@ -332,14 +370,6 @@ def _source(project: Path) -> str:
     """The commit an edition is built from, for its publishing commit (a past edition is rebuilt from it, with its locks)."""
     result = subprocess.run(["git", "-C", str(project), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, text=True)
     return f"\n\nBuilt from commit {result.stdout.strip()}" if result.returncode == 0 and result.stdout.strip() else ""
-
-
-def _same_tree(a: Path, b: Path) -> bool:
-    if not b.is_dir():
-        return False
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
 def publish_to_branch(project: Path, site_dir: Path, edition: str, aliases: list[str], *, branch: str = "gh-pages", title: str | None = None,
@@ -465,7 +495,7 @@ def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, i
     homes: dict[str, str] = {}
     if root and _on_branch(project, branch, ROOT_MANIFEST):
         previous, homes = _root_record(json.loads(git_utils.read_file(branch, ROOT_MANIFEST)))
-    names: set[str] = set()
+    names: list[str] = []
     served: set[str] = set()
     redirects = ""
     try:
@@ -475,11 +505,12 @@ def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, i
                 if top == ARTICLES:  # a permanent address leads to the current site's page: the root's decides
                     if path not in held or update or (root and _LEADS.fullmatch(path)):
                         commit.add_file(git_utils.FileInfo(path, data, mode))
+                    held.add(path)
+                    served.add(path)
                 elif root and not top.startswith("."):
                     if top not in names:
-                        if top in editions or top == "versions.json":
-                            raise PublishError(f"the site has a top-level '{top}', the name of an edition or alias; publish under another name")
-                        names.add(top)
+                        _check_top(top, editions)
+                        names.append(top)
                         commit.delete_files([top])  # the previous current site's copy, whatever it held
                     served.add(path)
                     if path == addresses.REDIRECTS:
@@ -487,16 +518,15 @@ def _branch_root(project: Path, branch: str, files: Iterable[tuple[str, bytes, i
                     else:
                         commit.add_file(git_utils.FileInfo(path, data, mode))
             if root:
-                stale = set(previous) - names - editions - {ARTICLES, "versions.json"}
-                commit.delete_files(sorted(n for n in stale if "/" not in n and not n.startswith(".")))
-                homes.update(_homes(redirects))
-                for home, article_id in sorted(homes.items()):
-                    page = f"{home}/index.html"
-                    if page not in served and home.split("/", 1)[0] not in editions | {ARTICLES}:
-                        commit.add_file(git_utils.FileInfo(page, _leading_page(home, article_id)))
-                        redirects += _leading_rule(home, article_id)
-                if redirects:
-                    commit.add_file(git_utils.FileInfo(addresses.REDIRECTS, redirects))
+                stale, homes, pages, rules = _root_plan(
+                    previous, homes, names, redirects, editions, served=served.__contains__,
+                    versions=lambda article_id: [int(m.group(1)) for p in held
+                                                 if (m := re.fullmatch(rf"{ARTICLES}/{re.escape(article_id)}/v(\d+)/index\.html", p))])
+                commit.delete_files(stale)
+                for path, text in pages.items():
+                    commit.add_file(git_utils.FileInfo(path, text))
+                if rules:
+                    commit.add_file(git_utils.FileInfo(addresses.REDIRECTS, rules))
                 record = {"names": sorted(names), "homes": homes}
                 commit.add_file(git_utils.FileInfo(ROOT_MANIFEST, json.dumps(record, indent=1, sort_keys=True) + "\n"))
     except git_utils.GitEmptyCommit:
@@ -543,8 +573,6 @@ def _locked(lock: Path, what: str) -> Iterator[None]:
 
 def _tree(folder: Path) -> dict[str, bytes]:
     """Every file of a folder → its content's digest."""
-    import hashlib
-
     if not folder.is_dir():
         return {}
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).digest() for p in folder.rglob("*") if p.is_file()}

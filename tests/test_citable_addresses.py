@@ -214,3 +214,38 @@ def test_a_reader_follows_the_old_addresses_in_chromium_without_console_errors(r
         assert superseded is not None and superseded.ok
         assert page.locator(".gs-permalink").inner_text().startswith("Superseded")
     assert errors == []
+
+
+@pytest.mark.parametrize("target", ["folder", "gh-pages"])
+def test_an_article_removed_from_the_site_leaves_every_address_it_gave_answering(repo, tmp_path, monkeypatch, target):  # noqa: F811
+    """``git rm`` of an approved article, then of one never approved: their pages, permanent addresses and
+    version copies still answer (no page leads in a circle), the approved one with its last version's text."""
+    for name, value in {"GIT_AUTHOR_NAME": "Publisher", "GIT_AUTHOR_EMAIL": "publisher@example.org",
+                        "GIT_COMMITTER_NAME": "Publisher", "GIT_COMMITTER_EMAIL": "publisher@example.org"}.items():
+        monkeypatch.setenv(name, value)
+    folder = tmp_path / "public"
+    where = ["--to", str(folder)] if target == "folder" else ["--branch", "gh-pages"]
+    repo.article()
+    draft = repo.root / "content" / "gynecologic-oncology" / "never-approved.yaml"
+    draft.write_text((repo.root / ARTICLE).read_text(encoding="utf-8").replace("id: test-question", "id: never-approved"), encoding="utf-8")
+    _commit(repo.root, AUTHOR, "Add two")
+    _cli(repo, "approve", "test-question", *signer(repo.keys, "example-reviewer-1"), "--date", "2025-02-10")
+    _commit(repo.root, REVIEWER, "Approve one")
+    _cli(repo, "publish", "--edition", "2025.02", *where)
+    root = folder if target == "folder" else _branch_tree(repo, tmp_path / "served")
+    given = _given(root) | {"/gynecologic-oncology/never-approved/", "/articles/never-approved/"}
+    with serve_folder(root) as base:
+        first = _frozen(_fetch(base, "/articles/test-question/v1/")[0])
+
+    _git(repo.root, "rm", "-q", ARTICLE, "content/gynecologic-oncology/never-approved.yaml")
+    _commit(repo.root, AUTHOR, "Remove both")
+    _cli(repo, "publish", "--edition", "2025.03", *where)
+    root = folder if target == "folder" else _branch_tree(repo, tmp_path / "served")
+    with serve_folder(root) as base:
+        for address in sorted(given):
+            html, found = _fetch(base, address)
+            assert "<h1" in html, f"{address} led to {found}"
+        html, found = _fetch(base, "/gynecologic-oncology/test-question/")
+        assert found.endswith("/articles/test-question/v1/") and _frozen(html) == first
+        html, found = _fetch(base, "/articles/never-approved/")
+        assert "This article is withdrawn" in html
