@@ -59,14 +59,14 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
         raise click.UsageError("--shard needs --site-dir: the folder CI keeps for 'guidesite assemble'")
     started = time.perf_counter()
     progress = _Progress()
+    pipeline = Pipeline(project, progress=progress, judge_by=judge_by)
     with _reporting(ctx), progress:
-        if not no_history and Pipeline(project).history is None:
+        if not no_history and pipeline.history is None:
             raise BuildError([f"expected a git repository at {project}: the permanent copies of approved versions, which "
                               "citations lead to, are built from its history, and a site without them would drop every one; "
                               "build in a clone (not an exported copy), or give --no-history to build current pages only (a preview)"])
         report = BuildReport()
-        built = Pipeline(project, progress=progress, judge_by=judge_by).build(site_dir or project / "site", drafts=drafts, report=report,
-                                                                             engine=engine, shard=part)
+        built = pipeline.build(site_dir or project / "site", drafts=drafts, report=report, engine=engine, shard=part)
     took = time.perf_counter() - started
     if part is not None:
         click.echo(f"Built shard {part} of {built.pages} pages ({built.articles} articles) into {built.site_dir} in {took:.1f} s")
@@ -79,7 +79,7 @@ def build(ctx: click.Context, site_dir: Path | None, drafts: bool, timings: bool
     if timings:
         for stage, seconds in progress.timings():
             click.echo(f"{seconds:7.2f} s  {stage}")
-    if no_history and Pipeline(project).history is None:
+    if no_history and pipeline.history is None:
         click.echo("Note: built without git history: current pages only, no permanent copies of approved versions "
                    "(guidesite publish refuses such a build unless told --no-history)", err=True)
 

@@ -292,7 +292,9 @@ def _root_plan(previous: list[str], homes: dict[str, str], names: list[str], red
 _LEADS = re.compile(rf"{ARTICLES}/[^/]+/index\.html")
 """An article's permanent address: the page leading to its home."""
 
-_PERMANENT_RULE = re.compile(rf"^/{ARTICLES}/([^/\s]+)/ /(\S+)/ 30[12]$", re.MULTILINE)
+_PERMANENT_RULE = re.compile(rf"^/{ARTICLES}/([a-z0-9][a-z0-9-]*)/ /([a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*)/ 30[12]$", re.MULTILINE)
+"""The rule a built site's ``_redirects`` has for each article's permanent address: only ids and homes
+made of slugs are read (the pages written from them print them)."""
 
 
 def _homes(redirects: str) -> dict[str, str]:

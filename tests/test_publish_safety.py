@@ -210,3 +210,20 @@ def test_a_copy_without_history_is_not_published_over_the_versions_it_lacks(proj
     # Into a new folder there is nothing to drop.
     assert _run(exported, "publish", "--no-build", "--site-dir", str(lacking), "--edition", "2025.08",
                 "--to", str(tmp_path / "fresh"), "--no-history").exit_code == 0
+
+
+def test_a_hostile_redirect_rule_in_the_built_site_writes_nothing_outside_the_target(project, site, tmp_path):
+    """Publishing writes pages that lead on from the built site's _redirects: only ids and homes made of
+    slugs are read, so a rule smuggled in by a theme file cannot write outside the target or put markup
+    into a page."""
+    out = tmp_path / "deep" / "published"
+    assert _publish(project, site, out, "2025.07").exit_code == 0
+    later = tmp_path / "later"
+    shutil.copytree(site, later)
+    rules = later / "_redirects"
+    rules.write_text(rules.read_text(encoding="utf-8") + "/articles/x/ /../../escaped/ 302\n"
+                     + '/articles/y/ /a"><script>alert(1)</script>/b/ 302\n', encoding="utf-8")
+    assert _publish(project, later, out, "2025.08").exit_code == 0
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "deep" / "escaped").exists()
+    assert not [p for p in out.rglob("*") if "<script>" in p.as_posix() or (p.is_file() and p.suffix == ".html"
+                                                                           and "alert(1)" in p.read_text(encoding="utf-8"))]
