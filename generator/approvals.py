@@ -18,6 +18,7 @@ whose signature does not verify counts nowhere.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -28,6 +29,7 @@ from typing import Any
 
 from .model import Approval, Article, SiteConfig
 from .model.site import Reviewer, ReviewRules
+from .model.upgrade import needs_upgrade, upgrade
 from .signing import made_with, verify
 
 
@@ -58,8 +60,18 @@ def canonical_content(article: Article) -> str:
     """What a reviewer vouches for as canonical JSON (what the hash is taken of)."""
     # Fields left empty (None, [], {}) are left out, so that a new optional field in the model does
     # not change the hash of every article already signed (tests/test_approvals.py keeps the sample's).
-    data = article.model_dump(mode="json", exclude={"review": set(WORKFLOW_FIELDS)}, exclude_none=True)
+    # The form is model 1's wherever a later model only writes the same thing another way
+    # (model/upgrade.py), so upgrading guidesite or migrating a file never unsigns it.
+    data = article.model_dump(mode="json", exclude={"model": True, "review": set(WORKFLOW_FIELDS)}, exclude_none=True)
+    for section in data["sections"]:
+        section.update(_heading_as_model_1(section.pop("heading")))
     return json.dumps(_fold(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _heading_as_model_1(heading: dict[str, str]) -> dict[str, Any]:
+    """A section's heading as model 1 wrote it: the first reader's text, and the others' where they differ."""
+    (first, text), *others = heading.items()
+    return {"heading": text, "heading_for": {reader: other for reader, other in others if other != text}}
 
 
 def statement(article_id: str, version: int, approval: Approval) -> str:
@@ -126,6 +138,9 @@ def fitting_article(data: Any) -> Article | None:
     """The article a file's data holds (a past state, another branch), or None where it does not fit today's model."""
     from pydantic import ValidationError
 
+    if needs_upgrade(data):  # written for an older model: read as today's (a copy: the caller's data stays as read)
+        data = copy.deepcopy(data)
+        upgrade(data)
     try:
         return Article.model_validate(data) if isinstance(data, dict) else None
     except ValidationError:

@@ -397,6 +397,27 @@ def review_report_command(ctx: click.Context, base: str, change_authors: tuple[s
 
 
 @main.command()
+@click.option("--check", "only_check", is_flag=True, help="Write nothing; exit 1 if an article is written for an older model.")
+@click.pass_context
+def migrate(ctx: click.Context, only_check: bool) -> None:
+    """Rewrite articles written for an older article model in today's (comments and layout kept; approvals still hold)."""
+    from .migrate import migrate as migrate_articles
+    from .model.article import MODEL_VERSION
+
+    with _reporting(ctx):
+        done = migrate_articles(ctx.obj["project"], check_only=only_check)
+        for file in done:
+            click.echo(f"{'Would migrate' if only_check else 'Migrated'} {file.path}: model {file.version} → {MODEL_VERSION}"
+                       f"{f' ({file.moved} value(s) rewritten)' if file.moved else ''}; what its reviewers signed is unchanged")
+        if not done:
+            click.echo(f"OK: every article is written for model {MODEL_VERSION}")
+        elif only_check:
+            ctx.exit(1)
+        else:
+            click.echo("Review the diff (git diff content/) and commit it; the CHANGELOG says what the model changed.")
+
+
+@main.command()
 @click.option("--check", "only_check", is_flag=True, help="Exit 1 if the committed file is out of date instead of writing it.")
 @click.pass_context
 def codeowners(ctx: click.Context, only_check: bool) -> None:

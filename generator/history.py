@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GuidesiteError, Problem
-from .load import RawDocument, parse_document
+from .load import RawDocument, parse_document, read_as_current_model
 
 
 _EARLIEST_ZONE = timezone(timedelta(hours=-12))
@@ -296,6 +296,8 @@ def parse_revision(revision: Revision) -> PastDocument:
     doc, problems = parse_document(revision.data, Path(revision.path), revision.path)
     if problems:
         doc.data = None
+    elif revision.path.startswith("content/"):
+        problems = read_as_current_model(doc)
     return PastDocument(revision.commit, revision.path, doc, tuple(problems))
 
 

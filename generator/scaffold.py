@@ -11,6 +11,7 @@ from pathlib import Path
 from .errors import ContentError, Problem
 from .load import load_document
 from .model.article import Block
+from .model.article import MODEL_VERSION
 from .model.fields import RESERVED_NAMES, SLUG_PATTERN
 from .model.registry import item_of, model_of
 from .render import build_date
@@ -24,6 +25,9 @@ SKELETON = Template("""\
 
 # Identifier: must equal this file's name (without .yaml).
 id: $slug
+
+# The version of guidesite's article model this file is written for (`guidesite migrate` updates it).
+model: $model
 
 # The clinical question, as a reader would ask it, ending with "?".
 title: "What is the question this article answers?"
@@ -44,7 +48,8 @@ audiences: [clinician]
 # The bottom-line answer, shown first. Cite sources like this: [@example-key].
 summary: "Write the bottom-line answer here."
 
-# The body: sections, each a heading and blocks. A block is exactly one of:
+# The body: sections, each a heading (one text, or one per audience) and blocks.
+# A block is exactly one of:
 $blocks
 # Evidence grades name a system of site_config/grading.yaml, e.g.
 #   {system: grade, strength: strong, certainty: moderate}
@@ -112,6 +117,7 @@ def new_article(project: Path, target: str, *, today: date | None = None) -> Pat
         shown=shown,
         slug=slug,
         specialty=specialty,
+        model=MODEL_VERSION,
         today=today.isoformat(),
         next_review=(today + timedelta(days=365)).isoformat(),
     )

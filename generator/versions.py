@@ -145,7 +145,7 @@ def regions_of(article: Article) -> dict[str, Any]:
     recommendation of that section)."""
     regions: dict[str, Any] = {"summary": article.summary}
     for section in article.sections:
-        regions[f"section:{section.heading}"] = section
+        regions[f"section:{section.label}"] = section
         counts: dict[str, int] = {}
         for block in section.blocks:
             mark = MARKED_KINDS.get(block.kind)
@@ -158,7 +158,7 @@ def regions_of(article: Article) -> dict[str, Any]:
                 regions[caption_region(value, block.kind)] = value
             else:
                 counts[block.kind] = counts.get(block.kind, 0) + 1
-                regions[f"{block.kind}:{section.heading}#{counts[block.kind]}"] = value
+                regions[f"{block.kind}:{section.label}#{counts[block.kind]}"] = value
     return regions
 
 

@@ -44,7 +44,7 @@ def test_literature_reviewed_through_is_shown_and_may_not_follow_the_update(proj
 
 
 def test_a_heading_worded_for_another_audience_and_a_section_only_it_reads(project):
-    text = ARTICLE.replace("  - heading: Regimen\n", "  - heading: Regimen\n    heading_for: {patient: Your treatment}\n")
+    text = ARTICLE.replace("  - heading: Regimen\n", "  - heading: {clinician: Regimen, patient: Your treatment}\n")
     text = text.replace("references:\n", """  - heading: Living with it
     audiences: [patient]
     blocks:
@@ -60,11 +60,17 @@ references:
 
 
 def test_a_heading_for_an_audience_that_does_not_read_the_section_is_refused(project):
-    text = ARTICLE.replace("  - heading: Regimen\n", "  - heading: Regimen\n    heading_for: {clinician: Regimen again, nurse: For nurses}\n")
+    text = ARTICLE.replace("  - heading: Regimen\n", "  - heading: {clinician: Regimen, nurse: For nurses}\n")
     assert _problems(project, text) == [
-        "sections[0].heading_for.clinician: expected an audience that reads this section besides clinician (whose heading is 'heading'): patient; got 'clinician'",
-        "sections[0].heading_for.nurse: expected an audience that reads this section besides clinician (whose heading is 'heading'): patient; got 'nurse'",
+        "sections[0].heading: expected a heading for every audience who reads this section; missing patient",
+        "sections[0].heading.nurse: expected a heading for one of the audiences who read this section (clinician, patient); got 'nurse'",
     ]
+
+
+def test_headings_written_in_another_order_are_read_in_the_order_of_the_audiences(project):
+    ordered = _page(project, ARTICLE.replace("  - heading: Regimen\n", "  - heading: {clinician: Regimen, patient: Your treatment}\n"))
+    reversed_ = _page(project, ARTICLE.replace("  - heading: Regimen\n", "  - heading: {patient: Your treatment, clinician: Regimen}\n"))
+    assert reversed_ == ordered and "## Regimen" in ordered
 
 
 def test_the_built_table_of_contents_is_the_default_audiences(sample_site):

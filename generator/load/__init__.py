@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from .document import (BYTE_ORDER_MARK, MAX_DEPTH, MAX_FILE_BYTES, MAX_INVISIBLE_REPORTED, Loc, RawDocument, char_label,
-                       collection_paused, format_loc, invisible_kind)
+                       collection_paused, format_loc, invisible_kind, read_as_current_model)
 from .files import (ARTICLE_SUFFIXES, file_kind, find_articles, layout_problems, read_regular_file, _link_on_the_way, _NotRegular,
                     _shown, _special_entries, _top_folder, _walk_content)
 from .syntax import explain_syntax_error

@@ -55,9 +55,32 @@ class RawDocument:
             loc = loc[:-1]
         return self.marks.get((), (1, 1))
 
+    def moved(self, moves: list[tuple[Loc, Loc]]) -> None:
+        """Values moved in ``data`` (an article of an older model read as today's): each is still
+        reported where the author wrote it."""
+        for marks in (self.marks, self.key_marks):
+            for old, new in moves:
+                for loc, mark in [(loc, mark) for loc, mark in marks.items() if loc[:len(old)] == old]:
+                    marks.setdefault(new + loc[len(old):], mark)
+
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(loc, key=key)
         return Problem(self.shown, line, col, format_loc(loc), message)
+
+
+def read_as_current_model(doc: RawDocument) -> list[Problem]:
+    """An article's document read as today's model, in place: data written for an older model is
+    brought up to date (model/upgrade.py) with every moved value still reported where the author
+    wrote it; a file written for a later model is a problem, and its data is not read further."""
+    from ..model.upgrade import newer_than_known, upgrade
+
+    too_new = newer_than_known(doc.data)
+    if too_new:
+        problem = doc.problem(("model",), too_new)
+        doc.data = None
+        return [problem]
+    doc.moved(upgrade(doc.data))
+    return []
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from .fields import (
     Doi,
     Dose,
     Evidence,
+    Heading,
     Minutes,
     Nct,
     NumberLike,
@@ -220,14 +221,19 @@ MARKED_KINDS: dict[str, Marked] = {
 class Section(Strict):
     """A titled part of the answer."""
 
-    heading: Text
-    """Section heading (becomes an ``h2`` and an anchor), as the article's first audience reads it."""
-    heading_for: dict[Slug, Text] = {}
-    """The heading as another audience reads it: ``{patient: Choosing a treatment}``."""
+    heading: Heading
+    """Section heading (an ``h2`` and an anchor): one text for every reader, or one per audience
+    that reads the section (``{clinician: Second-line therapy, patient: If the cancer grows again}``)."""
     audiences: list[Slug] | None = None
     """Show this section only to these audiences (default: every audience of the article)."""
     blocks: Annotated[list[Block], Field(min_length=1)]
     """The content, in order."""
+
+    @property
+    def label(self) -> str:
+        """The heading as the section's first reader reads it: what names the section in update marks,
+        the clinical diff and its anchor (the article keeps each heading in the order of its audiences)."""
+        return next(iter(self.heading.values()))
 
 
 class Notice(Strict):
@@ -356,9 +362,18 @@ def _dates_in_order(review: "Review") -> str | None:
     return None
 
 
+MODEL_VERSION = 2
+"""The version of the article model this guidesite reads.  A file names the version it is written for
+(``model: 2``); one without it is read as model 1.  Older files are read through
+``model/upgrade.py`` and rewritten by ``guidesite migrate``; the CHANGELOG says what each version changed."""
+
+
 class Article(Strict):
     """A clinical question and its answer.  File: ``content/<specialty>/<id>.yaml``."""
 
+    model: Literal[2] = MODEL_VERSION
+    """The version of guidesite's article model the file is written for (``guidesite new`` and
+    ``guidesite migrate`` write it; a file without it is read as model 1)."""
     id: Slug
     """Kebab-case identifier; equals the file name without ``.yaml``."""
     title: Annotated[Text, Field(pattern=QUESTION_PATTERN)]
@@ -385,3 +400,19 @@ class Article(Strict):
     """Disclaimer set from site_config/disclaimers.yaml."""
     review: Review
     """Editorial workflow metadata."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _headings_in_audience_order(cls, data: Any) -> Any:
+        """Each section's per-audience heading in the order of the article's audiences, so the first
+        is always the first reader's (``Section.label``) however the author ordered them."""
+        if not isinstance(data, dict) or not isinstance(data.get("audiences", ["clinician"]), list) or not isinstance(data.get("sections"), list):
+            return data
+        order = {a: i for i, a in enumerate(data.get("audiences", ["clinician"])) if isinstance(a, str)}
+        sections = []
+        for section in data["sections"]:
+            heading = section.get("heading") if isinstance(section, dict) else None
+            if isinstance(heading, dict) and len(heading) > 1:
+                section = {**section, "heading": dict(sorted(heading.items(), key=lambda kv: order.get(kv[0], len(order))))}
+            sections.append(section)
+        return {**data, "sections": sections}

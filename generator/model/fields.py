@@ -223,6 +223,22 @@ Wording = Annotated[
 """Markdown with ``[@key]`` citations: one text for every audience (``all``),
 or one wording per audience key (``clinician: …``, ``patient: …``)."""
 
+Heading = Annotated[
+    dict[str, Text],
+    BeforeValidator(_wording),
+    WithJsonSchema(
+        {
+            "description": "Plain text for every audience, or a mapping of audience to its own wording",
+            "oneOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
+            ],
+        }
+    ),
+]
+"""A heading: plain text for every audience (``all``), or one wording per audience
+(``{clinician: Second-line therapy, patient: If the cancer grows again}``), written like a ``Wording``."""
+
 
 def describe(value: Any) -> str:
     """How a found value is named in messages: kind and value."""

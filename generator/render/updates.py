@@ -49,7 +49,7 @@ class VersionMarks:
 
     def recommendation_region(self, heading: str, block: Any) -> str:
         """The name of a recommendation as versions know it: ``recommendation:<heading>#<n>``."""
-        section = next(s for s in self.article.sections if s.heading == heading)
+        section = next(s for s in self.article.sections if s.label == heading)
         recommendations = [b for b in section.blocks if b.recommendation is not None]
         return f"recommendation:{heading}#{recommendations.index(block) + 1}"
 

@@ -110,15 +110,17 @@ class Wording:
         that audience.
         """
         readers = [a for a in self.article.audiences if not section.audiences or a in section.audiences]
-        slug = _slug(section.heading)
+        label = section.label  # the first reader's heading
+        slug = _slug(label)
         opening = f'<div data-audience="{audience}"{" hidden" if hidden else ""} markdown>\n\n' if audience else ""
         if self.article.audiences[0] not in readers:
-            return f'<h2 id="{slug}" class="gs-heading" data-audience="{audience}" hidden>{attr(section.heading)}</h2>\n\n{opening}'
-        if not section.heading_for:
-            return f"{opening}## {plain(section.heading)}\n"
-        plainly = [a for a in readers if a not in section.heading_for]
-        out = [f'<div data-audience="{" ".join(plainly)}" markdown>', "", f"## {plain(section.heading)}", "", "</div>", ""]
-        for reader, heading in section.heading_for.items():
+            return f'<h2 id="{slug}" class="gs-heading" data-audience="{audience}" hidden>{attr(label)}</h2>\n\n{opening}'
+        own = {reader: text for reader, text in section.heading.items() if reader in readers[1:] and text != label}
+        if not own:
+            return f"{opening}## {plain(label)}\n"
+        plainly = [a for a in readers if a not in own]
+        out = [f'<div data-audience="{" ".join(plainly)}" markdown>', "", f"## {plain(label)}", "", "</div>", ""]
+        for reader, heading in own.items():
             out += [f'<h2 id="{slug}-{reader}" class="gs-heading" data-audience="{reader}" data-gs-for="{slug}" hidden>{attr(heading)}</h2>', ""]
         return "\n".join(out) + "\n" + opening
 

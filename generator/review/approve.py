@@ -9,18 +9,17 @@ kept (ruamel.yaml round trip); only the review block changes.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..errors import ContentError, GuidesiteError, Problem
+from ..rewrite import dumped, replace_text, round_trip
 from ..model import Approval, Article
 from ..signing import default_key, public_key_of, sign
 from .. import versions as history_of  # (a module: versions imports review, which imports this)
@@ -161,18 +160,10 @@ def _version_for(versions: list, article: Article, digest: str) -> int:
     return last.number if content_hash(last.article) == digest else last.number + 1
 
 
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    return yaml
-
-
 def _rewrite(path: Path, *, approvals: list[Approval], status: str, version: int) -> str:
     """Rewrite the review block; returns the file's previous text."""
     original = path.read_text(encoding="utf-8")
-    yaml = _yaml()
+    yaml = round_trip()
     data = yaml.load(original)
     review = data["review"]
     review["status"] = status
@@ -186,15 +177,5 @@ def _rewrite(path: Path, *, approvals: list[Approval], status: str, version: int
         records.append(record)
     records.fa.set_block_style()
     review["approvals"] = records
-    out = io.StringIO()
-    yaml.dump(data, out)
-    text = out.getvalue()
-    temporary = path.with_name(f".{path.name}.approve")
-    temporary.write_text(text, encoding="utf-8")
-    try:
-        temporary.replace(path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        path.write_text(original, encoding="utf-8")
-        raise
+    replace_text(path, dumped(yaml, data), original)
     return original

@@ -82,8 +82,11 @@ def _item_names(items: list[dict], loc: Loc) -> dict[Loc, str | None]:
 
 def _label(item: dict, index: int) -> str:
     for key in _LABELS:
-        if isinstance(item.get(key), str):
-            return item[key]
+        value = item.get(key)
+        if isinstance(value, dict) and value:  # a heading worded per audience: named by its first reader's
+            value = next(iter(value.values()))
+        if isinstance(value, str):
+            return value
     if isinstance(item.get("system"), str):
         return item["system"]
     text = item.get("text")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ContentError, Problem
 from ..images import PublishedImage
-from ..load import Loaded, RawDocument, collection_paused, load_document
+from ..load import Loaded, RawDocument, collection_paused, load_document, read_as_current_model
 from ..model import Article, SiteConfig
 from .figures import check_figures
 from .article import ArticleLinks, article_links, check_article, check_collection, check_cross_links, unreadable_links
@@ -124,7 +124,8 @@ def check_document(doc: RawDocument, site: SiteConfig | None, problems: list[Pro
     problem is reported in one round.  The images of the article's figures
     are checked as they will be published (and put in ``images``, when given).
     """
-    if doc.data is None:  # load said why
+    problems += read_as_current_model(doc)
+    if doc.data is None:  # load (or the model version) said why
         return None, unreadable_links(doc)
     # Text checks read the raw data, so they run even when the model refuses the file.
     strings = raw_strings(doc.data)

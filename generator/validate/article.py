@@ -64,11 +64,15 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
                 if audience is not None and audience not in audiences:
                     out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
             readers = [a for a in audiences if section is not None and (not section.audiences or a in section.audiences)]
-            for audience in (section.heading_for or {}) if section is not None else ():
-                if audience not in readers[1:]:  # 'heading' is what the section's first reader reads
-                    out.append(doc.problem(("sections", i, "heading_for", audience),
-                                           f"expected an audience that reads this section besides {readers[0] if readers else 'its first'} "
-                                           f"(whose heading is 'heading'): {', '.join(readers[1:]) or 'none'}; got '{audience}'", key=True))
+            heading = getattr(section, "heading", None) or {}
+            if "all" not in heading and readers:  # one heading per reader, as for every text worded per audience
+                for audience in heading:
+                    if audience not in readers:
+                        out.append(doc.problem(("sections", i, "heading", audience),
+                                               f"expected a heading for one of the audiences who read this section ({', '.join(readers)}); got '{audience}'", key=True))
+                missing = [a for a in readers if a not in heading]
+                if heading and missing:
+                    out.append(doc.problem(("sections", i, "heading"), f"expected a heading for every audience who reads this section; missing {', '.join(missing)}"))
     out += _check_citations(article, doc, cited)
     out += check_grades(article, doc, site)
     out += _check_glossary(article, doc)
