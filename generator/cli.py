@@ -159,10 +159,13 @@ def serve(ctx: click.Context, dev_addr: str, no_drafts: bool) -> None:
 @click.option("--editor-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Their public SSH key, which signs their approvals (~/.ssh/id_ed25519.pub).")
 @click.option("--specialty", "specialties", multiple=True, metavar="ID=NAME", help="A specialty (repeatable), such as cardiology=Cardiology.")
+@click.option("--install-from", metavar="URL", default=None,
+              help="Where the workflows install guidesite from instead of the package index: the https:// address of this "
+                   "release's wheel (requirements/guidesite.lock names it).")
 @click.pass_context
 def init(ctx: click.Context, directory: Path, publisher: str, site_url: str, contact: str, editor_id: str, editor_name: str,
          editor_credentials: str, editor_github: str | None, editor_email: str | None, editor_key: Path | None,
-         specialties: tuple[str, ...]) -> None:
+         specialties: tuple[str, ...], install_from: str | None) -> None:
     """Write a publisher's own content repository into DIRECTORY (new or empty), ready to build."""
     from .render import build_date
     from .starter import Answers, Editor, init as write_repository
@@ -173,9 +176,13 @@ def init(ctx: click.Context, directory: Path, publisher: str, site_url: str, con
     key = editor_key.read_text(encoding="utf-8").strip().splitlines()[0] if editor_key else None
     with _reporting(ctx):
         written = write_repository(directory, Answers(publisher.strip(), site_url.strip(), contact.strip(), Editor(
-            editor_id.strip(), editor_name.strip(), editor_credentials.strip(), editor_github, editor_email, key), pairs), today=build_date())
-    click.echo(f"Wrote {len(written)} files into {directory}: site_config/, mkdocs.yml, an example article, README.md.")
+            editor_id.strip(), editor_name.strip(), editor_credentials.strip(), editor_github, editor_email, key), pairs,
+            install_from=install_from.strip() if install_from else None), today=build_date())
+    click.echo(f"Wrote {len(written)} files into {directory}: site_config/, mkdocs.yml, an example article, README.md, "
+               ".github/workflows/ and requirements/guidesite.lock.")
     click.echo(f"Next: cd {directory} && git init && git add -A && git commit -m 'Start' && guidesite build")
+    click.echo("Before the first push, add the hashes the workflows require to requirements/guidesite.lock "
+               "(its header and README.md say how), then turn on the GitHub settings README.md lists.")
 
 
 @main.command()

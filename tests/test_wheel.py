@@ -94,6 +94,8 @@ def test_the_installed_wheel_builds_and_publishes_a_project_without_a_theme(inst
 def test_a_publisher_starts_from_init_with_the_installed_wheel(installed, tmp_path, signing_keys):
     """init, new, validate, an article approved with the first editor's key, check against the base,
     build, serve (one request), publish: every step from the wheel."""
+    import guidesite
+
     from test_serve import _free_port, _wait_for
 
     key = signing_keys["example-reviewer-1"]  # a fictional key pair, standing for the editor's own
@@ -104,6 +106,11 @@ def test_a_publisher_starts_from_init_with_the_installed_wheel(installed, tmp_pa
                    "--specialty", "cardiology=Cardiology")
     assert written.returncode == 0, written.stderr
     project = tmp_path / "northfield"
+    # The wheel carries the workflows, and the lock pins the release and what it runs on as installed there.
+    assert sorted(p.name for p in (project / ".github" / "workflows").iterdir()) == [
+        "preview.yml", "publish.yml", "pull-request.yml", "review-approval.yml", "review-submitted.yml"]
+    lock = [line for line in (project / "requirements" / "guidesite.lock").read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert lock[0] == f"guidesite=={guidesite.__version__}" and any(line.startswith("mkdocs==") for line in lock)
 
     def git(*args: str, who: tuple[str, str] = ("Editor", "editor@example.org")) -> str:
         dated = {**os.environ, "GIT_AUTHOR_DATE": "2025-01-15T12:00:00+00:00", "GIT_COMMITTER_DATE": "2025-01-15T12:00:00+00:00"}
