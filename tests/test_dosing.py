@@ -39,8 +39,9 @@ def _page(project) -> str:
 
 
 def _spaces(text: str) -> str:
-    """What a reader reads: a number and its unit are held together by a no-break space, which reads as a space."""
-    return text.replace("\u00a0", " ").replace("&nbsp;", " ")
+    """What a reader reads: a number and its unit are held together by a no-break space, which reads as a
+    space, and a range's dash to its numbers by word joiners, which read as nothing."""
+    return text.replace("\u00a0", " ").replace("&nbsp;", " ").replace("\u2060", "")
 
 
 def _problems(project) -> list[str]:
@@ -181,9 +182,10 @@ def test_dose_bands_tile_without_gaps_or_overlaps(project):
     page = _page(project)
     assert "| drug z | 10 to 20 kg | 500 mg per dose once daily | oral |" in page
     _with_doses(project, rows.replace("10 to 20 kg", "10 to 15 kg"))
-    assert any("expected the bands of drug z without a gap; between '10 to 15 kg' and '20 kg and over' no dose is given" in p for p in _problems(project))
+    assert any("expected the bands of drug z (oral) without a gap; between '10 to 15 kg' and '20 kg and over' no row says what to give" in p
+               for p in _problems(project))
     _with_doses(project, rows.replace("10 to 20 kg", "10 to 25 kg"))
-    assert any("expected the bands of drug z not to overlap; '10 to 25 kg' and '20 kg and over'" in p for p in _problems(project))
+    assert any("expected the bands of drug z (oral) not to overlap; '10 to 25 kg' and '20 kg and over'" in p for p in _problems(project))
     _with_doses(project, rows.replace("band: under 10 kg", "band: under 10 stone"))
     assert any("expected a band such as '10 to 20 kg'" in p for p in _problems(project))
 

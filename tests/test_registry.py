@@ -47,7 +47,8 @@ def _valid(**replacements: str) -> str:
 # --- Markdown ---------------------------------------------------------------------------------
 
 def _is_wording_schema(node: Any) -> bool:
-    """A ``Wording`` as pydantic's own JSON Schema writes it: a string, or a mapping of strings."""
+    """A ``Wording`` as pydantic's own JSON Schema writes it: a string, or a mapping of strings (a
+    ``PlainWording``, a heading or a population, has the same shape and holds plain text)."""
     if not isinstance(node, dict):
         return False
     if any(alt.get("type") == "object" and alt.get("additionalProperties", {}).get("type") == "string" for alt in node.get("oneOf", [])):
@@ -65,14 +66,16 @@ def _properties(model: type) -> dict[str, Any]:
 
 def test_every_wording_field_of_the_model_is_read_as_markdown():
     # pydantic's schema of each model is a second, independent reading of the same declarations.
-    wordings, markdown = set(), set()
+    wordings, markdown, plain = set(), set(), set()
     for model in models_in(Article):
         for name, schema in _properties(model).items():
             if _is_wording_schema(schema):
                 wordings.add((model.__name__, name))
         markdown |= {(model.__name__, f.name) for f in fields(model).values() if f.text == "markdown"}
+        plain |= {(model.__name__, f.name) for f in fields(model).values() if f.text == "plain"}
     assert ("Article", "summary") in wordings and ("Warning", "text") in wordings and ("DrugDose", "note") in wordings
-    assert markdown == wordings
+    assert markdown == wordings - plain
+    assert wordings & plain == {("Section", "heading"), ("DrugDose", "population")}  # the plain wordings, read as plain text
 
 
 def _raw_loc(data: Any, loc: tuple) -> tuple:

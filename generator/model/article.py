@@ -21,7 +21,7 @@ from .fields import (
     Doi,
     Dose,
     Evidence,
-    Heading,
+    PlainWording,
     Minutes,
     Nct,
     NumberLike,
@@ -221,7 +221,7 @@ MARKED_KINDS: dict[str, Marked] = {
 class Section(Strict):
     """A titled part of the answer."""
 
-    heading: Heading
+    heading: PlainWording
     """Section heading (an ``h2`` and an anchor): one text for every reader, or one per audience
     that reads the section (``{clinician: Second-line therapy, patient: If the cancer grows again}``)."""
     audiences: list[Slug] | None = None
@@ -371,11 +371,11 @@ MODEL_VERSION = 2
 class Article(Strict):
     """A clinical question and its answer.  File: ``content/<specialty>/<id>.yaml``."""
 
+    id: Slug
+    """Kebab-case identifier; equals the file name without ``.yaml``."""
     model: Literal[2] = MODEL_VERSION
     """The version of guidesite's article model the file is written for (``guidesite new`` and
     ``guidesite migrate`` write it; a file without it is read as model 1)."""
-    id: Slug
-    """Kebab-case identifier; equals the file name without ``.yaml``."""
     title: Annotated[Text, Field(pattern=QUESTION_PATTERN)]
     """The clinical question, ending with a question mark."""
     specialty: Slug

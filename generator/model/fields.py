@@ -223,7 +223,7 @@ Wording = Annotated[
 """Markdown with ``[@key]`` citations: one text for every audience (``all``),
 or one wording per audience key (``clinician: …``, ``patient: …``)."""
 
-Heading = Annotated[
+PlainWording = Annotated[
     dict[str, Text],
     BeforeValidator(_wording),
     WithJsonSchema(
@@ -236,7 +236,7 @@ Heading = Annotated[
         }
     ),
 ]
-"""A heading: plain text for every audience (``all``), or one wording per audience
+"""Plain text (a heading, a population) for every audience (``all``), or one wording per audience
 (``{clinician: Second-line therapy, patient: If the cancer grows again}``), written like a ``Wording``."""
 
 

@@ -127,6 +127,17 @@ class BlockViews:
         """A dose as prescribers read it: "45 mg/kg per dose twice daily (90 mg/kg/day), max 2 g per dose, for 10 days"."""
         return Markup(NUMBER_UNIT.sub("\u00a0", plain(dose_text(d))))  # plain text, and "3 g" never split across two lines
 
+    def dose_for(self, d: Any) -> str:
+        """Who a dosing row is for: its band, its criteria and its population (worded per audience), or a dash."""
+        parts = []
+        if d.band is not None:
+            parts.append(plain(d.band.text))
+        if d.criteria is not None:
+            parts.append(f"if at least {d.criteria.at_least} of: " + "; ".join(plain(band.text) for band in d.criteria.of))
+        if d.population:
+            parts.append(self.inline_plain(d.population))
+        return Markup(NUMBER_UNIT.sub("\u00a0", "; ".join(parts)) if parts else "—")
+
     def cycle(self, days: int | None) -> str:
         if not days:
             return ""

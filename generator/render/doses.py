@@ -1,22 +1,43 @@
-"""Doses written the way prescribers read them.
+"""Doses written the way prescribers and nurses read them.
 
-``45 mg/kg per dose twice daily (90 mg/kg/day), max 2 g per dose, for 10 days``:
-the amount of each dose first (a per-day amount is divided for the reader),
-then how often, the day's total in brackets, the maxima and the duration.
-Nothing is rounded: a per-day amount that does not divide evenly keeps its
-decimals.
+``45 mg/kg per dose twice daily (90 mg/kg/day), max 2 g per dose, for 10 days``: the amount of each
+dose first (a per-day amount is divided for the reader), then how often, the day's total in
+brackets, the maxima and the duration.  A rate reads as a continuous infusion (never as doses, and
+never with a daily total), with its volume rate when the concentration is given; a titration as one
+sentence a nurse can follow; steps in their order; a nomogram's row as what to do to the rate.
+Nothing is rounded but a volume rate, to 0.1 mL/hour, said so ("about").
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from ..model.dosing import DrugDose, Quantity, number_text
+from ..model.dosing import Adjustment, DrugDose, Phase, Quantity, Rate, number_text
+from ..model.fields import format_minutes
 
 _TIMES = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
+_JOIN = "\u2060–\u2060"
+"""The dash of a range, held to both its numbers (a phone never breaks "0.05–0.1" after the dash)."""
+_OPEN = ("until", "continuous", "long-term", "lifelong", "ongoing", "indefinitely")
+"""Durations read as they are written (no "for")."""
 
 
 def dose_text(d: DrugDose) -> str:
+    """What one row of a dosing table states, in one line."""
+    kind = d.kind
+    if kind == "advice":
+        return f"{d.advice[0].upper()}{d.advice[1:]}: {d.reason}"
+    if kind == "adjust":
+        return adjustment_text(d.adjust)
+    if kind == "phases":
+        return "; then ".join(phase_text(phase, d.route) for phase in d.phases)
+    parts = rate_parts(d) if kind == "rate" else intermittent_parts(d)
+    if d.duration is not None:
+        parts.append(_duration(d.duration.text))
+    return ", ".join(parts)
+
+
+def intermittent_parts(d: DrugDose) -> list[str]:
     how_often = d.frequency.text if d.frequency is not None else _TIMES.get(d.divided or 0, f"{d.divided} times daily")
     each, daily = d.each_dose, d.daily
     if d.frequency is not None and d.frequency.single:
@@ -29,13 +50,77 @@ def dose_text(d: DrugDose) -> str:
         if daily is not None and d.doses_per_day != 1:
             parts[0] += f" ({_per_day(daily)})"
     if d.max_per_dose is not None:
-        parts.append(f"max {d.max_per_dose} per dose")
+        parts.append(f"max {_amount(d.max_per_dose)} per dose")
     if d.max_per_day is not None:
-        parts.append(f"max {d.max_per_day} per day")
-    if d.duration is not None:
-        text = d.duration.text
-        parts.append(text if text.startswith(("until", "continuous")) else f"for {text}")
-    return ", ".join(parts)
+        parts.append(f"max {_amount(d.max_per_day)} per day")
+    if d.repeat is not None:
+        times = "once" if d.repeat.times == 1 else "twice" if d.repeat.times == 2 else f"{d.repeat.times} times"
+        parts.append(f"may be repeated {times}, at least {format_minutes(d.repeat.after)} after the previous dose"
+                     + (f", if {d.repeat.when}" if d.repeat.when else ""))
+    return parts
+
+
+def rate_parts(d: DrugDose) -> list[str]:
+    parts = [f"{rate(d.rate)} as a continuous infusion"]
+    if d.concentration is not None:
+        volumes = [(None, d.ml_per_hour())] if not d.rate.per_kg else [(w, d.ml_per_hour(w)) for w in d.ml_per_hour_for]
+        shown = [f"{_volume(v)}{f' at {number_text(w)} kg' if w is not None else ''}" for w, v in volumes]
+        parts[0] += f" (of {d.concentration.text}" + (f": {', '.join(shown)}" if shown else "") + ")"
+    t = d.titrate
+    if t is not None:
+        parts.append(f"adjust by {rate(t.step)} at most every {format_minutes(t.every)} to keep {t.target.text}"
+                     + (f", up to {rate(t.max)}" if t.max is not None else "")
+                     + (f" (at the maximum: {t.at_max})" if t.at_max else ""))
+    return parts
+
+
+def phase_text(p: Phase, route: str) -> str:
+    label = f"{p.name}: " if p.name else ""
+    where = f" {p.route}" if p.route and p.route != route else ""
+    if p.rate is not None:
+        text = f"{rate(p.rate)}{where} as a continuous infusion"
+    else:
+        text = ("at least " if p.at_least else "") + _amount(p.dose) + where
+        if p.over:
+            text += f" over {format_minutes(p.over)}"
+        if p.within:
+            text += f" within {format_minutes(p.within)}"
+        if p.frequency is not None and not p.frequency.single:
+            text += f" {p.frequency.text}"
+    if p.duration is not None:
+        text += f", {_duration(p.duration.text)}"
+    return label + text
+
+
+def adjustment_text(a: Adjustment) -> str:
+    steps = []
+    if a.bolus is not None:
+        steps.append(f"give {_amount(a.bolus)} as a bolus")
+    if a.stop is not None:
+        steps.append(f"stop the infusion for {format_minutes(a.stop)}")
+    steps.append("keep the rate" if a.change == "no change" else f"{a.change} the rate by {rate(a.by)}")
+    text = ", then ".join(steps)
+    return text[0].upper() + text[1:]
+
+
+def rate(r: Rate) -> str:
+    amount = number_text(r.low) + (f"{_JOIN}{number_text(r.high)}" if r.high is not None else "")
+    return f"{amount} {r.unit.replace('m2', 'm²')}/{r.per}"
+
+
+def _volume(ends: tuple[Decimal, Decimal | None]) -> str:
+    low, high = ends
+    shown = [_tenth(v) for v in (low, high) if v is not None]
+    about = "about " if any(v != v.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) for v in (low, high) if v is not None) else ""
+    return about + _JOIN.join(shown) + " mL/hour"
+
+
+def _tenth(value: Decimal) -> str:
+    return number_text(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _duration(text: str) -> str:
+    return text if text.startswith(_OPEN) else f"for {text}"
 
 
 def _exact(value: Decimal) -> bool:
@@ -47,10 +132,6 @@ def _per_day(q: Quantity) -> str:
 
 
 def _amount(q: Quantity) -> str:
-    low = _tidy(q.low)
-    amount = low if q.high is None else f"{low}–{_tidy(q.high)}"
+    low = number_text(q.low)
+    amount = low if q.high is None else f"{low}{_JOIN}{number_text(q.high)}"
     return f"{amount} {q.unit.replace('m2', 'm²')}"
-
-
-def _tidy(value: Decimal) -> str:
-    return number_text(value)

@@ -95,6 +95,14 @@ class Wording:
                 out.append(f'<span data-audience="{audience}"{" hidden" if hidden else ""}>{text}</span>')
         return "".join(out)
 
+    def inline_plain(self, wording: dict[str, str]) -> str:
+        """A plain wording inside a line (a dosing row's population): as written, one span per audience."""
+        if "all" in wording:
+            return plain(wording["all"])
+        default = self.article.audiences[0]
+        return "".join(f'<span data-audience="{aud}"{" hidden" if aud != default else ""}>{plain(wording[aud])}</span>'
+                       for aud in self.scope if aud in wording)
+
     def enter_section(self, audiences: list[str] | None) -> str:
         """Texts inside a section are worded for the section's audiences only."""
         self.scope = [a for a in self.article.audiences if not audiences or a in audiences]

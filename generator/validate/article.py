@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..load import RawDocument
+from ..model.dosing import band_problems
 from ..model import Article, SiteConfig
 from ..model.fields import RESERVED_NAMES, SLUG_PATTERN
 from ..model.walk import iter_citations, iter_texts
@@ -64,22 +65,44 @@ def check_article(article: Article, doc: RawDocument, site: SiteConfig, cited: s
                 if audience is not None and audience not in audiences:
                     out.append(doc.problem(("sections", i, "audiences", j), f"expected one of the article's audiences ({', '.join(audiences)}); got '{audience}'"))
             readers = [a for a in audiences if section is not None and (not section.audiences or a in section.audiences)]
-            heading = getattr(section, "heading", None) or {}
-            if "all" not in heading and readers:  # one heading per reader, as for every text worded per audience
-                for audience in heading:
-                    if audience not in readers:
-                        out.append(doc.problem(("sections", i, "heading", audience),
-                                               f"expected a heading for one of the audiences who read this section ({', '.join(readers)}); got '{audience}'", key=True))
-                missing = [a for a in readers if a not in heading]
-                if heading and missing:
-                    out.append(doc.problem(("sections", i, "heading"), f"expected a heading for every audience who reads this section; missing {', '.join(missing)}"))
+            out += _plain_wording_problems(getattr(section, "heading", None), readers, doc, ("sections", i, "heading"), "heading")
     out += _check_citations(article, doc, cited)
+    out += _check_dosing(article, doc, [a for a in audiences if a in site_audiences] if audiences is not None else None)
     out += check_grades(article, doc, site)
     out += _check_glossary(article, doc)
     if article.disclaimer is not None and article.disclaimer not in site.disclaimers:
         out.append(doc.problem(("disclaimer",), f"expected a disclaimer set from site_config/disclaimers.yaml ({', '.join(sorted(site.disclaimers))}); got '{article.disclaimer}'"))
     if article.review is not None:
         out += _check_review(article, doc, site, today)
+    return out
+
+
+def _check_dosing(article: Article, doc: RawDocument, audiences: list[str] | None) -> list[Problem]:
+    """Each dosing table's bands tile per drug, route and measurement (a gap or overlap is shown at the row
+    that meets it), and a population worded per audience has a wording for each reader of the section."""
+    out = []
+    for i, section in enumerate(article.sections or []):
+        readers = [a for a in audiences or [] if not getattr(section, "audiences", None) or a in section.audiences]
+        for j, block in enumerate(getattr(section, "blocks", None) or []):
+            table = getattr(block, "dosing", None)
+            if table is None or not table.doses:
+                continue
+            at = ("sections", i, "blocks", j, "dosing", "doses")
+            out += [doc.problem(at + (row, "band"), message) for row, message in band_problems(table)]
+            for row, dose in enumerate(table.doses):
+                out += _plain_wording_problems(getattr(dose, "population", None), readers, doc, at + (row, "population"), "population")
+    return out
+
+
+def _plain_wording_problems(wording: dict | None, readers: list[str], doc: RawDocument, loc: tuple, what: str) -> list[Problem]:
+    """A plain text worded per audience (a heading, a population): one wording for each reader, and no other."""
+    if not wording or "all" in wording or not readers:
+        return []
+    out = [doc.problem(loc + (audience,), f"expected a {what} for one of the audiences who read this section ({', '.join(readers)}); got '{audience}'", key=True)
+           for audience in wording if audience not in readers]
+    missing = [a for a in readers if a not in wording]
+    if missing:
+        out.append(doc.problem(loc, f"expected a {what} for every audience who reads this section; missing {', '.join(missing)}"))
     return out
 
 
