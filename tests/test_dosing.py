@@ -216,9 +216,67 @@ def _as_written(text: str) -> str:
     return str(text).replace("-", "–").replace("m2", "m²")
 
 
+def _rate_as_written(text: str) -> str:
+    text = re.sub(r"/(?:h|hr|hrs|hours?)$", "/hour", _as_written(text))
+    return re.sub(r"/(?:mins?|minutes?)$", "/min", text)
+
+
+def _in_order(parts: list[str], text: str) -> bool:
+    at = 0
+    for part in parts:
+        found = text.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+def _reads_back(dose: dict, text: str) -> None:
+    """What the author wrote in one row, found in the row the page prints (raw YAML against the page,
+    not the renderer against itself)."""
+    assert text.startswith(dose["drug"]), (dose, text)
+    for key in ("band", "form"):  # shown as written
+        if key in dose:
+            assert dose[key] in text, (key, dose, text)
+    population = dose.get("population")
+    for wording in ([population] if isinstance(population, str) else (population or {}).values()):
+        assert wording in text, (dose, text)
+    for condition in (dose.get("criteria") or {}).get("of", []):
+        assert condition in text, (dose, text)
+    if "dose" in dose:
+        assert _as_written(dose["dose"]) in text, (dose, text)
+        if dose.get("per") == "day":
+            assert "/day" in text or " a day" in text, (dose, text)
+            assert _DIVIDED_WORDS[dose["divided"]] in text or f"{dose['divided']} divided doses" in text, (dose, text)
+        else:
+            frequency = dose["frequency"]
+            assert (frequency in text) or (frequency == "once" and "as a single dose" in text), (dose, text)
+        if "repeat" in dose:
+            assert "may be repeated" in text, (dose, text)
+    if "rate" in dose:
+        assert f"{_rate_as_written(dose['rate'])} as a continuous infusion" in text and "/day" not in text, (dose, text)
+    if "phases" in dose:
+        written = [_as_written(p["dose"]) if "dose" in p else _rate_as_written(p["rate"]) for p in dose["phases"]]
+        assert _in_order(written, text) and text.count("; then ") == len(written) - 1, (dose, text)
+    if "adjust" in dose:
+        adjust = dose["adjust"]
+        expected = [_as_written(adjust["bolus"])] if "bolus" in adjust else []
+        expected += ["keep the rate"] if adjust["change"] == "no change" else [f"{adjust['change']} the rate by {_rate_as_written(adjust['by'])}"]
+        assert _in_order(expected, text.lower()), (dose, text)
+    if "advice" in dose:
+        assert f"{dose['advice']}: {dose['reason']}".lower() in text.lower(), (dose, text)
+    for cap in ("max_per_dose", "max_per_day"):
+        if cap in dose:
+            assert _as_written(dose[cap]) in text, (dose, text)
+    if "duration" in dose:
+        assert _as_written(dose["duration"]) in text, (dose, text)
+    assert f" {dose['route']}" in text, (dose, text)
+
+
 def test_every_sample_dose_reads_back_completely_from_the_page(sample_site):
-    """Each dose of every bundled article, read back from the published page: the amount as the author
-    wrote it, per dose or per day, how often, each maximum, how long, and the route."""
+    """Each row of every bundled article's dosing tables, read back from the published page: the amount
+    or rate as the author wrote it, per dose or per day, how often, each maximum, how long, the steps in
+    their order, the band, criteria and population, what to do to a running rate, and the route."""
     checked = 0
     for path in sorted((REPO / "content").rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -230,20 +288,6 @@ def test_every_sample_dose_reads_back_completely_from_the_page(sample_site):
                 for row in re.findall(r"<tr>\s*<td>.*?</tr>", table, re.S)]
         assert len(rows) == len(written), path.name
         for dose, row in zip(written, rows):
-            text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
-            assert text.startswith(dose["drug"]), (dose, text)
-            assert _as_written(dose["dose"]) in text, (dose, text)
-            if dose.get("per") == "day":
-                assert "/day" in text or " a day" in text, (dose, text)
-                assert _DIVIDED_WORDS[dose["divided"]] in text or f"{dose['divided']} divided doses" in text, (dose, text)
-            else:
-                frequency = dose["frequency"]
-                assert (frequency in text) or (frequency == "once" and "as a single dose" in text), (dose, text)
-            for cap in ("max_per_dose", "max_per_day"):
-                if cap in dose:
-                    assert _as_written(dose[cap]) in text, (dose, text)
-            if "duration" in dose:
-                assert _as_written(dose["duration"]) in text, (dose, text)
-            assert f" {dose['route']}" in text, (dose, text)
+            _reads_back(dose, " ".join(re.sub(r"<[^>]+>", " ", row).split()))
             checked += 1
     assert checked >= 18  # amoxicillin (4) and pneumonia (14): the test did read the samples' doses
