@@ -68,15 +68,16 @@ def test_grades_that_do_not_fit_grading_yaml_are_located_errors_all_at_once(proj
           text: "Drug A is an option [@trial-a]."
           evidence:
             - {{system: oxford, level: 1a}}
-            - {{system: grade, certainty: middling}}
-            - {{system: grade, certanty: low}}
+            - {{system: grade, certainty: middling, population: adults}}
+            - {{system: grade, certanty: low, population: children}}
             - {{system: nccn, preference: preferred}}
 """))
     evidence = "sections[0].blocks[1].recommendation.evidence"
     assert problems == [
         f"{evidence}[0].system: expected a grading system of site_config/grading.yaml (grade, nccn, esmo, nice, uspstf); got 'oxford'",
         f"{evidence}[1].certainty: expected one of 'high', 'moderate', 'low' or 'very low'; got 'middling'",
-        f"{evidence}[2].certanty: unknown field (did you mean 'certainty'?); expected one of system, strength, certainty (GRADE)",
+        f"{evidence}[2].certanty: unknown field (did you mean 'certainty'?); expected one of system, strength, certainty (GRADE), "
+        "or statement ('best practice statement')",
         f"{evidence}[3]: expected the field 'category' of NCCN ('1', '2A', '2B' or '3'); it is missing",
     ]
 

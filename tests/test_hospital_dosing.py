@@ -211,3 +211,37 @@ def test_the_schema_offers_the_new_fields(project):
     with pytest.raises(ContentError):
         _with_doses(project, "            - {drug: x, route: oral}\n")
         validate(load(project.root))
+
+
+def test_grades_as_the_bodies_write_them(project):
+    from conftest import VALID_ARTICLE
+
+    from test_dosing import ARTICLE as PATH
+
+    def page_with(evidence: str) -> str:
+        text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+        project.write(PATH, text.replace("            evidence: [{system: grade, certainty: moderate, strength: strong}]",
+                                         f"            evidence: {evidence}"))
+        return _page(project)
+
+    # The Surviving Sepsis Campaign writes 'weak' and 'quality of evidence': read as GRADE's conditional and certainty.
+    page = page_with("[{system: grade, strength: weak, quality of evidence: low}]")
+    assert "GRADE conditional recommendation, low certainty" in page
+    page = page_with("[{system: grade, statement: best practice statement}]")
+    assert "GRADE best practice statement (ungraded)" in page
+    page = page_with("[{system: grade, strength: strong, certainty: high, population: adults}, "
+                     "{system: grade, strength: weak, certainty: low, population: children}]")
+    assert "GRADE strong recommendation, high certainty (for adults)" in page and "GRADE conditional recommendation, low certainty (for children)" in page
+
+    def problems_with(evidence: str) -> list[str]:
+        text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology")
+        project.write(PATH, text.replace("            evidence: [{system: grade, certainty: moderate, strength: strong}]",
+                                         f"            evidence: {evidence}"))
+        return _problems(project)
+
+    assert any("expected population (whom this grade is for) on each of the 2 grade grades" in p
+               for p in problems_with("[{system: grade, strength: strong, certainty: high}, {system: grade, strength: weak, certainty: low}]"))
+    assert any("expected no grade beside an ungraded best practice statement; got strength" in p
+               for p in problems_with("[{system: grade, statement: best practice statement, strength: strong}]"))
+    assert any("expected one of 'strong', 'conditional' or 'weak'; got 'feeble'" in p
+               for p in problems_with("[{system: grade, strength: feeble, certainty: low}]"))

@@ -398,6 +398,10 @@ class Evidence(BaseModel):
 
     system: Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
     """The grading system's id in site_config/grading.yaml: ``grade``, ``nccn``, ``esmo``, ``nice``…"""
+    statement: GradeValue | None = None
+    """An ungraded statement of the system instead of a grade: ``best practice statement``."""
+    population: Annotated[str, StringConstraints(min_length=1, max_length=120), PlainText()] | None = None
+    """Whom this grade is for, when one recommendation is graded for several groups: ``adults``."""
 
     rules: ClassVar[tuple[Rule, ...]] = ()
     shorthand: ClassVar[str | None] = None

@@ -253,6 +253,9 @@ class GradeMeaning(Strict):
     phrases: list[Text] = []
     """How a recommendation's text states this value (``we recommend``): a recommendation whose text
     uses another value's phrase and none of its own is refused."""
+    also: list[Text] = []
+    """Other words bodies write for this value, accepted as written and shown as this value:
+    ``weak`` (the Surviving Sepsis Campaign's word for a conditional recommendation)."""
 
     shorthand: ClassVar[str] = "meaning"
 
@@ -271,6 +274,16 @@ class GradeField(Strict):
     """Whether every grade of the system must give this field."""
     values: Annotated[dict[Annotated[str, Field(min_length=1, max_length=60)], GradeMeaning], Field(min_length=1)]
     """Each allowed value with its meaning, in order (strongest first)."""
+    also: list[Text] = []
+    """Other names bodies give this field: ``quality of evidence`` for GRADE's certainty."""
+
+    def value_named(self, written: str) -> str | None:
+        """The value ``written`` stands for (itself, or a value it is another word for), or None."""
+        if written in self.values:
+            return written
+        folded = written.casefold()
+        return next((value for value, meaning in self.values.items()
+                     if value.casefold() == folded or any(word.casefold() == folded for word in meaning.also)), None)
 
 
 class GradingSystem(Strict):
@@ -284,9 +297,41 @@ class GradingSystem(Strict):
     """Where the definitions come from."""
     fields: Annotated[dict[Slug, GradeField], Field(min_length=1)]
     """The system's fields, in the order a badge reads them."""
+    statements: dict[Annotated[str, Field(min_length=1, max_length=60)], GradeMeaning] = {}
+    """Kinds of statement the body issues without a grade (``best practice statement``): a grade
+    ``{system: grade, statement: best practice statement}`` gives no other field and shows as such."""
 
-    def badge_text(self, values: dict[str, str], plain: bool = False) -> str:
-        """``GRADE strong recommendation, moderate certainty`` (plain: the plain-language words)."""
+    def field_named(self, written: str) -> str | None:
+        """The field ``written`` names (its id, or another name of it), or None."""
+        if written in self.fields:
+            return written
+        folded = written.casefold()
+        return next((name for name, field in self.fields.items() if any(word.casefold() == folded for word in field.also)), None)
+
+    def statement_named(self, written: str) -> str | None:
+        folded = written.casefold()
+        return next((kind for kind, meaning in self.statements.items()
+                     if kind.casefold() == folded or any(word.casefold() == folded for word in meaning.also)), None)
+
+    def canonical(self, values: dict[str, str]) -> dict[str, str]:
+        """A grade's fields and values as this system names them (``quality of evidence: moderate`` is
+        ``certainty: moderate``; ``strength: weak`` is ``strength: conditional``); what it does not
+        know is left as written (validation reports it)."""
+        out = {}
+        for written, value in values.items():
+            name = self.field_named(written) or written
+            field = self.fields.get(name)
+            out[name] = (field.value_named(value) or value) if field is not None else value
+        return out
+
+    def badge_text(self, values: dict[str, str], plain: bool = False, statement: str | None = None) -> str:
+        """``GRADE strong recommendation, moderate certainty`` (plain: the plain-language words); an
+        ungraded statement reads as its kind (``GRADE best practice statement``)."""
+        if statement is not None and self.statement_named(statement):
+            meaning = self.statements[self.statement_named(statement)]
+            text = (meaning.plain if plain and meaning.plain else meaning.label) or self.statement_named(statement)
+            return text[:1].upper() + text[1:] if plain else f"{self.badge} {text}"
+        values = self.canonical(values)
         words = []
         for name, field in self.fields.items():
             if name in values and values[name] in field.values:

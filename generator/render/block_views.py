@@ -56,7 +56,9 @@ class BlockViews:
             system = self.site.grading[grade.system]
             values = grade.values
             target = f"{self.up}evidence-grades.md#{grade.system}"
-            technical, lay = system.badge_text(values), system.badge_text(values, plain=True)
+            technical, lay = system.badge_text(values, statement=grade.statement), system.badge_text(values, plain=True, statement=grade.statement)
+            if grade.population:
+                technical, lay = f"{technical} (for {grade.population})", f"{lay} (for {grade.population})"
             readers = [a for a in self.scope if a != "all"]
             if lay != technical and plain_audiences & set(readers) and len(readers) > 1:
                 default = self.article.audiences[0]

@@ -34,6 +34,8 @@ def check_grades(article: Article, doc: RawDocument, site: SiteConfig) -> list[P
         if isinstance(node, Evidence):
             out.extend(_check_grade(node, loc, doc, site))
             return False
+        if isinstance(node, list) and node and all(isinstance(item, Evidence) for item in node):
+            out.extend(_check_populations(node, loc, doc))
         if isinstance(node, Recommendation):
             out.extend(_check_recommendation(node, loc, doc, site))
         return isinstance(node, (BaseModel, list))
@@ -53,21 +55,46 @@ def _check_grade(grade: Evidence, loc: Loc, doc: RawDocument, site: SiteConfig) 
     system = site.grading.get(grade.system)
     if system is None:
         return [doc.problem(loc + ("system",), f"expected a grading system of site_config/grading.yaml ({', '.join(site.grading)}); got '{grade.system}'")]
+    if grade.statement is not None:
+        if not system.statements:
+            return [doc.problem(loc + ("statement",), f"expected a grade: {system.badge} issues no ungraded statements in site_config/grading.yaml")]
+        if system.statement_named(grade.statement) is None:
+            return [doc.problem(loc + ("statement",), f"expected one of {_one_of(list(system.statements))}; got '{grade.statement}'")]
+        return [doc.problem(loc + (name,), f"expected no grade beside an ungraded {grade.statement}; got {name}", key=True) for name in grade.values]
     out = []
     hinted = set()
+    given = set()
     for name, value in grade.values.items():
-        field = system.fields.get(name)
-        if field is None:
-            hint = difflib.get_close_matches(name, list(system.fields), n=1)
-            hinted.update(hint)
+        field_id = system.field_named(name)
+        if field_id is None:
+            hint = difflib.get_close_matches(name, list(system.fields) + [w for f in system.fields.values() for w in f.also], n=1)
+            hinted.update(system.field_named(h) for h in hint)
             tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-            out.append(doc.problem(loc + (name,), f"unknown field{tip}; expected one of system, {', '.join(system.fields)} ({system.badge})", key=True))
-        elif value not in field.values:
-            out.append(doc.problem(loc + (name,), f"expected one of {_one_of(list(field.values))}; got '{value}'"))
+            statements = f", or statement ({_one_of(list(system.statements))})" if system.statements else ""
+            out.append(doc.problem(loc + (name,), f"unknown field{tip}; expected one of system, {', '.join(system.fields)} ({system.badge}){statements}", key=True))
+            continue
+        given.add(field_id)
+        field = system.fields[field_id]
+        if field.value_named(value) is None:
+            also = [w for m in field.values.values() for w in m.also]
+            out.append(doc.problem(loc + (name,), f"expected one of {_one_of(list(field.values) + also)}; got '{value}'"))
     for name, field in system.fields.items():
-        if field.required and name not in grade.values and name not in hinted:  # a misspelt field is reported once
-            out.append(doc.problem(loc, f"expected the field '{name}' of {system.badge} ({_one_of(list(field.values))}); it is missing"))
+        if field.required and name not in given and name not in hinted:  # a misspelt field is reported once
+            statements = f", or an ungraded statement ({_one_of(list(system.statements))})" if system.statements else ""
+            out.append(doc.problem(loc, f"expected the field '{name}' of {system.badge} ({_one_of(list(field.values))}){statements}; it is missing"))
     return out
+
+
+def _check_populations(evidence: list, loc: Loc, doc: RawDocument) -> list[Problem]:
+    """Two grades of one system on one part say for whom each is (``population: adults``), or a
+    reader cannot tell which badge covers them."""
+    systems = [grade.system for grade in evidence if grade is not None]
+    return [doc.problem(loc + (i, "population") if grade.population else loc + (i,),
+                        f"expected population (whom this grade is for) on each of the {systems.count(grade.system)} {grade.system} grades of this part; "
+                        "got none" if not grade.population else "expected each grade of one system for another population; this one repeats another's")
+            for i, grade in enumerate(evidence)
+            if grade is not None and systems.count(grade.system) > 1
+            and (not grade.population or [g.population for g in evidence if g is not None and g.system == grade.system].count(grade.population) > 1)]
 
 
 def _check_recommendation(recommendation: Recommendation, loc: Loc, doc: RawDocument, site: SiteConfig) -> list[Problem]:
@@ -81,7 +108,7 @@ def _check_recommendation(recommendation: Recommendation, loc: Loc, doc: RawDocu
         system = site.grading.get(grade.system) if grade is not None else None
         if system is None:
             continue
-        for name, value in grade.values.items():
+        for name, value in system.canonical(grade.values).items():
             field = system.fields.get(name)
             if field is None or value not in field.values or not any(m.phrases for m in field.values.values()):
                 continue
