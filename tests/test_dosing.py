@@ -288,6 +288,7 @@ def test_every_sample_dose_reads_back_completely_from_the_page(sample_site):
                 for row in re.findall(r"<tr>\s*<td>.*?</tr>", table, re.S)]
         assert len(rows) == len(written), path.name
         for dose, row in zip(written, rows):
-            _reads_back(dose, " ".join(re.sub(r"<[^>]+>", " ", row).split()))
+            inline = re.sub(r"</?(?:abbr|span)\b[^>]*>", "", row)  # marks inside a line of text (a glossary term, an audience's words)
+            _reads_back(dose, " ".join(re.sub(r"<[^>]+>", " ", inline).split()))
             checked += 1
     assert checked >= 18  # amoxicillin (4) and pneumonia (14): the test did read the samples' doses

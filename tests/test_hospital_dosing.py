@@ -167,8 +167,12 @@ def test_a_population_worded_per_audience_shows_patients_their_words(project):
     ("{drug: drug u, dose: 5000 IU, frequency: once daily, route: SC}", "5000 units per dose once daily"),
     ("{drug: drug l, dose: 10 mg, frequency: once daily, duration: lifelong, route: oral}", "10 mg per dose once daily, lifelong"),
     ("{drug: drug l, dose: 10 mg, frequency: once daily, duration: long-term, route: oral}", "10 mg per dose once daily, long-term"),
-    ("{drug: drug m, dose: 150 mcg, frequency: once, repeat: {after: 5 min, when: no improvement}, route: IM}",
-     "150 mcg as a single dose, may be repeated once, at least 5 min after the previous dose, if no improvement"),
+    ("{drug: drug m, dose: 150 mcg, frequency: once, repeat: {times: 1, after: 5 min, when: no improvement}, route: IM}",
+     "150 mcg as a single dose, may be repeated once after 5 min if no improvement"),
+    ("{drug: drug m, dose: 500 mcg, concentration: 1 mg/mL, frequency: once, repeat: {after: 5 min}, route: IM}",
+     "500 mcg (0.5 mL of 1 mg/mL) as a single dose, may be repeated after 5 min"),
+    ("{drug: drug m, dose: 10 mcg/kg, concentration: 1 mg/mL, frequency: once, route: IM}", "10 mcg/kg (0.01 mL/kg of 1 mg/mL) as a single dose"),
+    ("{drug: drug p, dose: 20 mg PE/kg, frequency: once, max_per_dose: 1500 mg PE, route: IV}", "20 mg PE/kg as a single dose, max 1500 mg PE per dose"),
 ])
 def test_units_and_words_as_clinicians_write_them(project, row, read_back):
     drug = row.split("drug: ")[1].split(",")[0]
@@ -185,7 +189,7 @@ def test_units_and_words_as_clinicians_write_them(project, row, read_back):
      "expected titrate.step in the rate's unit (mcg/kg/min)"),
     ("{drug: drug k, rate: 1 mg/hour, concentration: 5 units in 50 mL, route: IV infusion}", "expected a concentration of the rate's kind of amount"),
     ("{drug: drug k, band: potassium under 3.5 mg, advice: no dose, reason: r, route: oral}", "expected serum potassium in mmol/L, mEq/L; got 'mg'"),
-    ("{drug: drug k, dose: 5 furlongs, frequency: once, route: oral}", "expected a unit from ng, mcg, mg, g, mL, L, mmol, mEq, units"),
+    ("{drug: drug k, dose: 5 furlongs, frequency: once, route: oral}", "expected a unit from ng, mcg, mg, g, mL, L, mmol, mEq, mg PE, units"),
     ("{drug: drug k, dose: 5 mg, frequency: every 20 minutes, route: IV bolus}", "write a rate"),
     ("{drug: drug k, dose: 5 mg, frequency: twice daily, repeat: {after: 5 min}, route: oral}", "expected repeat only for a single dose"),
 ])

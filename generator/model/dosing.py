@@ -20,7 +20,7 @@ from .fields import CitationKey, Evidence, Minutes, PlainWording, Rule, Strict, 
 from .measures import MINUTES_IN, NUMBER, TIMES, UNIT_LIST, Band, convertible, in_base, read_unit, unit_of
 
 ROUTES = (
-    "oral", "IV bolus", "IV infusion", "IM", "SC", "SC infusion", "inhaled", "nebulised", "topical", "transdermal", "rectal",
+    "oral", "IV", "IV bolus", "IV infusion", "IM", "SC", "SC infusion", "inhaled", "nebulised", "topical", "transdermal", "rectal",
     "vaginal", "sublingual", "buccal", "intranasal", "ophthalmic", "otic", "intravitreal", "intrathecal", "intraperitoneal",
 )
 Route = Literal[ROUTES]  # type: ignore[valid-type]
@@ -335,10 +335,10 @@ class Phase(Strict):
 class Repeat(Strict):
     """A dose that may be given again: how many more times, after how long, on what sign."""
 
-    times: PositiveInt = 1
-    """How many more doses at most: ``1``."""
-    after: Minutes
-    """How long after the previous dose at the earliest: ``5 min``."""
+    times: PositiveInt | None = None
+    """How many more doses at most: ``1`` (left out where the source sets no limit)."""
+    after: Minutes | None = None
+    """After how long: ``5 min`` (left out where the source gives no interval)."""
     when: Text | None = None
     """On what sign: ``seizures continue``, ``no improvement``."""
 
@@ -411,7 +411,8 @@ class DrugDose(Strict):
     rate: RateText | None = None
     """A continuous infusion's rate: ``0.1 units/kg/hour``, ``0.05-0.15 mcg/kg/min``, ``125 mL/hour`` (route: IV infusion)."""
     concentration: ConcentrationText | None = None
-    """What the infusion holds: ``4 mg in 50 mL``, ``40 mmol/L``; with it the page gives the rate in mL/hour."""
+    """What the infusion or injection holds: ``4 mg in 50 mL``, ``1 mg/mL``; with it the page gives a rate in
+    mL/hour and a dose in mL."""
     ml_per_hour_for: list[Annotated[Decimal, Field(gt=0, le=400)]] = []
     """For a rate per kg with a concentration: the body weights (kg) the page gives the mL/hour for: ``[50, 70, 90]``."""
     titrate: Titration | None = None
@@ -427,7 +428,7 @@ class DrugDose(Strict):
     duration: DurationText | None = None
     """How long: ``10 days``, ``5-7 days``, ``until symptoms resolve``, ``long-term``, ``24 hours``."""
     route: Route
-    """oral, IV bolus, IV infusion, IM, SC, SC infusion, inhaled, nebulised, topical, transdermal, rectal, vaginal,
+    """oral, IV (where the source does not say bolus or infusion), IV bolus, IV infusion, IM, SC, SC infusion, inhaled, nebulised, topical, transdermal, rectal, vaginal,
     sublingual, buccal, intranasal, ophthalmic, otic, intravitreal, intrathecal or intraperitoneal."""
     infusion: Minutes | None = None
     """For an IV infusion of a dose: over how long (``30 min``, ``2 h``)."""
@@ -546,10 +547,12 @@ def _rate_problem(d: DrugDose) -> str | None:
         if phase.rate is not None and (phase.route or d.route) not in RATE_ROUTES:
             return (f"expected a route a continuous rate is given by ({', '.join(RATE_ROUTES)}) for step {index + 1}; "
                     f"got '{phase.route or d.route}'")
+    if d.dose is not None and d.concentration is not None:
+        if unit_of(d.dose.unit).kind != unit_of(d.concentration.unit).kind:
+            return f"expected a concentration of the dose's kind of amount ({d.dose.unit}); got '{d.concentration.text}'"
     if d.rate is None:
-        for name in ("concentration", "titrate"):
-            if getattr(d, name) is not None and d.phases is None:
-                return f"expected {name} only with a rate (a continuous infusion)"
+        if d.titrate is not None:
+            return "expected titrate only with a rate (a continuous infusion)"
         return "expected ml_per_hour_for only with a rate per kg and a concentration" if d.ml_per_hour_for else None
     if d.route not in RATE_ROUTES:
         return f"expected a route a continuous rate is given by ({', '.join(RATE_ROUTES)}); got '{d.route}'"

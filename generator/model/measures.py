@@ -43,6 +43,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("L", "volume", Decimal(1000), ("l", "litre", "litres", "liter", "liters")),
     Unit("mmol", "substance", Decimal(1), ("millimole", "millimoles")),
     Unit("mEq", "equivalents", Decimal(1), ("meq", "milliequivalent", "milliequivalents")),
+    Unit("mg PE", "phenytoin equivalents", Decimal(1), ("mg phenytoin equivalents", "mgPE")),
     Unit("units", "activity", Decimal(1), ("unit", "international units", "international unit", "IU")),
     Unit("million units", "activity", Decimal(1000000), ("million international units", "MU")),
     Unit("drop", "drop", Decimal(1), ("drops",), scalable=False),

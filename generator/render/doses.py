@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..model.dosing import Adjustment, DrugDose, Phase, Quantity, Rate, number_text
 from ..model.fields import format_minutes
+from ..model.measures import in_base
 
 _TIMES = {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}
 _JOIN = "\u2060–\u2060"
@@ -41,12 +42,12 @@ def intermittent_parts(d: DrugDose) -> list[str]:
     how_often = d.frequency.text if d.frequency is not None else _TIMES.get(d.divided or 0, f"{d.divided} times daily")
     each, daily = d.each_dose, d.daily
     if d.frequency is not None and d.frequency.single:
-        parts = [f"{_amount(each)} as a single dose"]
+        parts = [f"{_amount(each)}{_volume_of(each, d)} as a single dose"]
     elif d.per == "day" and not (_exact(each.low) and (each.high is None or _exact(each.high))):
         # A day's amount that does not divide evenly is shown as written, not as a rounded dose.
         parts = [f"{_per_day(daily)} in {number_text(d.doses_per_day)} divided doses ({how_often})"]
     else:
-        parts = [f"{_amount(each)} per dose {how_often}"]
+        parts = [f"{_amount(each)}{_volume_of(each, d)} per dose {how_often}"]
         if daily is not None and d.doses_per_day != 1:
             parts[0] += f" ({_per_day(daily)})"
     if d.max_per_dose is not None:
@@ -54,9 +55,10 @@ def intermittent_parts(d: DrugDose) -> list[str]:
     if d.max_per_day is not None:
         parts.append(f"max {_amount(d.max_per_day)} per day")
     if d.repeat is not None:
-        times = "once" if d.repeat.times == 1 else "twice" if d.repeat.times == 2 else f"{d.repeat.times} times"
-        parts.append(f"may be repeated {times}, at least {format_minutes(d.repeat.after)} after the previous dose"
-                     + (f", if {d.repeat.when}" if d.repeat.when else ""))
+        times = {None: "", 1: " once", 2: " twice"}.get(d.repeat.times, f" up to {d.repeat.times} times")
+        parts.append(f"may be repeated{times}"
+                     + (f" after {format_minutes(d.repeat.after)}" if d.repeat.after else "")
+                     + (f" if {d.repeat.when}" if d.repeat.when else ""))
     return parts
 
 
@@ -106,6 +108,23 @@ def adjustment_text(a: Adjustment) -> str:
 def rate(r: Rate) -> str:
     amount = number_text(r.low) + (f"{_JOIN}{number_text(r.high)}" if r.high is not None else "")
     return f"{amount} {r.unit.replace('m2', 'm²')}/{r.per}"
+
+
+def _volume_of(q: Quantity, d: DrugDose) -> str:
+    """`` (0.15 mL of 1 mg/mL)``: a dose's volume of the stated concentration (per kg for a dose per kg)."""
+    c = d.concentration
+    if c is None:
+        return ""
+    per_ml = in_base(c.per_ml, c.unit)
+    ends = [in_base(v, q.unit.partition("/")[0]) / per_ml for v in (q.low, q.high) if v is not None]
+    scale = f"/{q.unit.partition('/')[2].replace('m2', 'm²')}" if "/" in q.unit else ""
+    shown = [_hundredth(v) for v in ends]
+    about = "about " if any(v != v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for v in ends) else ""
+    return f" ({about}{_JOIN.join(shown)} mL{scale} of {c.text})"
+
+
+def _hundredth(value: Decimal) -> str:
+    return number_text(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _volume(ends: tuple[Decimal, Decimal | None]) -> str:
