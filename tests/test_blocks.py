@@ -142,16 +142,40 @@ def test_the_sample_diagram_reaches_readers_as_an_image_with_alt_text(sample_sit
     ("go: later}}", "go: nowhere}}",
      ),
     ("- id: later", "- id: start"),
-    ("next: later", "next: start"),
+    ("next: later\n              next_when: \"blood pressure is not controlled\"\n", "next: start\n"),
 ])
 def test_an_algorithm_that_leads_nowhere_is_refused(project, change, message):
     problems = _problems(project, _with_block(ALGORITHM.replace(change, message)))
     expected = {
         "go: nowhere}}": "expected go and next to name a step of this algorithm (start, later); step 'start' names 'nowhere'",
         "- id: start": "expected each step id once; 'start' is used again by step 2",
-        "next: start": "expected a step to lead to another step; step 'start' leads to itself",
+        "next: start\n": "expected next_when (when to repeat it: 'glucose still above target') for a step that repeats itself; "
+                        "step 'start' leads to itself unconditionally",
     }[message]
     assert problems == [f"sections[0].blocks[1].algorithm: {expected}"]
+
+
+def test_a_step_that_repeats_itself_says_when_in_the_list_and_the_diagram(project):
+    looped = ALGORITHM.replace('next_when: "blood pressure is not controlled"', 'next_when: "blood pressure is still above target; recheck every hour"')
+    looped = looped.replace("next: later", "next: start").replace('- {{when: "55 or over", do: "offer drug B"}}',
+                                                                    '- {{when: "55 or over, and the blood pressure has not been measured twice", do: "offer drug B", go: later}}')
+    pages = _pages(project, _with_block(looped))
+    page = pages["gynecologic-oncology/test-question.md"]
+    assert "If blood pressure is still above target; recheck every hour: repeat this step." in page
+    (svg, *_) = [text for path, text in pages.items() if path.endswith(".svg")]
+    # The loop is drawn on the box's edge and said in full inside the box; every branch says where it goes.
+    said = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    assert "↻ If blood pressure is still above target; recheck every hour: repeat this step" in said
+    assert "• If 55 or over, and the blood pressure has not been measured twice: offer drug B → Step 2" in said
+    assert "…" not in svg
+
+
+def test_a_long_condition_between_two_steps_is_wrapped_in_full(project):
+    long = "blood pressure is not controlled after four weeks at the full dose, and the person takes the tablets as prescribed"
+    pages = _pages(project, _with_block(ALGORITHM.replace('"blood pressure is not controlled"', f'"{long}"')))
+    (svg, *_) = [text for path, text in pages.items() if path.endswith(".svg")]
+    shown = " ".join(re.findall(r'font-size="12" fill="#374151">([^<]*)</text>', svg))
+    assert shown == f"If {long}" and "…" not in svg
 
 
 def test_a_step_nothing_leads_to_is_refused(project):

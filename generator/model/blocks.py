@@ -119,7 +119,8 @@ class Choice(Strict):
     do: Wording
     """The action for them: ``Offer an ACE inhibitor or an ARB``."""
     go: Slug | None = None
-    """Id of the step that follows this branch (none: the step's ``next``, or the end)."""
+    """Id of the step that follows this branch (none: the step's ``next``, or the end); the step's own id
+    repeats it (``recheck every hour``)."""
 
 
 class Step(Strict):
@@ -134,7 +135,8 @@ class Step(Strict):
     choices: list[Choice] = []
     """Branches by condition, in order."""
     next: Slug | None = None
-    """Id of the step that follows (none: the algorithm ends here)."""
+    """Id of the step that follows (none: the algorithm ends here); the step's own id repeats it, with
+    ``next_when`` saying when."""
     next_when: Wording | None = None
     """When to move on to ``next``: ``Blood pressure not controlled``."""
 
@@ -162,7 +164,7 @@ class Algorithm(Strict):
 
 
 def _steps_connected(algorithm: Algorithm) -> str | None:
-    """Ids unique, every target a step of this algorithm (not the step itself), every step reachable."""
+    """Ids unique, every target a step of this algorithm, a step that repeats itself says when, every step reachable."""
     steps = [s for s in algorithm.steps or [] if s is not None and s.id is not None]
     ids = [s.id for s in steps]
     for i, step_id in enumerate(ids):
@@ -174,8 +176,9 @@ def _steps_connected(algorithm: Algorithm) -> str | None:
         for target in (t for t in targets if t):
             if target not in ids:
                 return f"expected go and next to name a step of this algorithm ({', '.join(ids)}); step '{step.id}' names '{target}'"
-            if target == step.id:
-                return f"expected a step to lead to another step; step '{step.id}' leads to itself"
+            if target == step.id and target == step.next and not step.next_when:
+                return (f"expected next_when (when to repeat it: 'glucose still above target') for a step that repeats itself; "
+                        f"step '{step.id}' leads to itself unconditionally")
             edges.setdefault(step.id, []).append(target)
     reached, todo = {ids[0]} if ids else set(), ids[:1]
     while todo:
