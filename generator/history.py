@@ -298,6 +298,7 @@ def parse_revision(revision: Revision) -> PastDocument:
         doc.data = None
     elif revision.path.startswith("content/"):
         problems = read_as_current_model(doc)
+    doc.source = None  # past states are many; their problems are named by commit, not by line
     return PastDocument(revision.commit, revision.path, doc, tuple(problems))
 
 

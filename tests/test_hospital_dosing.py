@@ -249,3 +249,15 @@ def test_grades_as_the_bodies_write_them(project):
                for p in problems_with("[{system: grade, statement: best practice statement, strength: strong}]"))
     assert any("expected one of 'strong', 'conditional' or 'weak'; got 'feeble'" in p
                for p in problems_with("[{system: grade, strength: feeble, certainty: low}]"))
+
+
+def test_an_unknown_citation_inside_folded_text_is_shown_at_its_own_line(project):
+    from conftest import VALID_ARTICLE
+
+    text = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
+        '  clinician: "Drug A improved overall survival in one randomized trial [@trial-a]."\n',
+        "  clinician: >-\n    Drug A improved overall survival\n    in one randomized trial\n    [@trial-a; @no-such-key].\n")
+    project.write(ARTICLE, text)
+    (problem,) = [p for p in _problems(project) if "no-such-key" in p]
+    line = text.splitlines().index("    [@trial-a; @no-such-key].") + 1
+    assert problem.startswith(f"{ARTICLE}:{line}:16: summary.clinician: expected a citation key from references")

@@ -43,6 +43,8 @@ class RawDocument:
     """1-based (line, column) of each mapping key, by the path of its value."""
     written: dict[Loc, str] = field(default_factory=dict)
     """How each number, boolean or null was written (``1.10``, not 1.1), for messages."""
+    source: str | None = field(default=None, repr=False)
+    """The text as read, so that a problem inside a long text can be shown at its own line."""
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Position of ``loc``, or of its nearest written ancestor."""
@@ -65,6 +67,18 @@ class RawDocument:
 
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(loc, key=key)
+        return Problem(self.shown, line, col, format_loc(loc), message)
+
+    def problem_in_text(self, loc: Loc, needle: str, message: str) -> Problem:
+        """A problem with ``needle``, a piece of the text at ``loc``: shown at the line where the author
+        wrote it (a text folded over several lines), or at the text's start when it cannot be found."""
+        line, col = self.where(loc)
+        if self.source is not None:
+            lines = self.source.split("\n")
+            for number in range(line - 1, min(len(lines), line + 200)):
+                start = lines[number].find(needle, col - 1 if number == line - 1 else 0)
+                if start >= 0:
+                    return Problem(self.shown, number + 1, start + 1, format_loc(loc), message)
         return Problem(self.shown, line, col, format_loc(loc), message)
 
 

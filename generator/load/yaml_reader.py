@@ -327,6 +327,7 @@ def parse_document(raw: bytes, path: Path, shown: str) -> tuple[RawDocument, lis
         problems += hidden
         return doc, problems
 
+    doc.source = text
     fast = _read_events(text)
     if fast is not None:
         doc.data, doc.marks, doc.key_marks, doc.written = fast

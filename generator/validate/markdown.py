@@ -63,7 +63,8 @@ def check_markdown(doc: RawDocument, strings: list[tuple[tuple, str]] | None = N
                         cited.append(key)
         for key in cited:
             if key not in keys:
-                out.append(doc.problem(loc, f"expected a citation key from references ({known}); got '[@{key}]'"))
+                message = f"expected a citation key from references ({known}); got '[@{key}]'"
+                out.append(doc.problem(loc, message) if cite_list else doc.problem_in_text(loc, f"@{key}", message))
     return out
 
 
