@@ -186,14 +186,22 @@ def versions() -> dict[str, str]:
 # --- the baseline config --------------------------------------------------------
 
 def _baseline_config(project: Path, site_dir: str) -> dict[str, Any] | str:
-    """The project's mkdocs.yml with every page in the nav, or why it cannot be made."""
+    """The settings guidesite builds the project with, every page in the nav, or why they cannot be made."""
     docs = project / "build" / "docs"
     if not (docs / "index.md").is_file():
         return "no rendered Markdown (guidesite build did not finish)"
-    try:
-        config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return f"mkdocs.yml is not plain YAML ({type(exc).__name__})"
+    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    from guidesite import defaults
+
+    try:  # the settings guidesite builds with: mkdocs.yml over guidesite's defaults
+        config = defaults.settings(project / "mkdocs.yml", get_yaml_loader(yaml.SafeLoader))
+    except ConfigurationError as exc:
+        return f"mkdocs.yml is not plain YAML ({exc})"
+    # guidesite's overrides and hooks, as its build adds them when mkdocs.yml names none (defaults.add_to).
+    config["theme"] = {"custom_dir": str(defaults.OVERRIDES), **config.get("theme", {})}
+    config.setdefault("hooks", [str(defaults.HOOKS)])
     # What a naive generator emits: every page in the nav, Material's default search.
     config.update(docs_dir="build/docs", site_dir=site_dir, strict=False, nav=_every_page(docs), plugins=["search"])
     config.pop("not_in_nav", None)

@@ -21,9 +21,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import compat  # noqa: F401, I001  (before any mkdocs import: MkDocs, or ProperDocs in its place)
-from mkdocs.config import load_config
-
 from . import defaults
 from .engines import build_with, zensical_theme_dirs
 from .errors import BuildError
@@ -172,7 +169,7 @@ def _build(pages: list[Page], project: Path, site_dir: Path, config_file: Path, 
         if engine == "zensical":
             theme_dirs = zensical_theme_dirs(config_file)
         elif theme_dirs is None:
-            theme_dirs = list(defaults.add_to(load_config(str(config_file), docs_dir=str(new_docs))).theme.dirs)
+            theme_dirs = list(defaults.load_config(config_file, docs_dir=str(new_docs)).theme.dirs)
         stage("checking the built pages while indexing search")
         # The two only read the pages: they run side by side.
         groups = search.buckets(search.html_path(p) for p in searchable)

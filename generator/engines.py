@@ -1,16 +1,17 @@
 """The engines that turn our Markdown into HTML: MkDocs with Material (the default) and Zensical.
 
 Material for MkDocs reaches its end of life in 2027 and MkDocs 2.0 drops
-plugins; Zensical, Material's successor, reads the same mkdocs.yml.  An
+plugins; Zensical, Material's successor, reads the same settings.  An
 engine only converts ``build/docs`` into a site folder; everything our readers
 depend on (cleaning page bodies, valid HTML, the page check, search) runs in
 our own stages before and after it (render, finish.py, build.py), whatever
 the engine.
 
 Zensical is experimental here: it is pinned to the version tested, built
-from a configuration derived from mkdocs.yml (the ``classic`` look, its own
-search off, our MkDocs hooks left out, the version selector only for a
-published edition), into a temporary folder that build.py swaps in only
+from a configuration derived from the settings MkDocs builds with (mkdocs.yml
+over guidesite's defaults, defaults.settings), with the ``classic`` look, its
+own search off, our MkDocs hooks left out and the version selector only for a
+published edition, into a temporary folder that build.py swaps in only
 when everything has succeeded.  Its diagnostics become our problems.
 """
 
@@ -65,13 +66,22 @@ def build_with(engine: str, config_file: Path, docs: Path, site: Path, paths: li
         raise BuildError([f"expected an engine from {', '.join(ENGINES)}; got '{engine}'"])
 
 
-def _theme_settings(config_file: Path) -> dict:
-    """mkdocs.yml's ``theme`` as written (plain YAML: Zensical reads no tags)."""
+def _settings(config_file: Path) -> dict:
+    """mkdocs.yml over guidesite's settings (defaults.settings), as written: plain YAML, whose ``!ENV``
+    values are read as MkDocs reads them (Zensical is given the settings as one plain file)."""
+    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.utils.yaml import get_yaml_loader
+
     try:
-        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise BuildError([f"mkdocs.yml: Zensical needs plain YAML (no !ENV or !!python tags); {exc}"]) from exc
-    return dict(config.get("theme") or {}) if isinstance(config, dict) else {}
+        return defaults.settings(config_file, get_yaml_loader(yaml.SafeLoader))
+    except (ConfigurationError, OSError) as exc:
+        raise BuildError([f"mkdocs.yml: Zensical needs plain YAML (no !relative or !!python tags); {exc}"]) from exc
+
+
+def _theme_settings(config_file: Path) -> dict:
+    """The ``theme`` of the settings."""
+    theme = _settings(config_file).get("theme")
+    return dict(theme) if isinstance(theme, dict) else {}
 
 
 def zensical_theme_dirs(config_file: Path) -> list[str]:
@@ -85,15 +95,11 @@ def zensical_theme_dirs(config_file: Path) -> list[str]:
 
 
 def zensical_config(config_file: Path, docs: Path, site_name: str, *, site_url: str | None, editions: bool) -> dict:
-    """mkdocs.yml as Zensical must read it for our site (see the module's docstring)."""
-    try:
-        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise BuildError([f"mkdocs.yml: Zensical needs plain YAML (no !ENV or !!python tags); {exc}"]) from exc
-    if not isinstance(config, dict):
-        raise BuildError(["mkdocs.yml: expected a mapping of settings"])
+    """mkdocs.yml over guidesite's settings as Zensical must read them for our site (see the module's docstring)."""
+    config = _settings(config_file)
     project = config_file.parent.resolve()
-    theme = dict(config.get("theme") or {})
+    theme = config.get("theme")
+    theme = dict(theme) if isinstance(theme, dict) else {"name": theme} if theme else {}  # MkDocs takes a theme's name alone too
     # Zensical reads one custom_dir: guidesite's overrides, with the project's copied over them.
     custom = str((project / theme["custom_dir"]).resolve()) if theme.get("custom_dir") else None
     theme["custom_dir"] = str(defaults.overrides_for(custom, docs.parent / ".zensical-overrides"))
@@ -135,7 +141,7 @@ def build_with_zensical(config_file: Path, docs: Path, site: Path, *, site_url: 
         except subprocess.TimeoutExpired as exc:
             raise BuildError([f"Zensical did not finish within {ZENSICAL_TIMEOUT} s"]) from exc
         if result.returncode != 0 or not (built / "index.html").is_file():
-            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr, _theme_settings(config_file).get("custom_dir")))
+            raise BuildError(zensical_problems(result.stdout + "\n" + result.stderr, _template_dirs(config_file), config_file.parent))
         shutil.rmtree(site, ignore_errors=True)
         built.rename(site)
     finally:
@@ -152,9 +158,21 @@ _TEMPLATE_PLACE = re.compile(r"\s*\(in ([\w./-]+\.html):(\d+)\)\s*$")
 """Where Zensical says a template error is: ``(in main.html:8)``."""
 
 
-def zensical_problems(output: str, template_dir: str | None = None) -> list[str]:
+def _template_dirs(config_file: Path) -> list[str]:
+    """Where the templates Zensical reads are, as a problem names them: the project's ``custom_dir`` as
+    mkdocs.yml writes it, then guidesite's overrides (relative to the project when inside it)."""
+    project = config_file.parent.resolve()
+    custom = _theme_settings(config_file).get("custom_dir")
+    ours = defaults.OVERRIDES.resolve()
+    return [*([str(custom)] if custom else []), ours.relative_to(project).as_posix() if ours.is_relative_to(project) else str(ours)]
+
+
+def zensical_problems(output: str, template_dir: str | list[str] | None = None, project: Path | None = None) -> list[str]:
     """Zensical's diagnostics as our messages: its errors and warnings without a traceback, located in
-    our theme's template when the error names one of them (``theme/overrides/main.html:8: …``)."""
+    our theme's template when the error names one of them (``theme/overrides/main.html:8: …``): the
+    first of ``template_dir`` (relative ones read against ``project``) that holds it."""
+    folders = [template_dir] if isinstance(template_dir, str) else list(template_dir or [])
+    base = Path(project) if project is not None else Path()
     if "No module named zensical" in output:
         return ["Zensical is not installed: pip install 'zensical==0.0.73' (or build with --engine mkdocs)"]
     lines = [line.strip() for line in output.splitlines() if line.strip()]
@@ -162,8 +180,9 @@ def zensical_problems(output: str, template_dir: str | None = None) -> list[str]
     out = []
     for line in wanted or lines[-1:] or ["no output"]:
         place = _TEMPLATE_PLACE.search(line)
-        if place and template_dir and (Path(template_dir) / place.group(1)).is_file():
-            out.append(f"{template_dir.rstrip('/')}/{place.group(1)}:{place.group(2)}: Zensical: {line[:place.start()]}")
+        folder = next((folder for folder in folders if place and (base / folder / place.group(1)).is_file()), None)
+        if place and folder:
+            out.append(f"{folder.rstrip('/')}/{place.group(1)}:{place.group(2)}: Zensical: {line[:place.start()]}")
         else:
             out.append(f"Zensical: {line}")
     return out

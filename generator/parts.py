@@ -40,7 +40,6 @@ from typing import Any
 import jinja2
 from . import compat  # noqa: F401, I001  (before any mkdocs import: MkDocs, or ProperDocs in its place)
 from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
 
 from . import __version__, defaults
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
@@ -229,7 +228,7 @@ def build_part(config_file: str, docs_dir: str, site_dir: str, part: Part | None
     mkdocs_logger.addHandler(collector)
     plugin = PartPlugin(part)
     try:
-        config = defaults.add_to(load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True, site_url=site_url))
+        config = defaults.load_config(config_file, docs_dir=docs_dir, site_dir=site_dir, strict=True, site_url=site_url)
         # The second wall (sanitize.py): page bodies cleaned as they are built.
         config.plugins["guidesite/sanitize"] = SanitizePlugin()
         config.plugins["guidesite/part"] = plugin

@@ -72,11 +72,11 @@ class Pipeline:
 
     @cached_property
     def engine_config(self) -> Any:
-        """``mkdocs.yml`` as MkDocs reads it (its own loader: ``!ENV``, ``!!python/name`` and hooks included).
+        """``mkdocs.yml`` over guidesite's settings, as MkDocs reads it (its own loader: ``!ENV``,
+        ``!!python/name`` and hooks included; defaults.load_config).
 
         A file MkDocs cannot read is a located problem, never a silent default.
         """
-        from mkdocs.config import load_config
         from mkdocs.exceptions import MkDocsException
         from yaml import YAMLError
 
@@ -89,11 +89,11 @@ class Pipeline:
         if inherited:
             raise ContentError([inherited])
         try:
-            config = load_config(str(self.config_file), docs_dir=str(docs))
+            config = defaults.load_config(self.config_file, docs_dir=str(docs))
             problems = engine_config_problems(config, self.root)
             if problems:
                 raise ContentError(problems)
-            return defaults.add_to(config)
+            return config
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

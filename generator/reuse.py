@@ -59,6 +59,8 @@ def context(config_file: Path, *, site_url: str | None, editions: bool, engine: 
     for part in (tools, site_url or "", "editions" if editions else "", engine, str(epoch), os.environ.get("SOURCE_DATE_EPOCH", "")):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(config_file.read_bytes() if config_file.is_file() else b"")
+    # The settings MkDocs builds with: guidesite's defaults under mkdocs.yml, and the file its INHERIT names.
+    digest.update(b"\0" + defaults.SETTINGS.read_bytes() + b"\0" + repr(_settings(config_file)).encode("utf-8"))
     for folder in (config_file.parent / "theme", CODE, *([defaults.THEME] if defaults.THEME.parent != CODE else [])):  # the wheel's is in CODE
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and "__pycache__" not in path.parts:
@@ -69,8 +71,8 @@ def context(config_file: Path, *, site_url: str | None, editions: bool, engine: 
 
 
 def nav_titles(pages: list[Any], config_file: Path) -> list[str]:
-    """The front-matter titles of the pages MkDocs puts in the navigation: every page that
-    mkdocs.yml's ``not_in_nav`` does not leave out, matched as MkDocs matches it."""
+    """The front-matter titles of the pages MkDocs puts in the navigation: every page that the
+    settings' ``not_in_nav`` (mkdocs.yml's, else guidesite's) does not leave out, matched as MkDocs matches it."""
     leave_out = _not_in_nav(config_file)
     titles = []
     for page in sorted(pages, key=lambda p: p.path):
@@ -83,20 +85,27 @@ def nav_titles(pages: list[Any], config_file: Path) -> list[str]:
 
 
 class _AnyTag(yaml.SafeLoader):
-    """Reads mkdocs.yml whatever tags it uses (``!ENV``, ``!!python/name``): only ``not_in_nav`` is wanted."""
+    """Reads the settings whatever tags they use (``!ENV``, ``!!python/name``: each read as None)."""
 
 
 _AnyTag.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def _not_in_nav(config_file: Path) -> pathspec.GitIgnoreSpec | None:
-    """mkdocs.yml's ``not_in_nav`` (gitignore patterns, as MkDocs reads them); None when it has none or
-    cannot be read (every page then counts as in the navigation, which only makes reuse rarer)."""
+def _settings(config_file: Path) -> dict[str, Any] | None:
+    """The settings MkDocs builds with (mkdocs.yml over guidesite's defaults: defaults.settings), as
+    plain data; None when they cannot be read (the build then says why)."""
+    from mkdocs.exceptions import MkDocsException
+
     try:
-        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_AnyTag)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return defaults.settings(config_file, _AnyTag)
+    except (OSError, UnicodeDecodeError, MkDocsException):
         return None
-    patterns = config.get("not_in_nav") if isinstance(config, dict) else None
+
+
+def _not_in_nav(config_file: Path) -> pathspec.GitIgnoreSpec | None:
+    """The settings' ``not_in_nav`` (gitignore patterns, as MkDocs reads them); None when there is none
+    or the settings cannot be read (every page then counts as in the navigation, which only makes reuse rarer)."""
+    patterns = (_settings(config_file) or {}).get("not_in_nav")
     return pathspec.GitIgnoreSpec.from_lines(patterns.splitlines()) if isinstance(patterns, str) else None
 
 

@@ -16,6 +16,7 @@ import socket
 import threading
 from pathlib import Path
 
+from . import defaults
 from .build import STAGING, sync_pages
 from .errors import ContentError, UsageProblem
 from .pipeline import Pipeline
@@ -30,7 +31,7 @@ SETTLE_SECONDS = 0.2
 
 def serve(pipeline: Pipeline, *, dev_addr: str = "127.0.0.1:8000", drafts: bool = True) -> None:
     """Render once, then serve with live reload until interrupted."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.commands import serve as mkdocs_serving
 
     host, port = _address(dev_addr)
     _check_free(host, port)
@@ -40,13 +41,19 @@ def serve(pipeline: Pipeline, *, dev_addr: str = "127.0.0.1:8000", drafts: bool 
     # The site's own hooks, then the sanitizer, as in a build.
     serve_hooks = [*pipeline.hook_files, str(Path(__file__).with_name("serve_hooks.py"))]
     observer = _watch(pipeline, staging, drafts)
+    # MkDocs' server reads the settings again before each rebuild: the settings a build uses, mkdocs.yml
+    # over guidesite's (defaults.load_config), rather than mkdocs.yml alone.
+    own_loader = mkdocs_serving.load_config
+    mkdocs_serving.load_config = defaults.load_config
     try:
-        mkdocs_serve(str(pipeline.config_file), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging), hooks=serve_hooks)
+        mkdocs_serving.serve(str(pipeline.config_file), livereload=True, watch_theme=True, dev_addr=dev_addr, docs_dir=str(staging),
+                             hooks=serve_hooks)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageProblem(f"{dev_addr} is already in use; choose another with --dev-addr HOST:PORT") from exc
         raise
     finally:
+        mkdocs_serving.load_config = own_loader
         observer.stop()
 
 

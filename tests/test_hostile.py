@@ -260,6 +260,7 @@ def test_a_template_that_prints_a_field_raw_fails_the_build_and_nothing_is_publi
     staging_before = {p: p.read_bytes() for p in staging.rglob("*") if p.is_file()}
     # A theme change that prints a front-matter field without escaping it: only the page check can catch this.
     project.write("theme/overrides/partials/copyright.html", "<div>{{ page.meta.note if page and page.meta and page.meta.note }}</div>\n")
+    project.write("mkdocs.yml", (project.root / "mkdocs.yml").read_text(encoding="utf-8") + "theme:\n  custom_dir: theme/overrides\n")
     pages = [Page("index.md", "---\ntitle: Home\nnote: \"<script>alert('raw')</script>\"\n---\n# Home\n")]
     with pytest.raises(BuildError) as caught:
         build(pages, project.root, site_dir=good)

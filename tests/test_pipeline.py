@@ -50,11 +50,11 @@ def test_mkdocs_yml_with_python_name_tags_keeps_site_url_feed_and_hooks(project)
     project.article()
     config = project.root / "mkdocs.yml"
     # Material's own documentation configures emoji this way; yaml.safe_load cannot read it.
-    config.write_text(config.read_text(encoding="utf-8").replace("markdown_extensions:\n", (
+    config.write_text(config.read_text(encoding="utf-8") + (
         "markdown_extensions:\n"
         "  - pymdownx.emoji:\n"
         "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
-        "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n")), encoding="utf-8")
+        "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n"), encoding="utf-8")
     pipeline = Pipeline(project.root, today=TODAY)
     assert pipeline.site_url == "https://guidelines.example.org/"
     assert [Path(f).name for f in pipeline.hook_files] == ["hooks.py"]
@@ -299,13 +299,13 @@ def test_a_theme_folder_outside_the_project_is_refused_before_its_files_reach_th
     secret.mkdir()
     (secret / "id_rsa.txt").write_text("SECRET", encoding="utf-8")
     base = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
-    assert _refused_settings(project, base.replace("custom_dir: theme/overrides", f"custom_dir: {secret}")) == [
+    assert _refused_settings(project, base + f"theme:\n  custom_dir: {secret}\n") == [
         f"mkdocs.yml:1:1: theme.custom_dir: expected a folder of the project (its files are copied into the site); got '{secret}'"]
 
 
 def test_a_markdown_extension_that_reads_files_is_refused(project):
     base = (project.root / "mkdocs.yml").read_text(encoding="utf-8")
-    lines = _refused_settings(project, base.replace("  - abbr\n", "  - abbr\n  - pymdownx.snippets\n"))
+    lines = _refused_settings(project, base + "markdown_extensions:\n  - abbr\n  - pymdownx.snippets\n")
     assert len(lines) == 1 and lines[0].endswith("got 'pymdownx.snippets'")
 
 
