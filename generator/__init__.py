@@ -3,6 +3,6 @@
 Stages, one module each: load → validate → render → build (see cli.py).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 """The release: pyproject.toml reads it from here; every built page names it (``<meta name="generator">``),
 as does the build record."""

@@ -29,8 +29,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def small_buckets(monkeypatch):
-    """Search buckets of 2 articles: the 6 sample articles make 3 bundles, one per shard of 3."""
-    monkeypatch.setattr(search, "BUCKET", 2)
+    """Search buckets of 3 articles: the 9 sample articles make 3 bundles, one per shard of 3."""
+    monkeypatch.setattr(search, "BUCKET", 3)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
 
 
