@@ -261,3 +261,12 @@ def test_an_unknown_citation_inside_folded_text_is_shown_at_its_own_line(project
     (problem,) = [p for p in _problems(project) if "no-such-key" in p]
     line = text.splitlines().index("    [@trial-a; @no-such-key].") + 1
     assert problem.startswith(f"{ARTICLE}:{line}:16: summary.clinician: expected a citation key from references")
+
+
+def test_a_rate_in_millilitres_gives_the_drugs_own_rate_and_the_volume_for_the_weights_asked(project):
+    # A peripheral low-dose adrenaline infusion as RCUK's refractory anaphylaxis algorithm writes it:
+    # 1 mg in 100 mL (10 mcg/mL) at 0.5-1 mL/kg/hour is 5-10 mcg/kg/hour; at 20 kg, 10-20 mL/hour.
+    row = _row(project, """\
+            - {drug: adrenaline, rate: 0.5-1 mL/kg/hour, concentration: 1 mg in 100 mL, ml_per_hour_for: [20], route: IV infusion}
+""", "adrenaline")
+    assert "0.5–1 mL/kg/hour as a continuous infusion (of 1 mg in 100 mL: 5–10 mcg/kg/hour, 10–20 mL/hour at 20 kg)" in row

@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema
 
 from .fields import CitationKey, Evidence, Minutes, PlainWording, Rule, Strict, Text, Wording, format_minutes
-from .measures import MINUTES_IN, NUMBER, TIMES, UNIT_LIST, Band, convertible, in_base, read_unit, unit_of
+from .measures import MINUTES_IN, NUMBER, TIMES, UNIT_LIST, UNITS, Band, convertible, in_base, read_unit, unit_of
 
 ROUTES = (
     "oral", "IV", "IV bolus", "IV infusion", "IM", "SC", "SC infusion", "inhaled", "nebulised", "topical", "transdermal", "rectal",
@@ -480,9 +480,23 @@ class DrugDose(Strict):
         """The rate in mL/hour of the concentration (at ``weight`` kg for a rate per kg), or None."""
         if self.rate is None or self.concentration is None:
             return None
-        factor = (weight or Decimal(1)) / in_base(self.concentration.per_ml, self.concentration.unit)
+        volume = unit_of(self.rate.unit).kind == "volume"  # a rate in mL is already a volume rate (base: mL)
+        factor = (weight or Decimal(1)) / (Decimal(1) if volume else in_base(self.concentration.per_ml, self.concentration.unit))
         ends = [self.rate.in_base_per_hour(v) * factor for v in (self.rate.low, self.rate.high) if v is not None]
         return ends[0], (ends[1] if len(ends) > 1 else None)
+
+    def drug_per_hour(self) -> tuple[tuple[Decimal, Decimal | None], str] | None:
+        """For a rate in mL of a stated concentration: the drug's own rate per hour (per kg when the rate
+        is), in the unit of the concentration's kind that reads best (``5–10 mcg/kg/hour``), or None."""
+        if self.rate is None or self.concentration is None or unit_of(self.rate.unit).kind != "volume":
+            return None
+        ends = [self.rate.in_base_per_hour(v) * self.concentration.per_ml for v in (self.rate.low, self.rate.high) if v is not None]
+        kind = unit_of(self.concentration.unit)
+        base = [e * kind.factor for e in ends]  # in the kind's base unit
+        choices = sorted((u for u in UNITS if u.kind == kind.kind), key=lambda u: u.factor, reverse=True)
+        unit = next((u for u in choices if base[0] / u.factor >= 1), choices[-1])
+        shown = [b / unit.factor for b in base]
+        return (shown[0], shown[1] if len(shown) > 1 else None), unit.name + ("/kg" if self.rate.per_kg else "")
 
 
 _ROW_KINDS = ("dose", "rate", "phases", "adjust", "advice")

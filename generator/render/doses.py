@@ -67,6 +67,10 @@ def rate_parts(d: DrugDose) -> list[str]:
     if d.concentration is not None:
         volumes = [(None, d.ml_per_hour())] if not d.rate.per_kg else [(w, d.ml_per_hour(w)) for w in d.ml_per_hour_for]
         shown = [f"{_volume(v)}{f' at {number_text(w)} kg' if w is not None else ''}" for w, v in volumes]
+        drug = d.drug_per_hour()
+        if drug is not None:  # the rate is in mL: say what it gives of the drug
+            (low, high), unit = drug
+            shown.insert(0, f"{_tidy(low)}{f'{_JOIN}{_tidy(high)}' if high is not None else ''} {unit}/hour")
         parts[0] += f" (of {d.concentration.text}" + (f": {', '.join(shown)}" if shown else "") + ")"
     t = d.titrate
     if t is not None:
@@ -132,6 +136,12 @@ def _volume(ends: tuple[Decimal, Decimal | None]) -> str:
     shown = [_tenth(v) for v in (low, high) if v is not None]
     about = "about " if any(v != v.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) for v in (low, high) if v is not None) else ""
     return about + _JOIN.join(shown) + " mL/hour"
+
+
+def _tidy(value: Decimal) -> str:
+    """A derived amount to three significant figures at most (exact values keep every digit they have)."""
+    rounded = Decimal(f"{value:.3g}")
+    return ("about " if rounded != value else "") + number_text(rounded)
 
 
 def _tenth(value: Decimal) -> str:
