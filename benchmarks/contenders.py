@@ -66,11 +66,18 @@ class Command:
         return [f"{specialty}/{id}/index.html" for specialty, id in articles]
 
 
-KEYS = ("validate", "pipeline", "naive", "zensical", "floor", "one-edit")
+KEYS = ("validate", "pipeline", "naive", "zensical", "floor", "one-edit", "validate-warm")
 
 
 def validate(project: Path) -> Command:
-    return Command("validate", "guidesite validate", [sys.executable, "-m", "guidesite", "--project", str(project), "validate"], project)
+    """Cold: no entry of the checks cache yet (this run writes them)."""
+    return Command("validate", "guidesite validate (cold)", [sys.executable, "-m", "guidesite", "--project", str(project), "validate"], project)
+
+
+def validate_warm(project: Path) -> Command:
+    """``guidesite validate`` again after one more article was edited: every other file's checks come from the cache."""
+    return Command("validate-warm", "guidesite validate after one edit (warm cache)", validate(project).argv, project, needs="validate",
+                   edit=lambda: edit_one_article(project), per_article=False)
 
 
 def pipeline(project: Path) -> Command:
@@ -123,7 +130,7 @@ def one_edit(project: Path) -> Command:
                    clean=False, edit=lambda: edit_one_article(project), per_article=False)
 
 
-IN_ORDER = (validate, pipeline, naive_mkdocs, zensical, floor, one_edit)
+IN_ORDER = (validate, pipeline, naive_mkdocs, zensical, floor, one_edit, validate_warm)
 """Each contender's command maker, in the order they run: the baselines read the pipeline's Markdown,
 and the one edit comes after them, so that they build the Markdown as the pipeline first wrote it."""
 

@@ -120,13 +120,14 @@ def preview(ctx: click.Context, article: str) -> None:
 @main.command(name="validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints ::error annotations for pull requests.")
+@click.option("--no-cache", is_flag=True, help="Read and check every file afresh (by default an unchanged file's own checks are kept in the user's cache).")
 @click.pass_context
-def validate_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+def validate_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, no_cache: bool) -> None:
     """Check articles (all, or PATHS) and the site configuration."""
     ctx.obj["format"] = fmt
     project: Path = ctx.obj["project"]
     with _reporting(ctx):
-        count = Pipeline(project).validate_files(list(paths) or None)
+        count = Pipeline(project).validate_files(list(paths) or None, cache=not no_cache)
     checked = "the site configuration" if not paths else "the site configuration (and every other article, for links)"
     click.echo(f"OK: {count} article(s) and {checked} are valid")
 

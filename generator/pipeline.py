@@ -155,9 +155,10 @@ class Pipeline:
         settings = site.settings.model_copy(update={"review_rules": base.settings.review_rules})
         return site.model_copy(update={"reviewers": base.reviewers, "settings": settings})
 
-    def validate_files(self, paths: list[Path] | None = None) -> int:
-        """``guidesite validate``: every problem, or the number of articles checked; keeps nothing."""
-        return check_content(load(self.root, paths, read_articles=False), today=self.today)
+    def validate_files(self, paths: list[Path] | None = None, *, cache: bool = False) -> int:
+        """``guidesite validate``: every problem, or the number of articles checked; keeps nothing but,
+        with ``cache``, what each unchanged file's own checks found (validate/cache.py)."""
+        return check_content(load(self.root, paths, read_articles=False), today=self.today, cache=cache)
 
     def versions(self, validated: Validated) -> dict[str, list[ArticleVersion]]:
         self.progress("reading approved versions from git history")

@@ -7,7 +7,9 @@ what content it is about.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+os.environ.setdefault("GUIDESITE_CACHE", tempfile.mkdtemp(prefix="guidesite-cache-"))
+"""The checks cache of every command a test runs (and the subprocesses it starts), never the user's."""
 
 TODAY = date(2025, 8, 1)
 """The build date the tests render with, so that "review overdue" does not move with the calendar."""

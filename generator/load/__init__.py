@@ -31,7 +31,7 @@ from .document import (BYTE_ORDER_MARK, MAX_DEPTH, MAX_FILE_BYTES, MAX_INVISIBLE
 from .files import (ARTICLE_SUFFIXES, file_kind, find_articles, layout_problems, read_regular_file, _link_on_the_way, _NotRegular,
                     _shown, _special_entries, _top_folder, _walk_content)
 from .syntax import explain_syntax_error
-from .yaml_reader import _invisible_characters, load_document, parse_document
+from .yaml_reader import _invisible_characters, load_document, parse_document, read_article
 
 __all__ = [
     "ARTICLE_SUFFIXES", "BYTE_ORDER_MARK", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_INVISIBLE_REPORTED", "POLICY_FILE", "SITE_FILES",

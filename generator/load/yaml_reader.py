@@ -286,17 +286,24 @@ def _convert(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Problem
 
 def load_document(path: Path, root: Path | None = None) -> tuple[RawDocument, list[Problem]]:
     """Read one YAML file; never raises for bad content, returns its problems."""
-    shown = _shown(path, root)
-    doc = RawDocument(path=Path(path), shown=shown, data=None)
-    try:
-        raw = read_regular_file(Path(path), MAX_FILE_BYTES)
-    except _NotRegular as exc:  # never opened: a link could point anywhere, a pipe would hang
-        return doc, [Problem(shown, 1, 1, "", f"expected a regular file; {shown} is {exc.kind}")]
-    except _TooLarge as exc:  # never read
-        return doc, [Problem(shown, 1, 1, "", f"expected a file of at most {MAX_FILE_BYTES // 1024} KiB, got {exc.size // 1024} KiB")]
-    except OSError as exc:
-        return doc, [Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+    shown, raw, problems = read_article(path, root)
+    if raw is None:
+        return RawDocument(path=Path(path), shown=shown, data=None), problems
     return parse_document(raw, Path(path), shown)
+
+
+def read_article(path: Path, root: Path | None = None) -> tuple[str, bytes | None, list[Problem]]:
+    """``(shown, bytes, problems)`` of one file, read as every YAML file is (a regular file, within the
+    size limit); bytes None when it may not or cannot be read, and the problems say why."""
+    shown = _shown(path, root)
+    try:
+        return shown, read_regular_file(Path(path), MAX_FILE_BYTES), []
+    except _NotRegular as exc:  # never opened: a link could point anywhere, a pipe would hang
+        return shown, None, [Problem(shown, 1, 1, "", f"expected a regular file; {shown} is {exc.kind}")]
+    except _TooLarge as exc:  # never read
+        return shown, None, [Problem(shown, 1, 1, "", f"expected a file of at most {MAX_FILE_BYTES // 1024} KiB, got {exc.size // 1024} KiB")]
+    except OSError as exc:
+        return shown, None, [Problem(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
 
 
 def parse_document(raw: bytes, path: Path, shown: str) -> tuple[RawDocument, list[Problem]]:

@@ -28,6 +28,7 @@ from .messages import to_model
 from .partial import partial
 from .site import check_site_texts, validate_site
 from .text import check_text, raw_strings
+from .cache import ChecksCache
 from .workers import check_files
 
 
@@ -90,7 +91,7 @@ def _documents(loaded: Loaded, problems: list[Problem]) -> Iterator[RawDocument]
         yield doc
 
 
-def check_content(loaded: Loaded, *, workers: int | None = None, today: date | None = None) -> int:
+def check_content(loaded: Loaded, *, workers: int | None = None, today: date | None = None, cache: bool = False) -> int:
     """``guidesite validate``: raise ContentError listing every problem, or return the number of
     article files checked (of those asked for, when ``loaded.only`` is set).
 
@@ -103,10 +104,16 @@ def check_content(loaded: Loaded, *, workers: int | None = None, today: date | N
     site = _check_site(loaded, problems)
     links: list[ArticleLinks] = []
     shown: list[str] = []
-    for path_shown, found, article_links_ in check_files(loaded.root, loaded.files, site, workers=workers, today=today):
+    kept = ChecksCache(loaded.root, today) if cache else None
+    keys: set[str] = set()
+    for path_shown, found, article_links_, key in check_files(loaded.root, loaded.files, site, workers=workers, today=today, cache=kept):
         shown.append(path_shown)
         problems += found
         links.append(article_links_)
+        if key is not None:
+            keys.add(key)
+    if kept is not None:
+        kept.prune(keys)  # every article was checked: what no file asked for is an older file's, or another day's
     _finish(loaded, site, links, shown, problems)
     # ``guidesite validate FILE`` checks every article (for links) but speaks for the files it was given.
     return len(shown) if loaded.only is None else sum(1 for path in shown if path in loaded.only)
