@@ -206,36 +206,22 @@ def _wording(value: Any) -> Any:
     raise ValueError(f"expected text, or a mapping of audience to text; got {describe(value)}")
 
 
-Wording = Annotated[
-    dict[str, Text],
-    MarkdownText(),
-    BeforeValidator(_wording),
-    WithJsonSchema(
-        {
-            "description": "Markdown text for every audience, or a mapping of audience to its own wording",
-            "oneOf": [
-                {"type": "string", "minLength": 1},
-                {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
-            ],
-        }
-    ),
-]
+def _per_audience_schema(what: str) -> WithJsonSchema:
+    """What editors are offered for a text worded per audience: one string, or a mapping of audience to its text."""
+    return WithJsonSchema({
+        "description": f"{what} for every audience, or a mapping of audience to its own wording",
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
+        ],
+    })
+
+
+Wording = Annotated[dict[str, Text], MarkdownText(), BeforeValidator(_wording), _per_audience_schema("Markdown text")]
 """Markdown with ``[@key]`` citations: one text for every audience (``all``),
 or one wording per audience key (``clinician: …``, ``patient: …``)."""
 
-PlainWording = Annotated[
-    dict[str, Text],
-    BeforeValidator(_wording),
-    WithJsonSchema(
-        {
-            "description": "Plain text for every audience, or a mapping of audience to its own wording",
-            "oneOf": [
-                {"type": "string", "minLength": 1},
-                {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
-            ],
-        }
-    ),
-]
+PlainWording = Annotated[dict[str, Text], BeforeValidator(_wording), _per_audience_schema("Plain text")]
 """Plain text (a heading, a population) for every audience (``all``), or one wording per audience
 (``{clinician: Second-line therapy, patient: If the cancer grows again}``), written like a ``Wording``."""
 
