@@ -65,7 +65,16 @@ def settings(config_file: str | os.PathLike, loader: Any = None) -> dict[str, An
         own = mkdocs_yaml.yaml_load(fd, loader)
     if not isinstance(own, dict):
         raise exceptions.ConfigurationError(f"The configuration is invalid. Expected a key-value mapping (dict) but received: {type(own)}")
-    return mkdocs_yaml.mergedeep.merge(merged, own)  # the merge of MkDocs' INHERIT (mkdocs/utils/yaml.py)
+    return _merge(merged, own)
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    """The merge the engine's own ``INHERIT`` uses: MkDocs' mergedeep, ProperDocs' deep_merge_dicts (the
+    same rule: mappings key by key, anything else replaced)."""
+    own_merge = getattr(mkdocs_yaml, "deep_merge_dicts", None)
+    if own_merge is not None:
+        return own_merge(parent, child)
+    return mkdocs_yaml.mergedeep.merge(parent, child)
 
 
 def load_config(config_file: str | os.PathLike, **overrides: Any) -> Any:
