@@ -42,6 +42,19 @@ def layout_problems(root: Path, content_dir: Path) -> list[Problem]:
     return _walk_content(root, content_dir)[0]
 
 
+class _Name:
+    """An entry's path as the walk reads it (suffix, stem): pathlib only for the files it keeps."""
+
+    __slots__ = ("full", "name", "stem", "suffix")
+
+    def __init__(self, full: str, name: str):
+        self.full, self.name = full, name
+        self.stem, self.suffix = os.path.splitext(name)
+
+    def __fspath__(self) -> str:
+        return self.full
+
+
 def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Path]]:
     """``(problems of the layout, regular article files)`` of ``content_dir``, from directory entries alone.
 
@@ -65,11 +78,11 @@ def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Pa
         except OSError as exc:
             problems.append(Problem(_shown(folder, root), 1, 1, "", f"expected a folder that can be read; got an error: {exc.strerror or exc}"))
             return
-        articles_here = {Path(e.name).stem: e.name for e in others
-                         if Path(e.name).suffix in ARTICLE_SUFFIXES and e.is_file(follow_symlinks=False)}
+        articles_here = {os.path.splitext(e.name)[0]: e.name for e in others
+                         if os.path.splitext(e.name)[1] in ARTICLE_SUFFIXES and e.is_file(follow_symlinks=False)}
         for entry in folders + others:
-            path = Path(entry.path)
             name = entry.name
+            path = _Name(entry.path, name)
             if entry.is_symlink():
                 message = "expected a regular file or folder; got a symbolic link (content must not point outside content/)"
             elif entry in folders:
@@ -84,7 +97,7 @@ def _walk_content(root: Path, content_dir: Path) -> tuple[list[Problem], list[Pa
             elif path.suffix.lower() in ARTICLE_SUFFIXES and path.suffix not in ARTICLE_SUFFIXES:
                 message = f"expected the extension .yaml; got '{path.suffix}' (the article would be left out)"
             elif path.suffix in ARTICLE_SUFFIXES:
-                files.append(path)
+                files.append(Path(path.full))
                 if depth != 2:
                     message = f"expected content/<specialty>/<id>.yaml; got a file {depth - 1} folder(s) below content/"
                 elif not _SLUG.match(path.stem):
@@ -294,6 +307,11 @@ def regular_files_in(folder: Path) -> list[str]:
 
 def _shown(path: Path, root: Path | None) -> str:
     """Like display_path, without following a symbolic link to where it points."""
+    text, base = os.fspath(path), os.fspath(root) if root is not None else os.getcwd()
+    if os.path.isabs(text) and os.path.isabs(base) and ".." not in text.split(os.sep):  # the common case, without pathlib
+        prefix = base.rstrip(os.sep) + os.sep
+        if text.startswith(prefix):
+            return text[len(prefix):].replace(os.sep, "/")
     path = Path(path)
     try:
         return path.absolute().relative_to(Path(root or Path.cwd()).absolute()).as_posix()

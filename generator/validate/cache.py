@@ -73,6 +73,7 @@ class ChecksCache:
 
     def __init__(self, root: Path, today: date | None):
         self.folder = folder_for(root)
+        self._folder = os.fspath(self.folder)
         digest = hashlib.sha256()
         for part in (f"format {FORMAT}", f"guidesite {__version__}", f"model {MODEL_VERSION}", _code_digest(), _library_versions(),
                      f"python {platform.python_implementation()} {sys.version_info[:3]}", f"today {today}"):
@@ -87,28 +88,29 @@ class ChecksCache:
     def key(self, shown: str, raw: bytes) -> str:
         return hashlib.sha256(self.context.encode() + b"\0" + shown.encode() + b"\0" + raw).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        return os.path.join(self._folder, key[:2], f"{key}.json")  # (no pathlib: thousands are asked for in a run)
 
     def get(self, key: str, shown: str) -> tuple[list[Problem], ArticleLinks] | None:
         """The entry for ``key``; None (and the entry removed) when there is none or it does not read as one."""
         self.used.add(key)
         path = self._path(key)
         try:
-            entry = json.loads(path.read_bytes())
+            with open(path, "rb") as file:
+                entry = json.loads(file.read())
             if entry.get("key") != key or entry.get("shown") != shown:
                 raise ValueError("written for another key")
             return [Problem(**p) for p in entry["problems"]], _links(entry["links"])
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            path.unlink(missing_ok=True)  # not an entry of ours: check the file afresh
+            Path(path).unlink(missing_ok=True)  # not an entry of ours: check the file afresh
             return None
 
     def put(self, key: str, shown: str, problems: list[Problem], links: ArticleLinks) -> None:
         """Keep an entry (a folder that cannot be written keeps nothing, silently: the cache only saves time)."""
         self.used.add(key)
-        path = self._path(key)
+        path = Path(self._path(key))
         entry = {"key": key, "shown": shown, "problems": [asdict(p) for p in problems], "links": _links_data(links)}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
