@@ -138,3 +138,19 @@ def test_reading_a_file_is_the_same_with_or_without_the_cache(site):
     """The one reading function (load_document) is read_article then parse_document."""
     shown, raw, problems = load_package.read_article(site.root / FIRST, site.root)
     assert shown == FIRST and problems == [] and raw == (site.root / FIRST).read_bytes()
+
+
+def test_an_image_replaced_beside_an_unchanged_article_is_checked_again(project, tmp_path, monkeypatch):
+    """A figure's image is part of what its article's checks read: the entry is the article's bytes and its folder's."""
+    from test_figures import ARTICLE, FOLDER, article_with, figure_block, png, stamp
+
+    monkeypatch.setenv("GUIDESITE_CACHE", str(tmp_path / "cache"))
+    project.write(ARTICLE, article_with(figure_block()))
+    (project.root / FOLDER).mkdir()
+    (project.root / FOLDER / "step-chart.png").write_bytes(png())
+    stamp(project.root)
+    assert _validate(project.root, cache=True) == []
+    (project.root / FOLDER / "step-chart.png").write_bytes(png(colour=(200, 30, 30)))  # the article's bytes do not change
+    fresh = _validate(project.root, cache=False)
+    assert any("digest" in p for p in fresh), fresh
+    assert _validate(project.root, cache=True) == fresh

@@ -3,8 +3,8 @@ as YAML, typed or checked again (issue 27, item 1: work proportional to the chan
 
 An entry is the file's own problems and the little the checks across articles need of it
 (``ArticleLinks``); the checks across articles (links, see-also, replacements) still run over every
-file, every time.  An entry is keyed by the SHA-256 of the file's bytes, its path, and everything
-else its checks read: the site's configuration (every file of ``site_config/``), guidesite's own code,
+file, every time.  An entry is keyed by the SHA-256 of the file's bytes, its path, the files of its image folder, and
+everything else its checks read: the site's configuration (every file of ``site_config/``), guidesite's own code,
 the article model's version, the versions of the libraries that check, and the day (some checks
 depend on it).  Change any of these and every entry misses.
 
@@ -85,8 +85,21 @@ class ChecksCache:
         self.context = digest.hexdigest()
         self.used: set[str] = set()
 
-    def key(self, shown: str, raw: bytes) -> str:
-        return hashlib.sha256(self.context.encode() + b"\0" + shown.encode() + b"\0" + raw).hexdigest()
+    def key(self, shown: str, raw: bytes, path: str | os.PathLike) -> str:
+        """The entry of one article file: its bytes and path, and every file of its image folder
+        (``content/<specialty>/<id>/``, beside it), whose images its figures are checked against."""
+        digest = hashlib.sha256(self.context.encode() + b"\0" + shown.encode() + b"\0" + raw)
+        folder = os.path.splitext(os.fspath(path))[0]
+        if os.path.isdir(folder):
+            with os.scandir(folder) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    digest.update(b"\0" + entry.name.encode("utf-8", "surrogateescape") + b"\0")
+                    if entry.is_file(follow_symlinks=False):
+                        with open(entry.path, "rb") as file:
+                            digest.update(hashlib.sha256(file.read()).digest())
+                    else:  # a link or a folder: its kind is part of what the checks see
+                        digest.update(b"not a regular file")
+        return digest.hexdigest()
 
     def _path(self, key: str) -> str:
         return os.path.join(self._folder, key[:2], f"{key}.json")  # (no pathlib: thousands are asked for in a run)
