@@ -111,13 +111,16 @@ def test_an_entry_that_is_not_the_one_asked_for_is_thrown_away(site, parsed):
 
 
 def test_the_cache_lives_outside_the_project_so_a_pull_request_cannot_bring_its_own(site, monkeypatch):
-    # A change that commits files where a cache could be (build/cache/...) brings nothing that is read.
+    # A change that commits files where a cache could be (build/cache/..., .cache/...) brings nothing that is read,
+    # and a cache that would fall inside the project (a home folder that is the project) is not used at all.
     monkeypatch.delenv("GUIDESITE_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(site.root / "build" / "cache"))  # even a setting pointing inside is no way in:
-    folder = cache_module.folder_for(site.root)
-    assert folder.is_relative_to(site.root / "build" / "cache")  # (the user's own setting, never the project's)
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    assert not cache_module.folder_for(site.root).is_relative_to(site.root)
+    monkeypatch.setenv("HOME", str(site.root))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert not cache_module.usable_for(site.root)
+    assert _validate(site.root, cache=True) == []
+    assert not (site.root / ".cache").exists()  # nothing written into the project
+    monkeypatch.setenv("HOME", str(site.root.parent / "elsewhere"))
+    assert cache_module.usable_for(site.root) and not cache_module.folder_for(site.root).is_relative_to(site.root)
 
 
 def test_entries_no_file_asks_for_are_removed(site):

@@ -28,7 +28,7 @@ from .messages import to_model
 from .partial import partial
 from .site import check_site_texts, validate_site
 from .text import check_text, raw_strings
-from .cache import ChecksCache
+from .cache import ChecksCache, usable_for
 from .workers import check_files
 
 
@@ -104,7 +104,7 @@ def check_content(loaded: Loaded, *, workers: int | None = None, today: date | N
     site = _check_site(loaded, problems)
     links: list[ArticleLinks] = []
     shown: list[str] = []
-    kept = ChecksCache(loaded.root, today) if cache else None
+    kept = ChecksCache(loaded.root, today) if cache and usable_for(loaded.root) else None
     keys: set[str] = set()
     for path_shown, found, article_links_, key in check_files(loaded.root, loaded.files, site, workers=workers, today=today, cache=kept):
         shown.append(path_shown)

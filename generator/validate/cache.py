@@ -43,6 +43,13 @@ def folder_for(root: Path) -> Path:
     project = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
     return Path(base) / "checks" / project
 
+
+def usable_for(root: Path) -> bool:
+    """Whether the cache may be used for this project: not when it would be inside the project (a home
+    folder that is the project, a setting pointing into it), whose files a change controls and whose
+    every file a review lists."""
+    return not folder_for(root).resolve().is_relative_to(Path(root).resolve())
+
 FORMAT = 1
 """The entries' own format; a change makes every entry miss."""
 
