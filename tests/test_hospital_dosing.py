@@ -144,6 +144,7 @@ def test_a_nomograms_rows_say_what_to_do_to_the_running_rate(project):
             - {drug: heparin, band: aPTT ratio over 3, adjust: {stop: 1 h, change: decrease, by: 3 units/kg/hour}, route: IV infusion}
 """)
     page = _page(project)
+    assert "| Drug | For | Change to the rate | Route |" in page  # the column says what its rows are
     assert "| heparin | aPTT ratio under 1.2 | Give 80 units/kg as a bolus, then increase the rate by 4 units/kg/hour | IV infusion |" in page
     assert "| heparin | aPTT ratio 1.5 to 2.3 | Keep the rate | IV infusion |" in page
     assert "| heparin | aPTT ratio over 3 | Stop the infusion for 1 hour, then decrease the rate by 3 units/kg/hour | IV infusion |" in page
