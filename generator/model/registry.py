@@ -90,6 +90,25 @@ def citing_fields(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
     return _citing[cls]
 
 
+def fields_holding(cls: type[BaseModel], wanted: tuple[type[BaseModel], ...]) -> tuple[str, ...]:
+    """The fields of ``cls`` in which a model of ``wanted`` can be found, at any depth: what a walk
+    looking for those models needs to go down (the rest of an article it never visits)."""
+    key = (cls, wanted)
+    if key not in _holding:
+        _holding[key] = tuple(f.name for f in fields(cls).values() if any(_can_hold(m, wanted, set()) for m in f.models))
+    return _holding[key]
+
+
+def _can_hold(cls: type[BaseModel], wanted: tuple[type[BaseModel], ...], seen: set) -> bool:
+    if cls in wanted:
+        return True
+    seen.add(cls)
+    return any(_can_hold(m, wanted, seen) for f in fields(cls).values() for m in f.models if m not in seen)
+
+
+_holding: dict[tuple, tuple[str, ...]] = {}
+
+
 def model_of(annotation: Any) -> type[BaseModel] | None:
     """The one model a value of ``annotation`` is (``Section``, ``Review | None``,
     ``Annotated[Review, …]``); None for anything else, a list included."""

@@ -20,6 +20,7 @@ from ..errors import Problem
 from ..load import RawDocument
 from ..model import Article, Evidence, SiteConfig
 from ..model.article import Recommendation
+from ..model.registry import fields_holding
 from ..model.walk import walk
 
 Loc = tuple[str | int, ...]
@@ -40,8 +41,13 @@ def check_grades(article: Article, doc: RawDocument, site: SiteConfig) -> list[P
             out.extend(_check_recommendation(node, loc, doc, site))
         return isinstance(node, (BaseModel, list))
 
-    walk(article, enter)
+    walk(article, enter, fields=_holding_grades)
     return out
+
+
+def _holding_grades(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Only the fields where a grade or a recommendation can be: the walk never visits the rest."""
+    return fields_holding(cls, (Evidence, Recommendation))
 
 
 def _one_of(values: list[str]) -> str:
