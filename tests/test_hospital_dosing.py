@@ -271,3 +271,12 @@ def test_a_rate_in_millilitres_gives_the_drugs_own_rate_and_the_volume_for_the_w
             - {drug: adrenaline, rate: 0.5-1 mL/kg/hour, concentration: 1 mg in 100 mL, ml_per_hour_for: [20], route: IV infusion}
 """, "adrenaline")
     assert "0.5–1 mL/kg/hour as a continuous infusion (of 1 mg in 100 mL: 5–10 mcg/kg/hour, 10–20 mL/hour at 20 kg)" in row
+
+
+@pytest.mark.parametrize("written", ["0.1 units/kg/h", "0.1 units/kg/hr", "0.1 units / kg / hour", "0.1 units/kg per hour",
+                                     "6 units/hour", "125 mL/h", "0.05 micrograms/kg/minute"])
+def test_every_way_of_writing_a_rate_as_a_dose_is_refused_and_reads_as_a_rate_where_it_belongs(project, written):
+    _with_doses(project, f"            - {{drug: drug r, dose: {written}, frequency: once, route: IV infusion}}\n")
+    assert any(f"'{written}' is a rate: write it as rate: '{written}'" in p for p in _problems(project))
+    row = _row(project, f"            - {{drug: drug r, rate: {written}, route: IV infusion}}\n", "drug r")
+    assert "as a continuous infusion" in row and "per dose" not in row and "/day" not in row
