@@ -297,7 +297,7 @@ def read_article(path: Path, root: Path | None = None) -> tuple[str, bytes | Non
     size limit); bytes None when it may not or cannot be read, and the problems say why."""
     shown = _shown(path, root)
     try:
-        return shown, read_regular_file(Path(path), MAX_FILE_BYTES), []
+        return shown, read_regular_file(path, MAX_FILE_BYTES), []
     except _NotRegular as exc:  # never opened: a link could point anywhere, a pipe would hang
         return shown, None, [Problem(shown, 1, 1, "", f"expected a regular file; {shown} is {exc.kind}")]
     except _TooLarge as exc:  # never read

@@ -72,7 +72,7 @@ class Rule:
 class Strict(BaseModel):
     """Base for every model: unknown fields are errors, values are immutable, rules hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True, defer_build=True)
 
     rules: ClassVar[tuple[Rule, ...]] = ()
     """Checks across fields, run after the fields are valid."""

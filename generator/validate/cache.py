@@ -111,7 +111,7 @@ class ChecksCache:
     def _path(self, key: str) -> str:
         return os.path.join(self._folder, key[:2], f"{key}.json")  # (no pathlib: thousands are asked for in a run)
 
-    def get(self, key: str, shown: str) -> tuple[list[Problem], ArticleLinks] | None:
+    def get(self, key: str, shown: str, path: Path | None = None) -> tuple[list[Problem], ArticleLinks] | None:
         """The entry for ``key``; None (and the entry removed) when there is none or it does not read as one."""
         self.used.add(key)
         path = self._path(key)
@@ -120,7 +120,7 @@ class ChecksCache:
                 entry = json.loads(file.read())
             if entry.get("key") != key or entry.get("shown") != shown:
                 raise ValueError("written for another key")
-            return [Problem(**p) for p in entry["problems"]], _links(entry["links"])
+            return [Problem(**p) for p in entry["problems"]], _links(entry["links"], path)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -157,8 +157,8 @@ def _links_data(links: ArticleLinks) -> dict[str, Any]:
             "mentions": [[list(loc), target] for loc, target in links.mentions]}
 
 
-def _links(data: dict[str, Any]) -> ArticleLinks:
-    source = RawDocument(path=Path(data["path"]), shown=str(data["shown"]), data=None,
+def _links(data: dict[str, Any], path: Path | None = None) -> ArticleLinks:
+    source = RawDocument(path=path if path is not None else Path(data["path"]), shown=str(data["shown"]), data=None,
                          marks={tuple(loc): (int(mark[0]), int(mark[1])) for loc, mark in data["marks"]})
     return ArticleLinks(str(data["id"]), str(data["status"]), tuple(str(x) for x in data["see_also"]),
                         None if data["replaced_by"] is None else str(data["replaced_by"]), source,

@@ -42,7 +42,7 @@ def check_files(root: Path, files: list[Path], site: SiteConfig | None, *, worke
     missing: list[int] = []
     for index, path in enumerate(files):
         shown, raw, _ = read_article(path, root)
-        hit = cache.get(key := cache.key(shown, raw, path), shown) if raw is not None else None
+        hit = cache.get(key := cache.key(shown, raw, path), shown, path) if raw is not None else None
         if hit is None:
             missing.append(index)
         else:
@@ -74,7 +74,7 @@ def _check_file(root: Path, site: SiteConfig | None, today: date | None, cache: 
         _, links = check_document(doc, site, problems, today)
         return shown, problems, links, None
     key = cache.key(shown, raw, path) if cache is not None else None
-    if key is not None and (hit := cache.get(key, shown)) is not None:
+    if key is not None and (hit := cache.get(key, shown, Path(path))) is not None:
         return shown, hit[0], hit[1], key
     doc, problems = parse_document(raw, Path(path), shown)
     _, links = check_document(doc, site, problems, today)
