@@ -36,7 +36,8 @@ from .yaml_reader import _invisible_characters, load_document, parse_document, r
 __all__ = [
     "ARTICLE_SUFFIXES", "BYTE_ORDER_MARK", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_INVISIBLE_REPORTED", "POLICY_FILE", "SITE_FILES",
     "Loaded", "Loc", "RawDocument", "char_label", "collection_paused", "explain_syntax_error", "file_kind", "find_articles",
-    "format_loc", "invisible_kind", "layout_problems", "load", "load_document", "parse_document", "read_regular_file",
+    "format_loc", "invisible_kind", "layout_problems", "load", "load_document", "parse_document", "read_article", "read_as_current_model",
+    "read_regular_file",
 ]
 
 SITE_FILES = ("site", "specialties", "reviewers", "tags", "disclaimers", "grading")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PositiveInt, WithJsonSchema
 
-from .fields import CitationKey, Evidence, Minutes, PlainWording, Rule, Strict, Text, Wording, format_minutes
+from .fields import CitationKey, Evidence, Minutes, PlainWording, Rule, Strict, Text, Wording
 from .measures import MINUTES_IN, NUMBER, TIMES, UNIT_LIST, UNITS, Band, convertible, in_base, read_unit, unit_of
 
 ROUTES = (
