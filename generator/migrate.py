@@ -15,7 +15,6 @@ from pathlib import Path
 from .approvals import content_hash, fitting_article
 from .errors import ContentError, Problem
 from .load import find_articles, load_document, parse_document
-from .model.article import MODEL_VERSION
 from .model.upgrade import needs_upgrade, upgrade, written_for
 from .rewrite import dumped, replace_text, round_trip
 
@@ -43,8 +42,7 @@ def migrate(project: Path, *, check_only: bool = False) -> list[Migrated]:
         original = path.read_text(encoding="utf-8")
         yaml = round_trip()
         data = yaml.load(original)
-        moved = upgrade(data)
-        _name_the_model(data)
+        moved = upgrade(data)  # names the model too (model: N under id)
         text = dumped(yaml, data)
         problem = _meaning_kept(doc.shown, doc.data, text, path)
         if problem:
@@ -56,15 +54,6 @@ def migrate(project: Path, *, check_only: bool = False) -> list[Migrated]:
     if problems:
         raise ContentError(problems)
     return done
-
-
-def _name_the_model(data) -> None:  # noqa: ANN001 - a ruamel mapping
-    """``model: N`` right under ``id`` (at the top when there is no id)."""
-    keys = list(data)
-    if "model" in data:
-        data["model"] = MODEL_VERSION
-        return
-    data.insert(keys.index("id") + 1 if "id" in keys else 0, "model", MODEL_VERSION)
 
 
 def _meaning_kept(shown: str, before: object, text: str, path: Path) -> Problem | None:

@@ -113,6 +113,24 @@ def test_a_project_of_the_previous_model_migrates_keeps_its_approval_and_builds(
     assert (old_project / "site" / "articles" / "written-for-model-one" / "v1" / "index.html").is_file()
 
 
+@pytest.mark.parametrize("edit", [
+    ("{clinician: Regimen, patient: Your treatment}", "{clinician: Regimen, patient: Your new treatment}"),
+    # The signed form leaves out a reader's heading equal to the first reader's: patients losing theirs is still a change.
+    ("{clinician: Regimen, patient: Your treatment}", "{clinician: Regimen, patient: Regimen}"),
+    ('      patient: "Check-ups"', '      patient: "Check-ups every month"'),
+])
+def test_a_heading_changed_after_migrating_needs_approving_again(old_project: Path, edit):
+    assert _guidesite(old_project, "migrate").returncode == 0
+    _git(old_project, "commit", "-q", "-am", "guidesite migrate")
+    path = old_project / ARTICLE
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    _git(old_project, "commit", "-q", "-am", "A heading edited without review")
+    judged = _guidesite(old_project, "check", "--base", "HEAD~1")
+    assert judged.returncode == 1 and "stale" in (judged.stdout + judged.stderr).lower(), judged.stdout + judged.stderr
+
+
 def test_an_old_file_reads_as_the_same_page_as_its_migrated_form(project):
     old = VALID_ARTICLE.format(id="test-question", specialty="gynecologic-oncology").replace(
         "  - heading: Regimen\n", "  - heading: Regimen\n    heading_for: {patient: Your treatment}\n")

@@ -13,6 +13,7 @@ from typing import Any
 
 
 from ..errors import Problem
+from ..model.upgrade import newer_than_known, upgrade
 
 MAX_FILE_BYTES = 512 * 1024
 """Articles are text; anything larger than this is a mistake or an attack."""
@@ -86,8 +87,6 @@ def read_as_current_model(doc: RawDocument) -> list[Problem]:
     """An article's document read as today's model, in place: data written for an older model is
     brought up to date (model/upgrade.py) with every moved value still reported where the author
     wrote it; a file written for a later model is a problem, and its data is not read further."""
-    from ..model.upgrade import newer_than_known, upgrade
-
     too_new = newer_than_known(doc.data)
     if too_new:
         problem = doc.problem(("model",), too_new)

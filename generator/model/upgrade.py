@@ -53,9 +53,18 @@ def upgrade(data: Any) -> Moves:
     moves: Moves = []
     for step in STEPS[version - 1:]:
         moves += step(data)
-    if "model" in data:
-        data["model"] = MODEL_VERSION
+    _name_the_model(data)
     return moves
+
+
+def _name_the_model(data: MutableMapping) -> None:
+    """``model: N`` on upgraded data, so it is never upgraded twice; in a file (a commented mapping)
+    right under ``id``, where ``guidesite new`` writes it."""
+    if "model" in data or not hasattr(data, "insert"):
+        data["model"] = MODEL_VERSION
+        return
+    keys = list(data)
+    data.insert(keys.index("id") + 1 if "id" in keys else 0, "model", MODEL_VERSION)
 
 
 def needs_upgrade(data: Any) -> bool:

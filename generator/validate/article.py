@@ -82,7 +82,7 @@ def _check_dosing(article: Article, doc: RawDocument, audiences: list[str] | Non
     that meets it), and a population worded per audience has a wording for each reader of the section."""
     out = []
     for i, section in enumerate(article.sections or []):
-        readers = [a for a in audiences or [] if not getattr(section, "audiences", None) or a in section.audiences]
+        readers = _audiences_at(article, ("sections", i), audiences or [])
         for j, block in enumerate(getattr(section, "blocks", None) or []):
             table = getattr(block, "dosing", None)
             if table is None or not table.doses:

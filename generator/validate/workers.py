@@ -73,9 +73,7 @@ def _check_file(root: Path, site: SiteConfig | None, today: date | None, cache: 
         doc = RawDocument(path=Path(path), shown=shown, data=None)
         _, links = check_document(doc, site, problems, today)
         return shown, problems, links, None
-    key = cache.key(shown, raw, path) if cache is not None else None
-    if key is not None and (hit := cache.get(key, shown, Path(path))) is not None:
-        return shown, hit[0], hit[1], key
+    key = cache.key(shown, raw, path) if cache is not None else None  # (check_files looked the entry up already: it had none)
     doc, problems = parse_document(raw, Path(path), shown)
     _, links = check_document(doc, site, problems, today)
     if key is not None:
